@@ -1,0 +1,28 @@
+using System;
+
+namespace Conserv;
+
+/// <summary>
+/// What a socket driver handles, so the runtime does only the work the driver can observe.
+/// </summary>
+[Flags]
+public enum SocketDriverFeatures
+{
+    /// <summary>The driver handles no data and no output-empty event.</summary>
+    None = 0,
+
+    /// <summary>
+    /// The driver takes raw bytes (<see cref="ISocketEventDriver.OnSocketData"/>). A driver that takes
+    /// bytes but not text always receives bytes, whatever the socket's input format: it never pays for decoding.
+    /// </summary>
+    ByteData = 1,
+
+    /// <summary>
+    /// The driver takes decoded text (<see cref="ISocketEventDriver.OnSocketText"/>). It is used when the
+    /// socket's <see cref="TcpSocket.ExternalFormatIn"/> is not null.
+    /// </summary>
+    TextData = 2,
+
+    /// <summary>The driver wants <see cref="ISocketEventDriver.OnSocketOutputEmpty"/>; without it the runtime skips that bookkeeping.</summary>
+    OutputEmpty = 4,
+}

@@ -1,0 +1,538 @@
+using System;
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Conserv.Interop;
+
+namespace Conserv;
+
+/// <summary>
+/// One thread that runs every event of the sockets and servers it owns, in order, so driver code
+/// needs no locks. It polls readiness with epoll, reads into a pooled buffer and writes directly.
+/// </summary>
+/// <remarks>
+/// <para><see cref="Run(Action, EventLoopOptions?)"/> runs a loop on the calling thread until nothing is
+/// left to do (no socket, server, timer or queued work) or <see cref="Stop"/> is called.
+/// <see cref="Start(EventLoopOptions?)"/> runs one on a background thread until <see cref="Stop"/>.</para>
+/// <para>Public members of the runtime are safe from any thread: off the loop thread they are queued to
+/// the loop, which is woken.</para>
+/// </remarks>
+public sealed unsafe class EventLoop
+{
+    private const int MaxEventsPerPoll = 256;
+
+    [ThreadStatic]
+    private static EventLoop? t_current;
+
+    private readonly int _epoll;
+    private readonly WakeUp _wakeUp;
+    private readonly ConcurrentQueue<(Action<object?> Action, object? State)> _posted = new();
+    private readonly PriorityQueue<LoopTimer, long> _timers = new();
+    private readonly List<IPollTarget?> _targets = new();
+    private readonly Stack<int> _freeSlots = new();
+    private readonly List<int> _slotsFreedThisBatch = new();
+    private readonly HashSet<IPollTarget> _open = new(ReferenceEqualityComparer.Instance);
+    private readonly List<TcpSocket> _outputEmptyPending = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly LoopSynchronizationContext _synchronizationContext;
+    private readonly byte* _events;
+    private Thread? _thread;
+    private volatile bool _stopRequested;
+    private bool _runUntilIdle;
+    private int _activeTimers;
+    private int _pendingWork;
+    private byte[] _readBuffer;
+    private char[] _charBuffer = Array.Empty<char>();
+
+    private EventLoop(EventLoopOptions? options)
+    {
+        Options = options ?? new EventLoopOptions();
+        _epoll = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
+        if (_epoll < 0)
+        {
+            throw Errno.Exception(Libc.Errno, "epoll_create1");
+        }
+
+        _events = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)(MaxEventsPerPoll * Libc.EpollEventSize));
+        _readBuffer = ArrayPool<byte>.Shared.Rent(Options.ReadBufferSize);
+        _synchronizationContext = new LoopSynchronizationContext(this);
+        _wakeUp = new WakeUp(this);
+    }
+
+    /// <summary>The loop whose thread is calling, or null off any loop.</summary>
+    public static EventLoop? Current => t_current;
+
+    /// <summary>The loop's settings.</summary>
+    public EventLoopOptions Options { get; }
+
+    /// <summary>True when called on this loop's thread.</summary>
+    public bool IsLoopThread => t_current == this;
+
+    /// <summary>Completes when the loop has stopped and closed everything it owned.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>
+    /// Raised on the loop thread for an exception that no handler could take, such as one thrown by an
+    /// error handler itself (the connection is dropped; the loop and other connections go on).
+    /// Without a subscriber, such exceptions are written to standard error.
+    /// </summary>
+    public event EventHandler<LoopExceptionEventArgs>? UnhandledException;
+
+    internal LoopSynchronizationContext SynchronizationContext => _synchronizationContext;
+
+    /// <summary>The socket whose event is running, for <see cref="TcpSocket.Current"/>.</summary>
+    internal TcpSocket? CurrentSocket;
+
+    /// <summary>The server whose event is running, for <see cref="TcpServer.Current"/>.</summary>
+    internal TcpServer? CurrentServer;
+
+    /// <summary>The socket whose error handler is running, for <see cref="SocketEvents.DropConnection"/>.</summary>
+    internal TcpSocket? ErrorScope;
+
+    /// <summary>
+    /// Runs an event loop on the calling thread: <paramref name="setup"/> first (on the loop, so sockets and
+    /// servers it opens join it), then every event until nothing is left to do or <see cref="Stop"/> is called.
+    /// </summary>
+    /// <param name="setup">Opens the first sockets and servers.</param>
+    /// <param name="options">Loop settings, or null for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="setup"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The calling thread already runs a loop.</exception>
+    public static void Run(Action setup, EventLoopOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        if (t_current is not null)
+        {
+            throw new InvalidOperationException("This thread already runs an event loop.");
+        }
+
+        var loop = new EventLoop(options) { _runUntilIdle = true, _thread = Thread.CurrentThread };
+        loop.Post(static s => ((Action)s!)(), setup);
+        loop.RunOnThisThread();
+    }
+
+    /// <summary>Starts an event loop on a new background thread; it runs until <see cref="Stop"/>.</summary>
+    /// <param name="options">Loop settings, or null for the defaults.</param>
+    /// <returns>The running loop.</returns>
+    public static EventLoop Start(EventLoopOptions? options = null)
+    {
+        var loop = new EventLoop(options);
+        var started = new ManualResetEventSlim();
+        loop._thread = new Thread(() =>
+        {
+            started.Set();
+            loop.RunOnThisThread();
+        })
+        {
+            IsBackground = true,
+            Name = loop.Options.ThreadName,
+        };
+        loop._thread.Start();
+        started.Wait();
+        started.Dispose();
+        return loop;
+    }
+
+    /// <summary>
+    /// Stops the loop after its current iteration: every socket and server still open is aborted, with its
+    /// close events, and Unix socket files are removed. Safe from any thread; does nothing once stopped.
+    /// </summary>
+    public void Stop()
+    {
+        _stopRequested = true;
+        _wakeUp.Signal();
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the loop thread, after what is already queued. Safe from any thread.</summary>
+    /// <param name="action">The work to run.</param>
+    public void Post(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        Post(static a => ((Action)a!)(), action);
+    }
+
+    /// <summary>Runs <paramref name="action"/> with <paramref name="state"/> on the loop thread. Safe from any thread.</summary>
+    /// <param name="action">The work to run.</param>
+    /// <param name="state">Passed to <paramref name="action"/>.</param>
+    public void Post(Action<object?> action, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        Interlocked.Increment(ref _pendingWork);
+        _posted.Enqueue((action, state));
+        if (!IsLoopThread)
+        {
+            _wakeUp.Signal();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the loop thread after <paramref name="delay"/>. While the timer is
+    /// pending, it keeps a loop started by <see cref="Run(Action, EventLoopOptions?)"/> alive.
+    /// </summary>
+    /// <param name="delay">How long to wait; zero or more.</param>
+    /// <param name="action">The work to run.</param>
+    /// <returns>The timer; dispose it to cancel.</returns>
+    public LoopTimer Schedule(TimeSpan delay, Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return Schedule(delay, static a => ((Action)a!)(), action);
+    }
+
+    internal LoopTimer Schedule(TimeSpan delay, Action<object?> action, object? state)
+    {
+        if (delay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(delay), delay, "The delay must not be negative.");
+        }
+
+        var timer = new LoopTimer(this, Environment.TickCount64 + (long)Math.Ceiling(delay.TotalMilliseconds), action, state);
+        if (IsLoopThread)
+        {
+            AddTimer(timer);
+        }
+        else
+        {
+            Post(static t => { var timer = (LoopTimer)t!; timer.Loop.AddTimer(timer); }, timer);
+        }
+
+        return timer;
+    }
+
+    private void AddTimer(LoopTimer timer)
+    {
+        if (timer.Cancelled)
+        {
+            return;
+        }
+
+        _activeTimers++;
+        _timers.Enqueue(timer, timer.DueTicks);
+    }
+
+    internal void TimerCancelled() => _activeTimers--;
+
+    /// <summary>Throws unless on the loop thread; for internal invariants.</summary>
+    internal void AssertLoopThread()
+    {
+        if (!IsLoopThread)
+        {
+            throw new InvalidOperationException("This operation must run on the event loop's thread.");
+        }
+    }
+
+    // ---- registration of sockets, listeners and the wake-up descriptor --------------------------
+
+    /// <summary>Keeps a target counted as open (so <see cref="Run"/> does not end) until <see cref="Forget"/>.</summary>
+    internal void Track(IPollTarget target) => _open.Add(target);
+
+    internal void Forget(IPollTarget target) => _open.Remove(target);
+
+    /// <summary>Adds <paramref name="fd"/> to epoll; returns the slot that identifies it in events.</summary>
+    internal int Register(IPollTarget target, int fd, uint events)
+    {
+        int slot;
+        if (_freeSlots.Count > 0)
+        {
+            slot = _freeSlots.Pop();
+            _targets[slot] = target;
+        }
+        else
+        {
+            slot = _targets.Count;
+            _targets.Add(target);
+        }
+
+        if (Control(Libc.EPOLL_CTL_ADD, fd, slot, events) != 0)
+        {
+            int errno = Libc.Errno;
+            _targets[slot] = null;
+            _freeSlots.Push(slot);
+            throw Errno.Exception(errno, "epoll_ctl(ADD)");
+        }
+
+        return slot;
+    }
+
+    internal void Modify(int fd, int slot, uint events)
+    {
+        if (Control(Libc.EPOLL_CTL_MOD, fd, slot, events) != 0)
+        {
+            throw Errno.Exception(Libc.Errno, "epoll_ctl(MOD)");
+        }
+    }
+
+    /// <summary>Removes <paramref name="fd"/> from epoll. The slot is reused only after the current batch of events.</summary>
+    internal void Unregister(int fd, int slot)
+    {
+        Control(Libc.EPOLL_CTL_DEL, fd, slot, 0);
+        _targets[slot] = null;
+        _slotsFreedThisBatch.Add(slot);
+    }
+
+    private int Control(int op, int fd, int slot, uint events)
+    {
+        byte* ev = stackalloc byte[16];
+        *(uint*)ev = events;
+        *(ulong*)(ev + Libc.EpollDataOffset) = (ulong)slot;
+        return Libc.epoll_ctl(_epoll, op, fd, ev);
+    }
+
+    // ---- buffers shared by all sockets of the loop -------------------------------------------------
+
+    /// <summary>The loop's read buffer. Only one read is handled at a time, so all sockets share it.</summary>
+    internal byte[] ReadBuffer => _readBuffer;
+
+    /// <summary>Hands the read buffer to a socket whose async handler still uses it; the loop takes a fresh one.</summary>
+    internal byte[] DetachReadBuffer()
+    {
+        var buffer = _readBuffer;
+        _readBuffer = ArrayPool<byte>.Shared.Rent(Options.ReadBufferSize);
+        return buffer;
+    }
+
+    internal char[] CharBuffer(int minimumLength)
+    {
+        if (_charBuffer.Length < minimumLength)
+        {
+            if (_charBuffer.Length > 0)
+            {
+                ArrayPool<char>.Shared.Return(_charBuffer);
+            }
+
+            _charBuffer = ArrayPool<char>.Shared.Rent(minimumLength);
+        }
+
+        return _charBuffer;
+    }
+
+    internal char[] DetachCharBuffer()
+    {
+        var buffer = _charBuffer;
+        _charBuffer = Array.Empty<char>();
+        return buffer;
+    }
+
+    // ---- output-empty bookkeeping -----------------------------------------------------------------
+
+    /// <summary>Asks the loop to raise output-empty for <paramref name="socket"/> once no handler of it is running.</summary>
+    internal void EnlistOutputEmpty(TcpSocket socket) => _outputEmptyPending.Add(socket);
+
+    private void FlushOutputEmpty()
+    {
+        // Handlers may write again and enlist more sockets; index-based so the list may grow meanwhile.
+        for (int i = 0; i < _outputEmptyPending.Count; i++)
+        {
+            _outputEmptyPending[i].RaiseOutputEmptyIfDue();
+        }
+
+        _outputEmptyPending.Clear();
+    }
+
+    // ---- errors nobody handled -------------------------------------------------------------------
+
+    internal void ReportUnhandled(Exception exception, TcpSocket? socket, TcpServer? server)
+    {
+        var handler = UnhandledException;
+        if (handler is null)
+        {
+            Console.Error.WriteLine($"Conserv: unhandled exception in a handler: {exception}");
+            return;
+        }
+
+        try
+        {
+            handler(this, new LoopExceptionEventArgs(exception, socket, server));
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"Conserv: UnhandledException subscriber threw: {e}");
+        }
+    }
+
+    // ---- the loop ---------------------------------------------------------------------------------
+
+    private void RunOnThisThread()
+    {
+        var previousContext = System.Threading.SynchronizationContext.Current;
+        t_current = this;
+        System.Threading.SynchronizationContext.SetSynchronizationContext(_synchronizationContext);
+        try
+        {
+            Loop();
+        }
+        finally
+        {
+            Shutdown();
+            t_current = null;
+            System.Threading.SynchronizationContext.SetSynchronizationContext(previousContext);
+            _completion.TrySetResult();
+        }
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            RunPosted();
+            RunTimers();
+            FlushOutputEmpty();
+            if (_stopRequested || (_runUntilIdle && _open.Count == 0 && _activeTimers == 0 && Volatile.Read(ref _pendingWork) == 0))
+            {
+                return;
+            }
+
+            int timeout = Volatile.Read(ref _pendingWork) > 0 ? 0 : NextTimerTimeout();
+            int count = Libc.epoll_wait(_epoll, _events, MaxEventsPerPoll, timeout);
+            if (count < 0)
+            {
+                int errno = Libc.Errno;
+                if (errno == Libc.EINTR)
+                {
+                    continue;
+                }
+
+                throw Errno.Exception(errno, "epoll_wait");
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                byte* ev = _events + (i * Libc.EpollEventSize);
+                uint bits = *(uint*)ev;
+                int slot = (int)*(ulong*)(ev + Libc.EpollDataOffset);
+                _targets[slot]?.OnPoll(bits);
+            }
+
+            foreach (int slot in _slotsFreedThisBatch)
+            {
+                _freeSlots.Push(slot);
+            }
+
+            _slotsFreedThisBatch.Clear();
+        }
+    }
+
+    private void RunPosted()
+    {
+        // Only what was queued before this pass: work that posts more work cannot starve I/O.
+        int budget = Volatile.Read(ref _pendingWork);
+        while (budget-- > 0 && _posted.TryDequeue(out var work))
+        {
+            Interlocked.Decrement(ref _pendingWork);
+            try
+            {
+                work.Action(work.State);
+            }
+            catch (Exception e)
+            {
+                ReportUnhandled(e, null, null);
+            }
+        }
+    }
+
+    private void RunTimers()
+    {
+        long now = Environment.TickCount64;
+        while (_timers.TryPeek(out var timer, out long due) && due <= now)
+        {
+            _timers.Dequeue();
+            if (timer.Cancelled)
+            {
+                continue;
+            }
+
+            timer.Cancel();
+            try
+            {
+                timer.Callback(timer.State);
+            }
+            catch (Exception e)
+            {
+                ReportUnhandled(e, null, null);
+            }
+        }
+    }
+
+    private int NextTimerTimeout()
+    {
+        while (_timers.TryPeek(out var timer, out long due))
+        {
+            if (timer.Cancelled)
+            {
+                _timers.Dequeue();
+                continue;
+            }
+
+            long wait = due - Environment.TickCount64;
+            return wait <= 0 ? 0 : (int)Math.Min(wait, int.MaxValue);
+        }
+
+        return -1;
+    }
+
+    private void Shutdown()
+    {
+        // Servers first, so their clients close as part of the server's close and OnServerClose comes last.
+        var open = new List<IPollTarget>(_open);
+        open.Sort(static (a, b) => (b is TcpServer ? 1 : 0) - (a is TcpServer ? 1 : 0));
+        foreach (var target in open)
+        {
+            try
+            {
+                target.OnLoopStopping();
+            }
+            catch (Exception e)
+            {
+                ReportUnhandled(e, target as TcpSocket, target as TcpServer);
+            }
+        }
+
+        // Run what closing queued (close events of async handlers), then release the loop's resources.
+        RunPosted();
+        _wakeUp.Dispose();
+        Libc.close(_epoll);
+        System.Runtime.InteropServices.NativeMemory.Free(_events);
+        ArrayPool<byte>.Shared.Return(_readBuffer);
+    }
+
+    /// <summary>The eventfd that wakes the loop when work is posted from another thread.</summary>
+    private sealed class WakeUp : IPollTarget, IDisposable
+    {
+        private readonly int _fd;
+        private int _signalled;
+
+        public WakeUp(EventLoop loop)
+        {
+            _fd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
+            if (_fd < 0)
+            {
+                throw Errno.Exception(Libc.Errno, "eventfd");
+            }
+
+            loop.Register(this, _fd, Libc.EPOLLIN);
+        }
+
+        /// <summary>Makes the eventfd readable, once until the loop consumes it.</summary>
+        public void Signal()
+        {
+            if (Interlocked.Exchange(ref _signalled, 1) == 0)
+            {
+                ulong one = 1;
+                Libc.write(_fd, (byte*)&one, sizeof(ulong));
+            }
+        }
+
+        public void OnPoll(uint events)
+        {
+            ulong value;
+            Libc.read(_fd, (byte*)&value, sizeof(ulong));
+            Volatile.Write(ref _signalled, 0);
+        }
+
+        public void OnLoopStopping()
+        {
+        }
+
+        public void Dispose() => Libc.close(_fd);
+    }
+}

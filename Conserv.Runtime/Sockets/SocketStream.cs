@@ -1,0 +1,64 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Conserv;
+
+/// <summary>
+/// The <see cref="TcpSocket.AsStream"/> view: a write-only stream. Data arrives through the driver's
+/// events, so reading is not supported; disposing the stream leaves the socket open.
+/// </summary>
+internal sealed class SocketStream : Stream
+{
+    private readonly TcpSocket _socket;
+
+    public SocketStream(TcpSocket socket) => _socket = socket;
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => !_socket.IsClosed;
+
+    public override long Length => throw new NotSupportedException("A socket stream has no length.");
+
+    public override long Position
+    {
+        get => throw new NotSupportedException("A socket stream has no position.");
+        set => throw new NotSupportedException("A socket stream has no position.");
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        throw new NotSupportedException("Data arrives through the driver's [OnSocketData] handler; the stream is write-only.");
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("A socket stream cannot seek.");
+
+    public override void SetLength(long value) => throw new NotSupportedException("A socket stream has no length.");
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        _socket.Write(buffer.AsSpan(offset, count));
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer) => _socket.Write(buffer);
+
+    public override void WriteByte(byte value) => _socket.WriteByte(value);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        Write(buffer, offset, count);
+        return Task.CompletedTask;
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        _socket.Write(buffer.Span);
+        return default;
+    }
+}

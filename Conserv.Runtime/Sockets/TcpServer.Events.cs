@@ -1,0 +1,315 @@
+using System;
+using System.IO;
+using System.Threading.Tasks;
+using Conserv.Interop;
+
+namespace Conserv;
+
+// Where each server event is raised: Activate (listen), OnPoll (accept → connection), RaiseError, and
+// Finish (close, after the last client's close).
+public sealed partial class TcpServer
+{
+    private const int MaxAcceptsPerPoll = 64;
+
+    /// <summary>Runs on the loop: registers the listener and raises the listen event.</summary>
+    private void Activate()
+    {
+        _loop.Track(this);
+        if (_state != ServerState.Starting)
+        {
+            return;
+        }
+
+        _state = ServerState.Listening;
+        _slot = _loop.Register(this, _fd, _paused ? 0 : Libc.EPOLLIN);
+        _registered = true;
+        if (_serverDriver is { } driver)
+        {
+            Dispatch(static (d, s, _) => d.OnServerListen(s), driver, null);
+        }
+    }
+
+    unsafe void IPollTarget.OnPoll(uint events)
+    {
+        byte* sockaddr = stackalloc byte[SockAddr.MaxSize];
+        for (int i = 0; i < MaxAcceptsPerPoll && _state == ServerState.Listening && !_paused; i++)
+        {
+            int length = SockAddr.MaxSize;
+            int fd = Libc.accept4(_fd, sockaddr, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+            if (fd < 0)
+            {
+                int errno = Libc.Errno;
+                if (errno == Libc.EAGAIN)
+                {
+                    return;
+                }
+
+                // The client gave up before we took it, or a signal interrupted: try the next one.
+                if (errno is Libc.EINTR or Libc.ECONNABORTED or Libc.EPROTO)
+                {
+                    continue;
+                }
+
+                RaiseError(Errno.Exception(errno, "accept"));
+                return;
+            }
+
+            var client = TcpSocket.Accepted(_loop, this, fd, new ReadOnlySpan<byte>(sockaddr, length), _options);
+            lock (_clientsLock)
+            {
+                _clients.Add(client);
+            }
+
+            _clientCount++;
+            if (_serverDriver is { } driver)
+            {
+                Dispatch(static (d, s, c) => d.OnServerConnection(s, c!), driver, client);
+            }
+        }
+    }
+
+    void IPollTarget.OnLoopStopping()
+    {
+        StopListening();
+        foreach (var client in Clients)
+        {
+            client.AbortCore(null);
+        }
+
+        Finish();
+    }
+
+    /// <summary>Runs a server handler with <see cref="Current"/> set; its exception (now or when its task faults) is a server error.</summary>
+    private void Dispatch(Func<IServerEventDriver, TcpServer, TcpSocket?, ValueTask> handler, IServerEventDriver driver, TcpSocket? client)
+    {
+        var previous = _loop.CurrentServer;
+        _loop.CurrentServer = this;
+        try
+        {
+            var pending = handler(driver, this, client);
+            if (pending.IsCompleted)
+            {
+                pending.GetAwaiter().GetResult();
+            }
+            else
+            {
+                pending.GetAwaiter().OnCompleted(() =>
+                {
+                    try
+                    {
+                        pending.GetAwaiter().GetResult();
+                    }
+                    catch (Exception e)
+                    {
+                        RaiseError(e);
+                    }
+                });
+            }
+        }
+        catch (Exception e)
+        {
+            RaiseError(e);
+        }
+        finally
+        {
+            _loop.CurrentServer = previous;
+        }
+    }
+
+    /// <summary>
+    /// The server's error dispatch: the most specific error handler runs, then the server and all its clients
+    /// close (each client's close event, then the server's).
+    /// </summary>
+    internal void RaiseError(Exception error)
+    {
+        if (_state is ServerState.Closed)
+        {
+            return;
+        }
+
+        _closeCause = error;
+        if (_serverDriver is { } driver)
+        {
+            var previous = _loop.CurrentServer;
+            _loop.CurrentServer = this;
+            try
+            {
+                var handled = driver.OnServerError(this, error);
+                if (handled.IsCompleted)
+                {
+                    handled.GetAwaiter().GetResult();
+                }
+            }
+            catch (Exception handlerFailure)
+            {
+                _loop.ReportUnhandled(handlerFailure, null, this);
+            }
+            finally
+            {
+                _loop.CurrentServer = previous;
+            }
+        }
+
+        StopListening();
+        _state = ServerState.Closing;
+        foreach (var client in Clients)
+        {
+            client.AbortCore(error);
+        }
+
+        if (ClientCount == 0)
+        {
+            Finish();
+        }
+    }
+
+    private void PauseCore(TimeSpan? timeout)
+    {
+        if (_state is ServerState.Closing or ServerState.Closed)
+        {
+            return;
+        }
+
+        if (!_paused)
+        {
+            _paused = true;
+            if (_registered)
+            {
+                _loop.Modify(_fd, _slot, 0);
+            }
+        }
+
+        if (timeout is { } delay)
+        {
+            int generation = _pauseGeneration;
+            _loop.Schedule(delay, static s =>
+            {
+                var (server, generation) = ((TcpServer, int))s!;
+                if (server._pauseGeneration == generation)
+                {
+                    server.ResumeCore();
+                }
+            }, (this, generation));
+        }
+    }
+
+    private void ResumeCore()
+    {
+        if (!_paused)
+        {
+            return;
+        }
+
+        _paused = false;
+        _pauseGeneration++;
+        if (_registered)
+        {
+            _loop.Modify(_fd, _slot, Libc.EPOLLIN);
+        }
+    }
+
+    private void CloseCore()
+    {
+        if (_state is ServerState.Closing or ServerState.Closed)
+        {
+            return;
+        }
+
+        StopListening();
+        _state = ServerState.Closing;
+        foreach (var client in Clients)
+        {
+            client.Close();
+        }
+
+        if (ClientCount == 0)
+        {
+            Finish();
+        }
+    }
+
+    /// <summary>Stops accepting at once: the listener leaves epoll and is closed; a Unix socket file is removed.</summary>
+    private void StopListening()
+    {
+        _pauseGeneration++;
+        if (_registered)
+        {
+            _loop.Unregister(_fd, _slot);
+            _registered = false;
+        }
+
+        if (_fd >= 0)
+        {
+            Libc.close(_fd);
+            _fd = -1;
+            if (_unixPath is not null && Libc.FileType(_unixPath) == Libc.S_IFSOCK)
+            {
+                try
+                {
+                    File.Delete(_unixPath);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+    }
+
+    internal void RemoveClient(TcpSocket client)
+    {
+        bool removed;
+        lock (_clientsLock)
+        {
+            removed = _clients.Remove(client);
+        }
+
+        if (removed)
+        {
+            _clientCount--;
+        }
+    }
+
+    /// <summary>Called after a client's close event; the last one completes a closing server.</summary>
+    internal void ClientClosed()
+    {
+        if (_state == ServerState.Closing && ClientCount == 0)
+        {
+            Finish();
+        }
+    }
+
+    private void Finish()
+    {
+        if (_state == ServerState.Closed)
+        {
+            return;
+        }
+
+        StopListening();
+        _state = ServerState.Closed;
+        _loop.Forget(this);
+        if (_serverDriver is { } driver)
+        {
+            var previous = _loop.CurrentServer;
+            _loop.CurrentServer = this;
+            try
+            {
+                driver.OnServerClose(this);
+            }
+            catch (Exception e)
+            {
+                _loop.ReportUnhandled(e, null, this);
+            }
+            finally
+            {
+                _loop.CurrentServer = previous;
+            }
+        }
+
+        _closedToken?.Cancel();
+        _closed?.TrySetResult();
+    }
+}

@@ -1,0 +1,208 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+using Conserv.Interop;
+
+namespace Conserv;
+
+// Creating sockets: client connects (by address, host name or Unix path) and sockets accepted by a server.
+public sealed partial class TcpSocket
+{
+    /// <summary>
+    /// Connects to <paramref name="host"/>:<paramref name="port"/> over TCP. Returns at once; the driver's
+    /// connect event fires once the connection is really established, or its error event (then close) if it fails.
+    /// </summary>
+    /// <param name="driver">Receives the socket's events.</param>
+    /// <param name="host">An IPv4 or IPv6 address, or a host name (resolved without blocking the loop).</param>
+    /// <param name="port">The port, 1–65535.</param>
+    /// <param name="externalFormatIn">How to decode incoming text; left out: UTF-8; <see langword="null"/>: raw bytes.</param>
+    /// <param name="externalFormatOut">How to encode written text; left out: UTF-8; <see langword="null"/>: bytes only.</param>
+    /// <param name="loop">The loop to run on; by default the calling loop, or one of <see cref="EventLoopGroup.Default"/> off any loop.</param>
+    /// <param name="options">Socket settings, or null for the defaults.</param>
+    /// <returns>The socket, connecting.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="driver"/> or <paramref name="host"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="host"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not 1–65535.</exception>
+    public static TcpSocket Connect(ISocketEventDriver driver, string host, int port,
+        ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default,
+        EventLoop? loop = null, TcpSocketOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(driver);
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        if (port is < 1 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(port), port, "The port must be between 1 and 65535.");
+        }
+
+        loop ??= EventLoop.Current ?? EventLoopGroup.Default.Next();
+        var socket = new TcpSocket(loop, driver, null, options, externalFormatIn.Encoding, externalFormatOut.Encoding, host, null)
+        {
+            _remotePort = port,
+        };
+        socket.Begin(static s => s.Resolve());
+        return socket;
+    }
+
+    /// <summary>
+    /// Connects to the Unix-domain socket at <paramref name="path"/>. Returns at once; events as for <see cref="Connect"/>.
+    /// </summary>
+    /// <param name="driver">Receives the socket's events.</param>
+    /// <param name="path">The socket file's path.</param>
+    /// <param name="externalFormatIn">How to decode incoming text; left out: UTF-8; <see langword="null"/>: raw bytes.</param>
+    /// <param name="externalFormatOut">How to encode written text; left out: UTF-8; <see langword="null"/>: bytes only.</param>
+    /// <param name="loop">The loop to run on; by default the calling loop, or one of <see cref="EventLoopGroup.Default"/>.</param>
+    /// <param name="options">Socket settings, or null for the defaults.</param>
+    /// <returns>The socket, connecting.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="driver"/> or <paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or longer than a Unix socket path can be.</exception>
+    public static TcpSocket ConnectUnix(ISocketEventDriver driver, string path,
+        ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default,
+        EventLoop? loop = null, TcpSocketOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(driver);
+        ValidateUnixPath(path);
+        loop ??= EventLoop.Current ?? EventLoopGroup.Default.Next();
+        var socket = new TcpSocket(loop, driver, null, options, externalFormatIn.Encoding, externalFormatOut.Encoding, null, path);
+        socket.Begin(static s => s.StartConnect(null));
+        return socket;
+    }
+
+    internal static void ValidateUnixPath(string path, string parameterName = "path")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path, parameterName);
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > SockAddr.MaxUnixPathBytes)
+        {
+            throw new ArgumentException($"A Unix socket path can be at most {SockAddr.MaxUnixPathBytes} bytes long: '{path}'.", parameterName);
+        }
+    }
+
+    /// <summary>A socket the server accepted: already connected and registered for reads.</summary>
+    internal static TcpSocket Accepted(EventLoop loop, TcpServer server, int fd, ReadOnlySpan<byte> remote, TcpSocketOptions options)
+    {
+        var socket = new TcpSocket(loop, server.Driver as ISocketEventDriver, server, options,
+            server.ExternalFormatIn, server.ExternalFormatOut, null, server.UnixPath)
+        {
+            _fd = fd,
+            _state = SocketState.Open,
+        };
+        if (server.UnixPath is null)
+        {
+            SockAddr.TryRead(remote, out socket._remoteAddress, out socket._remotePort);
+            SockAddr.Local(fd, out socket._localAddress, out socket._localPort);
+            socket.ApplyTcpOptions();
+        }
+
+        loop.Track(socket);
+        socket.UpdateInterest();
+        return socket;
+    }
+
+    /// <summary>Counts the socket on its loop now and starts it there with <paramref name="start"/>.</summary>
+    private void Begin(Action<TcpSocket> start)
+    {
+        _state = SocketState.Resolving;
+        if (_loop.IsLoopThread)
+        {
+            _loop.Track(this);
+        }
+
+        _loop.Post(static s =>
+        {
+            var (socket, start) = ((TcpSocket, Action<TcpSocket>))s!;
+            socket._loop.Track(socket);
+            if (socket._state != SocketState.Closed)
+            {
+                start(socket);
+            }
+        }, (this, start));
+    }
+
+    private void Resolve()
+    {
+        if (IPAddress.TryParse(_host, out var address))
+        {
+            StartConnect(address);
+            return;
+        }
+
+        if (string.Equals(_host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            StartConnect(IPAddress.Loopback);
+            return;
+        }
+
+        Dns.GetHostAddressesAsync(_host!).ContinueWith(static (task, s) =>
+        {
+            var socket = (TcpSocket)s!;
+            socket._loop.Post(static r =>
+            {
+                var (socket, task) = ((TcpSocket, Task<IPAddress[]>))r!;
+                if (socket._state == SocketState.Closed)
+                {
+                    return;
+                }
+
+                if (task.IsCompletedSuccessfully && task.Result.Length > 0)
+                {
+                    socket.StartConnect(task.Result[0]);
+                }
+                else
+                {
+                    Exception error = task.Exception?.InnerException
+                        ?? new SocketException((int)SocketError.HostNotFound, $"No address found for '{socket._host}'.");
+                    socket.RaiseError(error, fatal: true);
+                }
+            }, (socket, task));
+        }, this, TaskScheduler.Default);
+    }
+
+    /// <summary>Starts the non-blocking connect; completion is reported by writability (see <see cref="OnConnectReady"/>).</summary>
+    private unsafe void StartConnect(IPAddress? address)
+    {
+        _remoteAddress = address;
+        int family = address is null ? Libc.AF_UNIX : SockAddr.Family(address);
+        _fd = Libc.socket(family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (_fd < 0)
+        {
+            RaiseError(Errno.Exception(Libc.Errno, "socket"), fatal: true);
+            return;
+        }
+
+        if (address is not null)
+        {
+            ApplyTcpOptions();
+        }
+
+        byte* sockaddr = stackalloc byte[SockAddr.MaxSize];
+        var span = new Span<byte>(sockaddr, SockAddr.MaxSize);
+        int length = address is null ? SockAddr.WriteUnix(span, _path!) : SockAddr.Write(span, address, _remotePort);
+        if (Libc.connect(_fd, sockaddr, length) != 0)
+        {
+            int errno = Libc.Errno;
+            if (errno != Libc.EINPROGRESS)
+            {
+                RaiseError(Errno.Exception(errno, "connect"), fatal: true);
+                return;
+            }
+        }
+
+        _state = SocketState.Connecting;
+        _slot = _loop.Register(this, _fd, Libc.EPOLLOUT);
+        _registered = true;
+        _interest = Libc.EPOLLOUT;
+    }
+
+    private void ApplyTcpOptions()
+    {
+        if (_options.NoDelay)
+        {
+            Libc.SetInt(_fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+        }
+
+        if (_options.KeepAlive)
+        {
+            Libc.SetInt(_fd, Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1);
+        }
+    }
+}

@@ -1,0 +1,730 @@
+using System;
+using System.Buffers;
+using System.Text;
+using System.Threading.Tasks;
+using Conserv.Interop;
+
+namespace Conserv;
+
+// Where each socket event is raised: readiness from the loop's poller comes in at OnPoll; every
+// driver call goes through Enter/Exit so TcpSocket.Current is set and deferred work (a close requested
+// inside a handler, a write fault, output-empty) runs once the outermost handler of the socket returns.
+public sealed partial class TcpSocket
+{
+    private const int MaxOutputEmptyRounds = 16;
+
+    private bool _userPaused;
+    private int _pauseGeneration;
+    private bool _handlerPending;
+    private bool _readClosed;
+    private bool _closing;
+    private bool _hangup;
+    private bool _wroteSinceOutputEmpty;
+    private bool _raisingOutputEmpty;
+    private int _eventDepth;
+    private bool _dropRequested;
+    private Exception? _dropCause;
+    private Exception? _pendingFault;
+
+    void IPollTarget.OnPoll(uint events)
+    {
+        if (_state == SocketState.Connecting)
+        {
+            OnConnectReady(events);
+            return;
+        }
+
+        if (_state != SocketState.Open)
+        {
+            return;
+        }
+
+        if ((events & Libc.EPOLLHUP) != 0)
+        {
+            _hangup = true;
+        }
+
+        if ((events & Libc.EPOLLERR) != 0)
+        {
+            int error = Libc.GetSocketError(_fd);
+            if (error != 0)
+            {
+                RaiseError(Errno.Exception(error, "socket"), fatal: true);
+                return;
+            }
+        }
+
+        if ((events & Libc.EPOLLOUT) != 0)
+        {
+            FlushOutput();
+            if (_state != SocketState.Open)
+            {
+                return;
+            }
+        }
+
+        if ((events & (Libc.EPOLLIN | Libc.EPOLLHUP | Libc.EPOLLRDHUP)) != 0)
+        {
+            if (IsReading)
+            {
+                OnReadable();
+            }
+            else
+            {
+                UpdateInterest();
+            }
+        }
+    }
+
+    void IPollTarget.OnLoopStopping() => AbortCore(null);
+
+    private bool IsReading => !_userPaused && !_handlerPending && !_readClosed;
+
+    /// <summary>Makes epoll watch what the socket needs now: reads unless paused or done, writes while output is queued.</summary>
+    private void UpdateInterest()
+    {
+        if (_fd < 0 || _state != SocketState.Open)
+        {
+            return;
+        }
+
+        uint wanted = (IsReading ? Libc.EPOLLIN | Libc.EPOLLRDHUP : 0) | (_output is { IsEmpty: false } ? Libc.EPOLLOUT : 0);
+
+        // A hung-up descriptor is reported by epoll whatever it is asked for: leave epoll until there is
+        // something to do with it, or the loop would spin.
+        if (_hangup && wanted == 0)
+        {
+            if (_registered)
+            {
+                _loop.Unregister(_fd, _slot);
+                _registered = false;
+            }
+
+            return;
+        }
+
+        if (!_registered)
+        {
+            _slot = _loop.Register(this, _fd, wanted);
+            _registered = true;
+            _interest = wanted;
+        }
+        else if (wanted != _interest)
+        {
+            _loop.Modify(_fd, _slot, wanted);
+            _interest = wanted;
+        }
+    }
+
+    // ---- reading --------------------------------------------------------------------------------
+
+    private unsafe void OnReadable()
+    {
+        var buffer = _loop.ReadBuffer;
+        nint count;
+        fixed (byte* p = buffer)
+        {
+            count = Libc.recv(_fd, p, _loop.Options.ReadBufferSize, 0);
+        }
+
+        if (count > 0)
+        {
+            _bytesRead += count;
+            DeliverData(buffer, (int)count);
+            return;
+        }
+
+        if (count == 0)
+        {
+            OnEndOfFile();
+            return;
+        }
+
+        int errno = Libc.Errno;
+        if (errno is not (Libc.EAGAIN or Libc.EINTR))
+        {
+            RaiseError(Errno.Exception(errno, "recv"), fatal: true);
+        }
+    }
+
+    private void DeliverData(byte[] buffer, int count)
+    {
+        var driver = _driver;
+        if (driver is null)
+        {
+            return;
+        }
+
+        var previous = Enter();
+        try
+        {
+            ValueTask pending;
+            bool text = (_features & SocketDriverFeatures.TextData) != 0 && _formatIn is not null;
+            if (text)
+            {
+                var chars = Decode(buffer, count, flush: false);
+                if (chars == 0)
+                {
+                    return;
+                }
+
+                pending = driver.OnSocketText(this, new ReadOnlyMemory<char>(_loop.CharBuffer(0), 0, chars));
+                if (!pending.IsCompleted)
+                {
+                    AwaitDataHandler(pending, _loop.DetachCharBuffer(), null);
+                    return;
+                }
+            }
+            else if ((_features & SocketDriverFeatures.ByteData) != 0)
+            {
+                pending = driver.OnSocketData(this, new ReadOnlyMemory<byte>(buffer, 0, count));
+                if (!pending.IsCompleted)
+                {
+                    AwaitDataHandler(pending, null, _loop.DetachReadBuffer());
+                    return;
+                }
+            }
+            else if ((_features & SocketDriverFeatures.TextData) != 0)
+            {
+                throw new InvalidOperationException(
+                    $"The driver {driver.GetType().Name} takes only text, but the socket's ExternalFormatIn is null (raw bytes). Give the socket an input format, or add a byte data handler.");
+            }
+            else
+            {
+                return;
+            }
+
+            pending.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            if (e is DecoderFallbackException)
+            {
+                _decoder?.Reset();
+            }
+
+            RaiseError(e, fatal: false);
+        }
+        finally
+        {
+            Exit(previous);
+        }
+    }
+
+    /// <summary>Decodes into the loop's char buffer with the socket's stateful decoder; returns the char count.</summary>
+    private int Decode(byte[] buffer, int count, bool flush)
+    {
+        var encoding = _formatIn!;
+        _decoder ??= encoding.GetDecoder();
+        var chars = _loop.CharBuffer(encoding.GetMaxCharCount(Math.Max(count, 1)));
+        return _decoder.GetChars(buffer, 0, count, chars, 0, flush);
+    }
+
+    /// <summary>An async data handler holds its buffer: reads pause until its task completes, then the buffer goes back to the pool.</summary>
+    private void AwaitDataHandler(ValueTask pending, char[]? heldChars, byte[]? heldBytes)
+    {
+        _handlerPending = true;
+        UpdateInterest();
+        pending.GetAwaiter().OnCompleted(() =>
+        {
+            _handlerPending = false;
+            if (heldChars is not null)
+            {
+                ArrayPool<char>.Shared.Return(heldChars);
+            }
+
+            if (heldBytes is not null)
+            {
+                ArrayPool<byte>.Shared.Return(heldBytes);
+            }
+
+            CompleteHandler(pending);
+            UpdateInterest();
+        });
+    }
+
+    /// <summary>Observes a handler task that did not complete synchronously: a fault goes to error dispatch.</summary>
+    private void ObserveHandler(ValueTask pending)
+    {
+        if (pending.IsCompleted)
+        {
+            pending.GetAwaiter().GetResult();
+            return;
+        }
+
+        pending.GetAwaiter().OnCompleted(() => CompleteHandler(pending));
+    }
+
+    private void CompleteHandler(ValueTask pending)
+    {
+        var previous = Enter();
+        try
+        {
+            pending.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (_state != SocketState.Closed)
+        {
+            RaiseError(e, fatal: false);
+        }
+        catch (Exception e)
+        {
+            _loop.ReportUnhandled(e, this, null);
+        }
+        finally
+        {
+            Exit(previous);
+        }
+    }
+
+    private void OnEndOfFile()
+    {
+        _readClosed = true;
+        UpdateInterest();
+        var driver = _driver;
+        var previous = Enter();
+        try
+        {
+            // A character cut short by the end of the stream still reaches the text handler (as the
+            // encoding's replacement), like a stateful decoder's final flush.
+            if ((_features & SocketDriverFeatures.TextData) != 0 && _formatIn is not null && _decoder is not null)
+            {
+                int chars = Decode(Array.Empty<byte>(), 0, flush: true);
+                if (chars > 0 && driver is not null)
+                {
+                    ObserveHandler(driver.OnSocketText(this, new ReadOnlyMemory<char>(_loop.CharBuffer(0), 0, chars)));
+                }
+            }
+
+            if (driver is not null && _state == SocketState.Open)
+            {
+                ObserveHandler(driver.OnSocketEndOfFile(this));
+            }
+        }
+        catch (Exception e)
+        {
+            RaiseError(e, fatal: false);
+        }
+        finally
+        {
+            Exit(previous);
+        }
+
+        if (!_options.AllowHalfOpen)
+        {
+            CloseCore();
+        }
+    }
+
+    // ---- connect --------------------------------------------------------------------------------
+
+    private void OnConnectReady(uint events)
+    {
+        int error = Libc.GetSocketError(_fd);
+        if (error == 0 && (events & Libc.EPOLLOUT) == 0)
+        {
+            error = Libc.ECONNREFUSED;
+        }
+
+        if (error != 0)
+        {
+            RaiseError(Errno.Exception(error, "connect"), fatal: true);
+            return;
+        }
+
+        _state = SocketState.Open;
+        SockAddr.Local(_fd, out _localAddress, out _localPort);
+        UpdateInterest();
+        var driver = _driver;
+        if (driver is not null)
+        {
+            var previous = Enter();
+            try
+            {
+                ObserveHandler(driver.OnSocketConnect(this));
+            }
+            catch (Exception e)
+            {
+                RaiseError(e, fatal: false);
+            }
+            finally
+            {
+                Exit(previous);
+            }
+        }
+
+        if (_output is { IsEmpty: false } && _state == SocketState.Open)
+        {
+            FlushOutput();
+        }
+    }
+
+    // ---- errors ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// One call of the error dispatch. The connection is dropped when no handler matched, when a handler
+    /// asked for it, when the error handler itself failed, or when the fault left the socket unusable.
+    /// </summary>
+    internal void RaiseError(Exception error, bool fatal)
+    {
+        if (_state == SocketState.Closed)
+        {
+            return;
+        }
+
+        var driver = _driver;
+        if (driver is null)
+        {
+            AbortCore(error);
+            return;
+        }
+
+        var previousScope = _loop.ErrorScope;
+        _loop.ErrorScope = this;
+        _dropRequested = false;
+        _dropCause = null;
+        var previous = Enter();
+        try
+        {
+            bool drop;
+            try
+            {
+                var handled = driver.OnSocketError(this, error);
+                if (handled.IsCompleted)
+                {
+                    drop = !handled.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    drop = false;
+                    ObserveErrorHandler(handled, error);
+                }
+            }
+            catch (Exception handlerFailure)
+            {
+                _loop.ReportUnhandled(handlerFailure, this, null);
+                drop = true;
+            }
+
+            _loop.ErrorScope = previousScope;
+            if (drop || _dropRequested || fatal)
+            {
+                AbortCore(_dropCause ?? error);
+            }
+        }
+        finally
+        {
+            _loop.ErrorScope = previousScope;
+            Exit(previous);
+        }
+    }
+
+    private void ObserveErrorHandler(ValueTask<bool> handled, Exception error)
+    {
+        handled.GetAwaiter().OnCompleted(() =>
+        {
+            try
+            {
+                if (!handled.GetAwaiter().GetResult())
+                {
+                    AbortCore(error);
+                }
+            }
+            catch (Exception handlerFailure)
+            {
+                _loop.ReportUnhandled(handlerFailure, this, null);
+                AbortCore(error);
+            }
+        });
+    }
+
+    internal void RequestDrop(Exception? cause)
+    {
+        _dropRequested = true;
+        _dropCause = cause;
+    }
+
+    /// <summary>Records a write fault; the error dispatch runs once no handler of the socket is running.</summary>
+    private void Fault(Exception error)
+    {
+        _pendingFault ??= error;
+        _output?.Clear();
+        if (_eventDepth == 0)
+        {
+            _loop.Post(static s => ((TcpSocket)s!).RaisePendingFault(), this);
+        }
+    }
+
+    private void RaisePendingFault()
+    {
+        if (_pendingFault is { } fault)
+        {
+            _pendingFault = null;
+            RaiseError(fault, fatal: true);
+        }
+    }
+
+    // ---- handler scope ----------------------------------------------------------------------------
+
+    private TcpSocket? Enter()
+    {
+        var previous = _loop.CurrentSocket;
+        _loop.CurrentSocket = this;
+        _eventDepth++;
+        return previous;
+    }
+
+    private void Exit(TcpSocket? previous)
+    {
+        _loop.CurrentSocket = previous;
+        if (--_eventDepth == 0)
+        {
+            AfterHandlers();
+        }
+    }
+
+    /// <summary>What a handler asked for that must wait until it returned.</summary>
+    private void AfterHandlers()
+    {
+        if (_state == SocketState.Closed)
+        {
+            return;
+        }
+
+        if (_pendingFault is not null)
+        {
+            RaisePendingFault();
+            return;
+        }
+
+        if (_closing)
+        {
+            TryFinishClose();
+            return;
+        }
+
+        RaiseOutputEmptyIfDue();
+    }
+
+    /// <summary>
+    /// Raises output-empty when something was written since the last one and the kernel has it all.
+    /// A handler that writes again from output-empty is called again (bounded per turn, so one fast
+    /// stream cannot starve the loop's other sockets).
+    /// </summary>
+    internal void RaiseOutputEmptyIfDue()
+    {
+        if (_raisingOutputEmpty || _eventDepth > 0)
+        {
+            return;
+        }
+
+        _raisingOutputEmpty = true;
+        try
+        {
+            for (int round = 0; _wroteSinceOutputEmpty; round++)
+            {
+                if (_state != SocketState.Open || _closing || _pendingFault is not null || _output is { IsEmpty: false })
+                {
+                    return;
+                }
+
+                if (round == MaxOutputEmptyRounds)
+                {
+                    _loop.EnlistOutputEmpty(this);
+                    return;
+                }
+
+                _wroteSinceOutputEmpty = false;
+                var driver = _driver;
+                if (driver is null)
+                {
+                    return;
+                }
+
+                var previous = Enter();
+                try
+                {
+                    ObserveHandler(driver.OnSocketOutputEmpty(this));
+                }
+                catch (Exception e)
+                {
+                    RaiseError(e, fatal: false);
+                }
+                finally
+                {
+                    // Exit would recurse into RaiseOutputEmptyIfDue; the loop above takes its place.
+                    _loop.CurrentSocket = previous;
+                    _eventDepth--;
+                }
+
+                if (_pendingFault is not null)
+                {
+                    RaisePendingFault();
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _raisingOutputEmpty = false;
+        }
+
+        if (_closing)
+        {
+            TryFinishClose();
+        }
+    }
+
+    // ---- pause -------------------------------------------------------------------------------------
+
+    private void PauseCore(TimeSpan? timeout)
+    {
+        if (_state == SocketState.Closed)
+        {
+            return;
+        }
+
+        _userPaused = true;
+        UpdateInterest();
+        if (timeout is { } delay)
+        {
+            int generation = _pauseGeneration;
+            _loop.Schedule(delay, static s =>
+            {
+                var (socket, generation) = ((TcpSocket, int))s!;
+                if (socket._pauseGeneration == generation)
+                {
+                    socket.ResumeCore();
+                }
+            }, (this, generation));
+        }
+    }
+
+    private void ResumeCore()
+    {
+        if (!_userPaused)
+        {
+            return;
+        }
+
+        _userPaused = false;
+        _pauseGeneration++;
+        UpdateInterest();
+    }
+
+    // ---- closing -----------------------------------------------------------------------------------
+
+    private void CloseCore()
+    {
+        if (_state == SocketState.Closed || _closing)
+        {
+            return;
+        }
+
+        _closing = true;
+        _readClosed = true;
+        UpdateInterest();
+        if (_eventDepth == 0)
+        {
+            TryFinishClose();
+        }
+    }
+
+    /// <summary>Completes a graceful close once nothing is queued and no handler of the socket runs.</summary>
+    private void TryFinishClose()
+    {
+        if (!_closing || _state is SocketState.Closed || _eventDepth > 0)
+        {
+            return;
+        }
+
+        if (_state is SocketState.Resolving or SocketState.Connecting)
+        {
+            return;
+        }
+
+        if (_output is { IsEmpty: false })
+        {
+            return;
+        }
+
+        if (_fd >= 0)
+        {
+            Libc.shutdown(_fd, Libc.SHUT_WR);
+            DiscardInput();
+        }
+
+        Finish(null);
+    }
+
+    /// <summary>
+    /// Reads and drops what already arrived, so closing does not make the kernel answer with a reset
+    /// (which could destroy the response the peer has not read yet).
+    /// </summary>
+    private unsafe void DiscardInput()
+    {
+        var buffer = _loop.ReadBuffer;
+        fixed (byte* p = buffer)
+        {
+            for (int i = 0; i < 16 && Libc.recv(_fd, p, buffer.Length, 0) > 0; i++)
+            {
+            }
+        }
+    }
+
+    internal void AbortCore(Exception? cause)
+    {
+        if (_state == SocketState.Closed)
+        {
+            return;
+        }
+
+        _output?.Clear();
+        Finish(cause);
+    }
+
+    /// <summary>Releases the descriptor and raises the close event: exactly once, always last.</summary>
+    private void Finish(Exception? cause)
+    {
+        _state = SocketState.Closed;
+        _pauseGeneration++;
+        _pendingFault = null;
+        if (_registered)
+        {
+            _loop.Unregister(_fd, _slot);
+            _registered = false;
+        }
+
+        if (_fd >= 0)
+        {
+            Libc.close(_fd);
+            _fd = -1;
+        }
+
+        _output?.Clear();
+        _server?.RemoveClient(this);
+        _loop.Forget(this);
+
+        var driver = _driver;
+        if (driver is not null)
+        {
+            var previous = _loop.CurrentSocket;
+            _loop.CurrentSocket = this;
+            try
+            {
+                driver.OnSocketClose(this, cause);
+            }
+            catch (Exception e)
+            {
+                _loop.ReportUnhandled(e, this, null);
+            }
+            finally
+            {
+                _loop.CurrentSocket = previous;
+            }
+        }
+
+        _closedToken?.Cancel();
+        _closed?.TrySetResult();
+        _server?.ClientClosed();
+    }
+}

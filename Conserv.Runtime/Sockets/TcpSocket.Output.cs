@@ -1,0 +1,225 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Conserv.Interop;
+
+namespace Conserv;
+
+// Writing: direct send while nothing is queued, the rest into the output queue, drained on writability.
+public sealed partial class TcpSocket
+{
+    private const int TextChunkChars = 1024;
+
+    private OutputQueue? _output;
+
+    /// <summary>
+    /// Writes <paramref name="data"/>: what the kernel takes now is sent now, the rest is queued.
+    /// Writing to a closing socket is allowed until it has closed.
+    /// </summary>
+    /// <param name="data">The bytes to send; copied before the call returns.</param>
+    /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        ThrowIfClosed();
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        if (!_loop.IsLoopThread)
+        {
+            _loop.Post(static s =>
+            {
+                var (socket, bytes) = ((TcpSocket, byte[]))s!;
+                if (socket._state != SocketState.Closed)
+                {
+                    socket.WriteCore(bytes);
+                }
+            }, (this, data.ToArray()));
+            return;
+        }
+
+        WriteCore(data);
+    }
+
+    /// <summary>Writes one byte.</summary>
+    /// <param name="value">The byte.</param>
+    /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
+    public void WriteByte(byte value) => Write(new ReadOnlySpan<byte>(in value));
+
+    /// <summary>Writes <paramref name="text"/> encoded with <see cref="ExternalFormatOut"/>.</summary>
+    /// <param name="text">The text.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="ExternalFormatOut"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
+    public void Write(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Write(text.AsSpan());
+    }
+
+    /// <summary>Writes one character encoded with <see cref="ExternalFormatOut"/>; a surrogate pair may be written in two calls.</summary>
+    /// <param name="value">The character.</param>
+    /// <exception cref="InvalidOperationException"><see cref="ExternalFormatOut"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
+    public void Write(char value) => Write(new ReadOnlySpan<char>(in value));
+
+    /// <summary>Writes <paramref name="text"/> encoded with <see cref="ExternalFormatOut"/>.</summary>
+    /// <param name="text">The characters.</param>
+    /// <exception cref="InvalidOperationException"><see cref="ExternalFormatOut"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
+    public void Write(ReadOnlySpan<char> text)
+    {
+        ThrowIfClosed();
+        var encoding = _formatOut ?? throw NoOutputFormat();
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        if (!_loop.IsLoopThread)
+        {
+            Write(encoding.GetBytes(text.ToArray()));
+            return;
+        }
+
+        // A stateful encoder, so a surrogate pair written in two calls is encoded as one character.
+        _encoder ??= encoding.GetEncoder();
+        Span<byte> bytes = stackalloc byte[encoding.GetMaxByteCount(TextChunkChars)];
+        while (!text.IsEmpty)
+        {
+            var chunk = text.Slice(0, Math.Min(text.Length, TextChunkChars));
+            int count = _encoder.GetBytes(chunk, bytes, flush: false);
+            if (count > 0)
+            {
+                WriteCore(bytes.Slice(0, count));
+            }
+
+            text = text.Slice(chunk.Length);
+        }
+    }
+
+    /// <summary>
+    /// Writes an interpolated string encoded with <see cref="ExternalFormatOut"/>, formatting into a pooled
+    /// buffer (no string is allocated): <c>socket.Write($"{count} items\r\n")</c>.
+    /// </summary>
+    /// <param name="handler">The interpolated string, built by the compiler.</param>
+    /// <exception cref="InvalidOperationException"><see cref="ExternalFormatOut"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
+    public void Write([InterpolatedStringHandlerArgument("")] ref TcpSocketInterpolatedStringHandler handler)
+    {
+        try
+        {
+            Write(handler.Text);
+        }
+        finally
+        {
+            handler.Dispose();
+        }
+    }
+
+    private InvalidOperationException NoOutputFormat() => new(
+        $"{this} has no ExternalFormatOut, so it takes bytes only: set ExternalFormatOut (for example to Encoding.UTF8) or write bytes.");
+
+    private void WriteCore(ReadOnlySpan<byte> data)
+    {
+        if (_pendingFault is not null)
+        {
+            return; // the connection is failing; its error dispatch is on its way
+        }
+
+        if ((_features & SocketDriverFeatures.OutputEmpty) != 0 && !_wroteSinceOutputEmpty)
+        {
+            _wroteSinceOutputEmpty = true;
+            if (_eventDepth == 0)
+            {
+                _loop.EnlistOutputEmpty(this);
+            }
+        }
+
+        if (_state != SocketState.Open || _output is { IsEmpty: false })
+        {
+            (_output ??= new OutputQueue()).Append(data);
+            UpdateInterest();
+            return;
+        }
+
+        int sent = Send(data);
+        if (sent >= 0 && sent < data.Length)
+        {
+            (_output ??= new OutputQueue()).Append(data.Slice(sent));
+            UpdateInterest();
+        }
+    }
+
+    /// <summary>Sends as much as the kernel takes; returns the count, or -1 after a fault.</summary>
+    private unsafe int Send(ReadOnlySpan<byte> data)
+    {
+        int total = 0;
+        fixed (byte* p = data)
+        {
+            while (total < data.Length)
+            {
+                nint sent = Libc.send(_fd, p + total, data.Length - total, Libc.MSG_NOSIGNAL);
+                if (sent > 0)
+                {
+                    total += (int)sent;
+                    _bytesWritten += sent;
+                    continue;
+                }
+
+                int errno = Libc.Errno;
+                if (errno == Libc.EINTR)
+                {
+                    continue;
+                }
+
+                if (errno == Libc.EAGAIN)
+                {
+                    break;
+                }
+
+                Fault(Errno.Exception(errno, "send"));
+                return -1;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Drains the output queue on writability; then finishes a close or raises output-empty.</summary>
+    private void FlushOutput()
+    {
+        while (_output is { IsEmpty: false } output)
+        {
+            var head = output.Head;
+            int sent = Send(head);
+            if (sent < 0)
+            {
+                RaisePendingFault();
+                return;
+            }
+
+            output.Consume(sent);
+            if (sent < head.Length)
+            {
+                break;
+            }
+        }
+
+        UpdateInterest();
+        if (_output is { IsEmpty: false })
+        {
+            return;
+        }
+
+        if (_closing)
+        {
+            TryFinishClose();
+        }
+        else
+        {
+            RaiseOutputEmptyIfDue();
+        }
+    }
+}

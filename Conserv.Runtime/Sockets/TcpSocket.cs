@@ -1,0 +1,286 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Conserv.Interop;
+
+namespace Conserv;
+
+/// <summary>
+/// A connected stream socket — TCP over IPv4 or IPv6, or Unix-domain — whose events go to a driver on one
+/// event-loop thread. Created by <see cref="Connect"/>, <see cref="ConnectUnix"/>, or by a
+/// <see cref="TcpServer"/> when it accepts a client.
+/// </summary>
+/// <remarks>
+/// Writes queue and return at once; what the kernel takes immediately is sent immediately. Every public
+/// member is safe from any thread: off the loop thread, actions are queued to the loop.
+/// </remarks>
+public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
+{
+    private static readonly TcpSocketOptions s_defaultOptions = new();
+
+    private readonly EventLoop _loop;
+    private readonly TcpSocketOptions _options;
+    private readonly TcpServer? _server;
+    private readonly string? _host;
+    private readonly string? _path;
+    private int _fd = -1;
+    private int _slot = -1;
+    private bool _registered;
+    private uint _interest;
+    private SocketState _state;
+    private ISocketEventDriver? _driver;
+    private SocketDriverFeatures _features;
+    private Encoding? _formatIn;
+    private Encoding? _formatOut;
+    private Decoder? _decoder;
+    private Encoder? _encoder;
+    private long _bytesRead;
+    private long _bytesWritten;
+    private IPAddress? _remoteAddress;
+    private int _remotePort;
+    private IPAddress? _localAddress;
+    private int _localPort;
+    private TaskCompletionSource? _closed;
+    private CancellationTokenSource? _closedToken;
+    private SocketTextWriter? _out;
+
+    private TcpSocket(EventLoop loop, ISocketEventDriver? driver, TcpServer? server, TcpSocketOptions? options,
+        Encoding? formatIn, Encoding? formatOut, string? host, string? path)
+    {
+        _loop = loop;
+        _server = server;
+        _options = options ?? s_defaultOptions;
+        _formatIn = formatIn;
+        _formatOut = formatOut;
+        _host = host;
+        _path = path;
+        SetDriver(driver);
+    }
+
+    private enum SocketState : byte
+    {
+        /// <summary>A client socket waiting for its host name to resolve.</summary>
+        Resolving,
+
+        /// <summary>A client socket whose non-blocking connect is under way.</summary>
+        Connecting,
+
+        /// <summary>Connected; reading and writing (unless closing).</summary>
+        Open,
+
+        /// <summary>Closed; its close event has fired.</summary>
+        Closed,
+    }
+
+    /// <summary>The socket whose event is running on this thread.</summary>
+    /// <exception cref="InvalidOperationException">No socket event is running on this thread.</exception>
+    public static TcpSocket Current => EventLoop.Current?.CurrentSocket
+        ?? throw new InvalidOperationException("TcpSocket.Current is only set while a socket event runs on its loop thread. Take a TcpSocket parameter in the handler instead.");
+
+    /// <summary>The loop that runs this socket's events.</summary>
+    public EventLoop Loop => _loop;
+
+    /// <summary>
+    /// The driver that receives this socket's events. It may be replaced at any time (typically in
+    /// <see cref="OnServerConnectionAttribute">OnServerConnection</see>); later events go to the new driver.
+    /// Null for an accepted socket whose server's driver handles no socket events.
+    /// </summary>
+    public ISocketEventDriver? Driver
+    {
+        get => _driver;
+        set => OnLoop(static (s, v) => s.SetDriver((ISocketEventDriver?)v), value);
+    }
+
+    /// <summary>The server that accepted this socket, or null for a client socket.</summary>
+    public TcpServer? Server => _server;
+
+    /// <summary>
+    /// How incoming bytes are decoded to text for a text data handler; null for raw bytes. Decoding is
+    /// stateful: a character split across two reads arrives whole. Setting it starts a fresh decoder.
+    /// </summary>
+    public Encoding? ExternalFormatIn
+    {
+        get => _formatIn;
+        set => OnLoop(static (s, v) =>
+        {
+            s._formatIn = (Encoding?)v;
+            s._decoder = null;
+        }, value);
+    }
+
+    /// <summary>
+    /// How text written to the socket is encoded; null means the socket takes bytes only, and writing text
+    /// throws <see cref="InvalidOperationException"/>. The format in force at each write call applies.
+    /// </summary>
+    public Encoding? ExternalFormatOut
+    {
+        get => _formatOut;
+        set => OnLoop(static (s, v) =>
+        {
+            s._formatOut = (Encoding?)v;
+            s._encoder = null;
+        }, value);
+    }
+
+    /// <summary>Bytes read from the socket so far: the sum of every data event's length.</summary>
+    public long BytesRead => Volatile.Read(ref _bytesRead);
+
+    /// <summary>Bytes the kernel has accepted for sending so far (not bytes still queued).</summary>
+    public long BytesWritten => Volatile.Read(ref _bytesWritten);
+
+    /// <summary>Bytes written but not yet accepted by the kernel.</summary>
+    public long BytesQueued => _output?.Length ?? 0;
+
+    /// <summary>True for a Unix-domain (local IPC) socket.</summary>
+    public bool IsLocal => _path is not null;
+
+    /// <summary>
+    /// The remote host: its IP address as text, the host name while a client socket resolves it, or the
+    /// socket file's path for a Unix-domain socket.
+    /// </summary>
+    public string? RemoteName => _path ?? _remoteAddress?.ToString() ?? _host;
+
+    /// <summary>The remote port, or null for a Unix-domain socket.</summary>
+    public int? RemotePort => _path is null ? _remotePort : null;
+
+    /// <summary>The local IP address as text once connected, or the socket file's path for a Unix-domain socket.</summary>
+    public string? LocalName => _path ?? _localAddress?.ToString();
+
+    /// <summary>The local port once connected, or null for a Unix-domain socket.</summary>
+    public int? LocalPort => _path is null && _localAddress is not null ? _localPort : null;
+
+    /// <summary>The remote IP endpoint, or null for a Unix-domain socket or before the connect.</summary>
+    public IPEndPoint? RemoteEndPoint => _remoteAddress is null ? null : new IPEndPoint(_remoteAddress, _remotePort);
+
+    /// <summary>True while reads are paused by <see cref="Pause"/>.</summary>
+    public bool IsPaused => _userPaused;
+
+    /// <summary>True once the socket has closed (its close event has run or is running).</summary>
+    public bool IsClosed => _state == SocketState.Closed;
+
+    /// <summary>Completes after the socket's close event has run.</summary>
+    public Task Closed
+    {
+        get
+        {
+            if (_closed is null)
+            {
+                var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (Interlocked.CompareExchange(ref _closed, tcs, null) is null && _state == SocketState.Closed)
+                {
+                    _closed.TrySetResult();
+                }
+            }
+
+            return _closed.Task;
+        }
+    }
+
+    /// <summary>Cancelled when the socket closes; async handlers can pass it on to what they await.</summary>
+    public CancellationToken ClosedToken
+    {
+        get
+        {
+            if (_closedToken is null)
+            {
+                var cts = new CancellationTokenSource();
+                if (Interlocked.CompareExchange(ref _closedToken, cts, null) is not null)
+                {
+                    cts.Dispose();
+                }
+                else if (_state == SocketState.Closed)
+                {
+                    cts.Cancel();
+                }
+            }
+
+            return _closedToken.Token;
+        }
+    }
+
+    /// <summary>A <see cref="TextWriter"/> that writes to this socket with <see cref="ExternalFormatOut"/>.</summary>
+    public TextWriter Out => _out ??= new SocketTextWriter(this);
+
+    /// <summary>A write-only <see cref="Stream"/> over this socket, for code that wants a stream. Data arrives through events, not reads.</summary>
+    /// <returns>The stream; disposing it does not close the socket.</returns>
+    public Stream AsStream() => new SocketStream(this);
+
+    /// <summary>
+    /// Stops read events: data stays in the kernel, so the peer feels real backpressure. Writes go on.
+    /// With <paramref name="timeout"/>, reads resume by themselves after it; pausing a paused socket
+    /// changes nothing but still arms its timeout.
+    /// </summary>
+    /// <param name="timeout">When to resume by itself, or null to stay paused until <see cref="Resume"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    public void Pause(TimeSpan? timeout = null)
+    {
+        if (timeout is { } t && t < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), t, "The timeout must not be negative.");
+        }
+
+        OnLoop(static (s, t) => s.PauseCore((TimeSpan?)t), timeout);
+    }
+
+    /// <summary>Resumes read events after <see cref="Pause"/>. Does nothing on a socket that is not paused.</summary>
+    public void Resume() => OnLoop(static (s, _) => s.ResumeCore(), null);
+
+    /// <summary>
+    /// Closes gracefully: stops reading, sends everything queued (including writes made in the same handler
+    /// after this call), then closes and raises the close event. Does nothing if already closing or closed.
+    /// </summary>
+    public void Close() => OnLoop(static (s, _) => s.CloseCore(), null);
+
+    /// <summary>
+    /// Closes now and discards queued output. Called on the loop thread, the close event has run when it
+    /// returns. Does nothing if already closed.
+    /// </summary>
+    public void Abort() => OnLoop(static (s, _) => s.AbortCore(null), null);
+
+    /// <summary>Closes gracefully and waits for the close event.</summary>
+    /// <returns>A task that completes once the socket has closed.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Close();
+        return new ValueTask(Closed);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => IsLocal
+        ? $"TcpSocket(unix:{_path})"
+        : $"TcpSocket({LocalName}:{LocalPort} -> {RemoteName}:{RemotePort})";
+
+    private void SetDriver(ISocketEventDriver? driver)
+    {
+        _driver = driver;
+        _features = driver?.Features ?? SocketDriverFeatures.None;
+    }
+
+    /// <summary>Runs <paramref name="action"/> now on the loop thread, or queues it there from another thread.</summary>
+    private void OnLoop(Action<TcpSocket, object?> action, object? argument)
+    {
+        if (_loop.IsLoopThread)
+        {
+            action(this, argument);
+        }
+        else
+        {
+            _loop.Post(static s =>
+            {
+                var (socket, action, argument) = ((TcpSocket, Action<TcpSocket, object?>, object?))s!;
+                action(socket, argument);
+            }, (this, action, argument));
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_state == SocketState.Closed)
+        {
+            throw new ObjectDisposedException(ToString(), "The socket is closed.");
+        }
+    }
+}
