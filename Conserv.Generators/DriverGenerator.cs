@@ -1,0 +1,67 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Conserv.Generators.Emit;
+using Conserv.Generators.Helpers;
+using Conserv.Generators.Model;
+using Conserv.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Conserv.Generators;
+
+/// <summary>
+/// Implements the runtime's driver interfaces for every partial class with attributed handler methods.
+/// Reports no diagnostics: what cannot be bound is skipped, and the analyzers say why.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class DriverGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValueProvider<EquatableArray<DriverModel>>? all = null;
+        foreach (KeyValuePair<string, DriverEvent> attribute in KnownTypes.Attributes)
+        {
+            IncrementalValueProvider<EquatableArray<DriverModel>> drivers = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    attribute.Key,
+                    static (node, _) => node is MethodDeclarationSyntax,
+                    static (context, cancellationToken) => Transform(context, cancellationToken))
+                .Where(static model => model is not null)
+                .Select(static (model, _) => model!)
+                .WithTrackingName(TrackingNames.Handlers + attribute.Value)
+                .Collect()
+                .Select(static (models, _) => models.ToEquatableArray());
+            all = all is null
+                ? drivers
+                : all.Value.Combine(drivers).Select(static (pair, _) => pair.Left.Concat(pair.Right).ToEquatableArray());
+        }
+
+        IncrementalValuesProvider<DriverModel> distinct = all!.Value
+            .Select(static (models, _) => models
+                .GroupBy(m => m.Hierarchy.HintName)
+                .Select(g => g.First())
+                .OrderBy(m => m.Hierarchy.HintName, System.StringComparer.Ordinal)
+                .ToEquatableArray())
+            .WithTrackingName(TrackingNames.Drivers)
+            .SelectMany(static (models, _) => models)
+            .WithTrackingName(TrackingNames.Driver);
+
+        context.RegisterSourceOutput(distinct, static (context, driver) =>
+            context.AddSource(driver.Hierarchy.HintName, SourceText.From(DriverEmitter.Emit(driver), System.Text.Encoding.UTF8)));
+    }
+
+    private static DriverModel? Transform(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not IMethodSymbol { ContainingType: { } type })
+        {
+            return null;
+        }
+
+        var known = new KnownTypes(context.SemanticModel.Compilation);
+        return DriverParser.Parse(type, known, report: null, cancellationToken);
+    }
+}

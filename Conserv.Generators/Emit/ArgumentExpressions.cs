@@ -1,0 +1,52 @@
+using Conserv.Generators.Model;
+
+namespace Conserv.Generators.Emit;
+
+/// <summary>The expression passed for each bound parameter, given the names in the generated method.</summary>
+/// <param name="Socket">The socket (or accepted client) expression, or null on events without one.</param>
+/// <param name="Server">The server expression.</param>
+/// <param name="Data">The data expression (<c>ReadOnlyMemory&lt;byte&gt;</c> or <c>ReadOnlyMemory&lt;char&gt;</c>).</param>
+/// <param name="Exception">The exception expression, already of the attribute's type (or <c>System.Exception</c> in a trampoline).</param>
+/// <param name="ExceptionIsExact">Whether <paramref name="Exception"/> already has the attribute's type (no cast to an identical type).</param>
+/// <param name="Cause">The close cause expression.</param>
+/// <param name="Token">The cancellation token expression.</param>
+internal sealed record ArgumentExpressions(
+    string? Socket,
+    string Server,
+    string Data,
+    string Exception,
+    bool ExceptionIsExact,
+    string Cause,
+    string Token)
+{
+    public string For(ArgumentBinding argument, string? exceptionType) => argument.Kind switch
+    {
+        ArgumentKind.Socket => Socket!,
+        ArgumentKind.Server => Server,
+        ArgumentKind.ByteSpan or ArgumentKind.CharSpan => Data + ".Span",
+        ArgumentKind.ByteMemory or ArgumentKind.CharMemory => Data,
+        ArgumentKind.ByteArray => Data + ".ToArray()",
+        ArgumentKind.ByteSegment => "new global::System.ArraySegment<byte>(" + Data + ".ToArray())",
+        ArgumentKind.String => Data + ".ToString()",
+        ArgumentKind.Exception => ExceptionIsExact && argument.TypeName == exceptionType
+            ? Exception
+            : "(" + argument.TypeName + ")" + Exception,
+        ArgumentKind.CloseCause => Cause,
+        ArgumentKind.CancellationToken => Token,
+        _ => "default",
+    };
+
+    /// <summary>The names used in the generated implementation of <paramref name="driverEvent"/>.</summary>
+    public static ArgumentExpressions ForEvent(DriverEvent driverEvent, string exception, bool exceptionIsExact)
+    {
+        bool server = driverEvent.IsServerEvent();
+        return new ArgumentExpressions(
+            Socket: driverEvent == DriverEvent.ServerConnection ? "client" : server ? null : "socket",
+            Server: server ? "server" : "socket.Server",
+            Data: "data",
+            Exception: exception,
+            ExceptionIsExact: exceptionIsExact,
+            Cause: "cause",
+            Token: server ? "server.ClosedToken" : "socket.ClosedToken");
+    }
+}

@@ -1,0 +1,48 @@
+using Conserv.Generators.Model;
+
+namespace Conserv.Generators.Emit;
+
+/// <summary>How the runtime's interface declares the member for one event.</summary>
+/// <param name="Interface">The interface's fully qualified name.</param>
+/// <param name="Member">The member's name.</param>
+/// <param name="ReturnType">The member's return type.</param>
+/// <param name="Parameters">The member's parameter list.</param>
+/// <param name="Attribute">The handler attribute's fully qualified name, without <c>Attribute</c>.</param>
+internal sealed record EventSignature(string Interface, string Member, string ReturnType, string Parameters, string Attribute)
+{
+    public const string SocketInterface = "global::Conserv.ISocketEventDriver";
+    public const string ServerInterface = "global::Conserv.IServerEventDriver";
+    public const string ValueTask = "global::System.Threading.Tasks.ValueTask";
+    public const string ValueTaskOfBool = "global::System.Threading.Tasks.ValueTask<bool>";
+
+    private const string Socket = "global::Conserv.TcpSocket socket";
+    private const string Server = "global::Conserv.TcpServer server";
+    private const string Error = "global::System.Exception error";
+
+    /// <summary>The signature of the interface member that a handler of <paramref name="driverEvent"/> (and <paramref name="data"/> slot) implements.</summary>
+    public static EventSignature For(DriverEvent driverEvent, DataKind data) => driverEvent switch
+    {
+        DriverEvent.SocketConnect => new(SocketInterface, "OnSocketConnect", ValueTask, Socket, "OnSocketConnect"),
+        DriverEvent.SocketData when data == DataKind.Text => new(SocketInterface, "OnSocketText", ValueTask, Socket + ", global::System.ReadOnlyMemory<char> data", "OnSocketData"),
+        DriverEvent.SocketData => new(SocketInterface, "OnSocketData", ValueTask, Socket + ", global::System.ReadOnlyMemory<byte> data", "OnSocketData"),
+        DriverEvent.SocketEndOfFile => new(SocketInterface, "OnSocketEndOfFile", ValueTask, Socket, "OnSocketEndOfFile"),
+        DriverEvent.SocketOutputEmpty => new(SocketInterface, "OnSocketOutputEmpty", ValueTask, Socket, "OnSocketOutputEmpty"),
+        DriverEvent.SocketError => new(SocketInterface, "OnSocketError", ValueTaskOfBool, Socket + ", " + Error, "OnSocketError"),
+        DriverEvent.SocketClose => new(SocketInterface, "OnSocketClose", "void", Socket + ", global::System.Exception? cause", "OnSocketClose"),
+        DriverEvent.ServerListen => new(ServerInterface, "OnServerListen", ValueTask, Server, "OnServerListen"),
+        DriverEvent.ServerConnection => new(ServerInterface, "OnServerConnection", ValueTask, Server + ", global::Conserv.TcpSocket client", "OnServerConnection"),
+        DriverEvent.ServerError => new(ServerInterface, "OnServerError", ValueTaskOfBool, Server + ", " + Error, "OnServerError"),
+        _ => new(ServerInterface, "OnServerClose", "void", Server, "OnServerClose"),
+    };
+
+    /// <summary>The argument list that forwards this member's parameters to a trampoline.</summary>
+    public string ForwardArguments => Member switch
+    {
+        "OnSocketError" => "socket, error",
+        "OnServerError" => "server, error",
+        "OnSocketClose" => "socket, cause",
+        "OnSocketData" or "OnSocketText" => "socket, data",
+        "OnServerConnection" => "server, client",
+        _ => Parameters.StartsWith(Socket, System.StringComparison.Ordinal) ? "socket" : "server",
+    };
+}

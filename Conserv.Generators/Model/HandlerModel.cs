@@ -1,0 +1,26 @@
+using Conserv.Generators.Helpers;
+
+namespace Conserv.Generators.Model;
+
+/// <summary>One bound handler method.</summary>
+/// <param name="Event">The event it handles.</param>
+/// <param name="MethodName">The method's name.</param>
+/// <param name="TrampolineName">The name of the protected adapter the driver's generated part exposes to derived drivers.</param>
+/// <param name="IsStatic">Whether the method is static.</param>
+/// <param name="Return">What it returns.</param>
+/// <param name="Arguments">Its parameters, in order, and what is bound to each.</param>
+/// <param name="Data">The data slot it fills (data handlers only).</param>
+/// <param name="ExceptionType">For error handlers, the fully qualified exception type it specializes on; otherwise null.</param>
+/// <param name="ExceptionDepth">For error handlers, the number of base classes between the exception type and <c>System.Exception</c>.</param>
+/// <param name="Level">0 for a handler of the driver itself, 1 for its base class, 2 for the base's base, …</param>
+internal sealed record HandlerModel(
+    DriverEvent Event,
+    string MethodName,
+    string TrampolineName,
+    bool IsStatic,
+    ReturnKind Return,
+    EquatableArray<ArgumentBinding> Arguments,
+    DataKind Data,
+    string? ExceptionType,
+    int ExceptionDepth,
+    int Level);

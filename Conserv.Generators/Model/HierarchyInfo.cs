@@ -1,0 +1,56 @@
+using System.Text;
+using Conserv.Generators.Helpers;
+
+namespace Conserv.Generators.Model;
+
+/// <summary>Where a driver is declared: its namespace and its chain of containing types, outermost first, ending with the driver itself.</summary>
+/// <param name="Namespace">The namespace, empty for the global namespace.</param>
+/// <param name="Types">The containing types, outermost first; the last one is the driver.</param>
+internal sealed record HierarchyInfo(string Namespace, EquatableArray<TypeDeclaration> Types)
+{
+    /// <summary>The driver's fully qualified name with its type parameters, such as <c>global::Ns.Outer.Driver&lt;T&gt;</c>.</summary>
+    public string FullyQualifiedName
+    {
+        get
+        {
+            var builder = new StringBuilder("global::");
+            if (Namespace.Length > 0)
+            {
+                builder.Append(Namespace).Append('.');
+            }
+
+            for (int i = 0; i < Types.Count; i++)
+            {
+                builder.Append(i == 0 ? string.Empty : ".").Append(Types[i].Name).Append(Types[i].TypeParameters);
+            }
+
+            return builder.ToString();
+        }
+    }
+
+    /// <summary>
+    /// A stable, unique file name: the metadata name (<c>Ns.Outer+Driver`1</c>) followed by <c>.Conserv.g.cs</c>.
+    /// </summary>
+    public string HintName
+    {
+        get
+        {
+            var builder = new StringBuilder();
+            if (Namespace.Length > 0)
+            {
+                builder.Append(Namespace).Append('.');
+            }
+
+            for (int i = 0; i < Types.Count; i++)
+            {
+                builder.Append(i == 0 ? string.Empty : "+").Append(Types[i].Name);
+                if (Types[i].Arity > 0)
+                {
+                    builder.Append('`').Append(Types[i].Arity);
+                }
+            }
+
+            return builder.Append(".Conserv.g.cs").ToString();
+        }
+    }
+}

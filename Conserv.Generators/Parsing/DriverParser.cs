@@ -1,0 +1,216 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Conserv.Generators.Helpers;
+using Conserv.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Conserv.Generators.Parsing;
+
+/// <summary>
+/// Turns a driver class into a <see cref="DriverModel"/>: its own handlers, and the error handlers and
+/// features it inherits from base drivers. The one place that decides what a driver is; every problem
+/// goes to the report callback (the analyzers pass one, the generator passes null).
+/// </summary>
+internal static class DriverParser
+{
+    /// <summary>Prefix of the protected adapters a non-sealed driver's generated part exposes to derived drivers.</summary>
+    public const string TrampolinePrefix = "__Conserv";
+
+    /// <summary>Parses <paramref name="type"/> as a driver.</summary>
+    /// <returns>The model, or null when the type cannot be a driver or has no bindable handler.</returns>
+    public static DriverModel? Parse(INamedTypeSymbol type, KnownTypes known, Action<BindingProblem>? report, CancellationToken cancellationToken)
+    {
+        if (!known.IsUsable || !CheckDeclaration(type, report, cancellationToken))
+        {
+            return null;
+        }
+
+        List<HandlerModel> own = BindLevel(type, 0, known, report, cancellationToken);
+        if (own.Count == 0)
+        {
+            return null;
+        }
+
+        var baseErrors = new List<HandlerModel>();
+        DriverFeatures baseFeatures = DriverFeatures.None;
+        int level = 0;
+        for (INamedTypeSymbol? b = type.BaseType; b is not null && b.SpecialType != SpecialType.System_Object; b = b.BaseType)
+        {
+            level++;
+            INamedTypeSymbol definition = b.OriginalDefinition;
+            if (IsInSource(definition) && !CheckDeclaration(definition, null, cancellationToken))
+            {
+                continue; // a base the generator skips has no generated part to call
+            }
+
+            foreach (HandlerModel handler in BindLevel(definition, level, known, null, cancellationToken))
+            {
+                baseFeatures |= FeatureOf(handler);
+                if (handler.Event.IsError())
+                {
+                    baseErrors.Add(handler);
+                }
+            }
+        }
+
+        return new DriverModel(
+            GetHierarchy(type),
+            type.IsSealed,
+            own.ToEquatableArray(),
+            baseErrors.ToEquatableArray(),
+            baseFeatures);
+    }
+
+    /// <summary>Checks that <paramref name="type"/> can get a generated part: a non-static class, partial, in partial types.</summary>
+    public static bool CheckDeclaration(INamedTypeSymbol type, Action<BindingProblem>? report, CancellationToken cancellationToken)
+    {
+        if (type.TypeKind != TypeKind.Class)
+        {
+            report?.Invoke(new BindingProblem(HandlerProblem.DriverNotClass, type, null, type.TypeKind.ToString()));
+            return false;
+        }
+
+        if (type.IsStatic)
+        {
+            report?.Invoke(new BindingProblem(HandlerProblem.DriverIsStatic, type, null, null));
+            return false;
+        }
+
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (!IsPartial(t, cancellationToken))
+            {
+                report?.Invoke(new BindingProblem(HandlerProblem.NotPartial, t, null, null));
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Binds the handlers declared by one class of the chain. Source classes contribute their attributed
+    /// methods; classes from referenced assemblies contribute the attributed trampolines their generated part exposes.
+    /// Duplicated handlers are all dropped (and reported, from the second on).
+    /// </summary>
+    public static List<HandlerModel> BindLevel(INamedTypeSymbol type, int level, KnownTypes known, Action<BindingProblem>? report, CancellationToken cancellationToken)
+    {
+        bool inSource = IsInSource(type);
+        int depth = InheritanceDepth(type);
+        var candidates = new List<(IMethodSymbol Method, AttributeData Attribute, DriverEvent Event, string Trampoline)>();
+        foreach (ISymbol member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (member is not IMethodSymbol method || method.Name.StartsWith(TrampolinePrefix, StringComparison.Ordinal) == inSource)
+            {
+                continue;
+            }
+
+            foreach (AttributeData attribute in method.GetAttributes())
+            {
+                if (known.TryGetEvent(attribute, out DriverEvent driverEvent))
+                {
+                    string trampoline = inSource ? $"{TrampolinePrefix}{depth}_{driverEvent}_{method.Name}" : method.Name;
+                    candidates.Add((method, attribute, driverEvent, trampoline));
+                }
+            }
+        }
+
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var bound = new List<(HandlerModel Model, IMethodSymbol Method, AttributeData Attribute)>();
+        foreach (var c in candidates)
+        {
+            names.TryGetValue(c.Trampoline, out int seen);
+            names[c.Trampoline] = seen + 1;
+            string trampoline = seen == 0 ? c.Trampoline : $"{c.Trampoline}_{seen + 1}";
+            if (HandlerBinder.Bind(c.Method, c.Attribute, c.Event, known, level, trampoline, report) is { } model)
+            {
+                bound.Add((model, c.Method, c.Attribute));
+            }
+        }
+
+        var result = new List<HandlerModel>(bound.Count);
+        foreach (var group in bound.GroupBy(b => (b.Model.Event, b.Model.Data, b.Model.ExceptionType)))
+        {
+            if (group.Count() == 1)
+            {
+                result.Add(group.First().Model);
+                continue;
+            }
+
+            HandlerProblem kind = group.Key.Event.IsError() ? HandlerProblem.DuplicateErrorType : HandlerProblem.DuplicateHandler;
+            foreach (var duplicate in group.Skip(1))
+            {
+                report?.Invoke(new BindingProblem(kind, duplicate.Method, duplicate.Attribute, group.First().Method.Name));
+            }
+        }
+
+        // Keep declaration order, whatever the grouping did.
+        result.Sort((a, b) => bound.FindIndex(x => ReferenceEquals(x.Model, a)).CompareTo(bound.FindIndex(x => ReferenceEquals(x.Model, b))));
+        return result;
+    }
+
+    /// <summary>The socket feature a handler provides.</summary>
+    public static DriverFeatures FeatureOf(HandlerModel handler) => handler switch
+    {
+        { Data: DataKind.Bytes } => DriverFeatures.ByteData,
+        { Data: DataKind.Text } => DriverFeatures.TextData,
+        { Event: DriverEvent.SocketOutputEmpty } => DriverFeatures.OutputEmpty,
+        _ => DriverFeatures.None,
+    };
+
+    private static bool IsInSource(INamedTypeSymbol type) => type.Locations.Any(l => l.IsInSource);
+
+    private static int InheritanceDepth(INamedTypeSymbol type)
+    {
+        int depth = 0;
+        for (INamedTypeSymbol? b = type.BaseType; b is not null; b = b.BaseType)
+        {
+            depth++;
+        }
+
+        return depth;
+    }
+
+    private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
+                && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static HierarchyInfo GetHierarchy(INamedTypeSymbol type)
+    {
+        var types = new List<TypeDeclaration>();
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            string typeParameters = t.TypeParameters.Length == 0
+                ? string.Empty
+                : "<" + string.Join(", ", t.TypeParameters.Select(p => p.Name)) + ">";
+            types.Insert(0, new TypeDeclaration(Keyword(t), t.Name, typeParameters, t.TypeParameters.Length));
+        }
+
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+        return new HierarchyInfo(ns, types.ToEquatableArray());
+    }
+
+    private static string Keyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+}

@@ -1,0 +1,304 @@
+using System;
+using System.Collections.Generic;
+using Conserv.Generators.Helpers;
+using Conserv.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace Conserv.Generators.Parsing;
+
+/// <summary>
+/// Decides whether one attributed method can be a handler, and how each of its parameters is bound.
+/// Shared by the generator (which skips what fails) and the analyzers (which report each problem).
+/// </summary>
+internal static class HandlerBinder
+{
+    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat;
+
+    /// <summary>Binds <paramref name="method"/> as a handler of <paramref name="driverEvent"/>.</summary>
+    /// <param name="method">The attributed method.</param>
+    /// <param name="attribute">Its handler attribute.</param>
+    /// <param name="driverEvent">The event the attribute marks.</param>
+    /// <param name="known">The compilation's known types.</param>
+    /// <param name="level">0 for the driver's own handler, 1 for its base's, …</param>
+    /// <param name="trampolineName">The name of the protected adapter for derived drivers.</param>
+    /// <param name="report">Receives each problem; may be null.</param>
+    /// <returns>The bound handler, or null when any problem was found.</returns>
+    public static HandlerModel? Bind(
+        IMethodSymbol method,
+        AttributeData attribute,
+        DriverEvent driverEvent,
+        KnownTypes known,
+        int level,
+        string trampolineName,
+        Action<BindingProblem>? report)
+    {
+        bool ok = true;
+        void Problem(HandlerProblem kind, ISymbol symbol, string? detail = null)
+        {
+            ok = false;
+            report?.Invoke(new BindingProblem(kind, symbol, attribute, detail));
+        }
+
+        if (method.MethodKind != MethodKind.Ordinary)
+        {
+            Problem(HandlerProblem.NotOrdinaryMethod, method);
+            return null;
+        }
+
+        if (method.IsGenericMethod)
+        {
+            Problem(HandlerProblem.GenericHandler, method);
+        }
+
+        ITypeSymbol? exceptionType = null;
+        if (driverEvent.IsError())
+        {
+            exceptionType = attribute.ConstructorArguments.Length == 1
+                ? attribute.ConstructorArguments[0].Value as ITypeSymbol
+                : known.Exception;
+            if (exceptionType is null || exceptionType.TypeKind == TypeKind.Error)
+            {
+                return null; // the compiler reports the broken attribute
+            }
+
+            if (!InheritsFrom(exceptionType, known.Exception))
+            {
+                Problem(HandlerProblem.ExceptionTypeNotException, method, exceptionType.ToDisplayString());
+                exceptionType = null;
+            }
+        }
+
+        ReturnKind? returnKind = BindReturn(method, driverEvent, known, Problem);
+        var arguments = new List<ArgumentBinding>(method.Parameters.Length);
+        var seen = new HashSet<ArgumentKind>();
+        DataKind data = DataKind.None;
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            ArgumentKind? kind = BindParameter(parameter, driverEvent, exceptionType, known, Problem);
+            if (kind is not { } k)
+            {
+                continue;
+            }
+
+            ArgumentKind slot = k.IsData() ? ArgumentKind.ByteMemory : k;
+            if (!seen.Add(slot))
+            {
+                Problem(HandlerProblem.DuplicateParameter, parameter, parameter.Type.ToDisplayString());
+                continue;
+            }
+
+            if (k.IsData())
+            {
+                data = k.IsByteData() ? DataKind.Bytes : DataKind.Text;
+                if (method.IsAsync && k is ArgumentKind.ByteSpan or ArgumentKind.CharSpan)
+                {
+                    Problem(HandlerProblem.SpanInAsyncHandler, parameter);
+                }
+            }
+
+            arguments.Add(new ArgumentBinding(k, parameter.Type.ToDisplayString(TypeFormat)));
+        }
+
+        if (driverEvent == DriverEvent.SocketData && data == DataKind.None)
+        {
+            Problem(HandlerProblem.MissingDataParameter, method);
+        }
+
+        if (!ok || returnKind is not { } returns)
+        {
+            return null;
+        }
+
+        return new HandlerModel(
+            driverEvent,
+            method.Name,
+            trampolineName,
+            method.IsStatic,
+            returns,
+            arguments.ToEquatableArray(),
+            data,
+            exceptionType?.ToDisplayString(TypeFormat),
+            exceptionType is null ? 0 : DepthBelow(exceptionType, known.Exception),
+            level);
+    }
+
+    /// <summary>Whether <paramref name="type"/> is <paramref name="baseType"/> or derives from it.</summary>
+    public static bool InheritsFrom(ITypeSymbol? type, ITypeSymbol? baseType)
+    {
+        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static int DepthBelow(ITypeSymbol type, ITypeSymbol? ancestor)
+    {
+        int depth = 0;
+        for (ITypeSymbol? t = type; t is not null && !SymbolEqualityComparer.Default.Equals(t, ancestor); t = t.BaseType)
+        {
+            depth++;
+        }
+
+        return depth;
+    }
+
+    private static ReturnKind? BindReturn(IMethodSymbol method, DriverEvent driverEvent, KnownTypes known, Action<HandlerProblem, ISymbol, string?> problem)
+    {
+        if (method.ReturnsVoid)
+        {
+            if (method.IsAsync)
+            {
+                problem(HandlerProblem.AsyncVoid, method, null);
+                return null;
+            }
+
+            return ReturnKind.Void;
+        }
+
+        ITypeSymbol returnType = method.ReturnType;
+        if (!driverEvent.IsVoidEvent() && !method.ReturnsByRef && !method.ReturnsByRefReadonly)
+        {
+            if (SymbolEqualityComparer.Default.Equals(returnType, known.ValueTask))
+            {
+                return ReturnKind.ValueTask;
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(returnType, known.Task))
+            {
+                return ReturnKind.Task;
+            }
+        }
+
+        problem(HandlerProblem.UnsupportedReturnType, method, returnType.ToDisplayString());
+        return null;
+    }
+
+    private static ArgumentKind? BindParameter(
+        IParameterSymbol parameter,
+        DriverEvent driverEvent,
+        ITypeSymbol? exceptionType,
+        KnownTypes known,
+        Action<HandlerProblem, ISymbol, string?> problem)
+    {
+        ITypeSymbol type = parameter.Type;
+        if (parameter.RefKind != RefKind.None || type.TypeKind == TypeKind.Error)
+        {
+            problem(HandlerProblem.UnbindableParameter, parameter, type.ToDisplayString());
+            return null;
+        }
+
+        bool serverEvent = driverEvent.IsServerEvent();
+        if (Is(type, known.TcpSocket) && (!serverEvent || driverEvent == DriverEvent.ServerConnection))
+        {
+            return ArgumentKind.Socket;
+        }
+
+        if (Is(type, known.TcpServer))
+        {
+            if (!serverEvent && parameter.NullableAnnotation == NullableAnnotation.NotAnnotated)
+            {
+                problem(HandlerProblem.ParameterMustBeNullable, parameter, type.ToDisplayString());
+                return null;
+            }
+
+            return ArgumentKind.Server;
+        }
+
+        if (Is(type, known.CancellationToken))
+        {
+            return ArgumentKind.CancellationToken;
+        }
+
+        if (driverEvent == DriverEvent.SocketData && DataArgument(type, known) is { } dataKind)
+        {
+            return dataKind;
+        }
+
+        if (driverEvent.IsError() && exceptionType is not null && IsAssignableFrom(type, exceptionType))
+        {
+            return ArgumentKind.Exception;
+        }
+
+        if (driverEvent.IsError() && exceptionType is not null && InheritsFrom(type, known.Exception))
+        {
+            problem(HandlerProblem.ParameterNotAssignableFromExceptionType, parameter, exceptionType.ToDisplayString());
+            return null;
+        }
+
+        if (driverEvent == DriverEvent.SocketClose && Is(type, known.Exception))
+        {
+            if (parameter.NullableAnnotation == NullableAnnotation.NotAnnotated)
+            {
+                problem(HandlerProblem.ParameterMustBeNullable, parameter, type.ToDisplayString());
+                return null;
+            }
+
+            return ArgumentKind.CloseCause;
+        }
+
+        problem(HandlerProblem.UnbindableParameter, parameter, type.ToDisplayString());
+        return null;
+    }
+
+    private static ArgumentKind? DataArgument(ITypeSymbol type, KnownTypes known)
+    {
+        if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
+        {
+            return ArgumentKind.ByteArray;
+        }
+
+        if (type.SpecialType == SpecialType.System_String)
+        {
+            return ArgumentKind.String;
+        }
+
+        if (type is not INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named)
+        {
+            return null;
+        }
+
+        SpecialType element = named.TypeArguments[0].SpecialType;
+        INamedTypeSymbol definition = named.OriginalDefinition;
+        if (element == SpecialType.System_Byte)
+        {
+            return Is(definition, known.ReadOnlySpan) ? ArgumentKind.ByteSpan
+                : Is(definition, known.ReadOnlyMemory) ? ArgumentKind.ByteMemory
+                : Is(definition, known.ArraySegment) ? ArgumentKind.ByteSegment
+                : null;
+        }
+
+        if (element == SpecialType.System_Char)
+        {
+            return Is(definition, known.ReadOnlySpan) ? ArgumentKind.CharSpan
+                : Is(definition, known.ReadOnlyMemory) ? ArgumentKind.CharMemory
+                : null;
+        }
+
+        return null;
+    }
+
+    private static bool IsAssignableFrom(ITypeSymbol target, ITypeSymbol source)
+    {
+        if (InheritsFrom(source, target))
+        {
+            return true;
+        }
+
+        foreach (INamedTypeSymbol implemented in source.AllInterfaces)
+        {
+            if (SymbolEqualityComparer.Default.Equals(implemented, target))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Is(ITypeSymbol type, ITypeSymbol? known) => known is not null && SymbolEqualityComparer.Default.Equals(type, known);
+}

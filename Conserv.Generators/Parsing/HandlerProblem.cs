@@ -1,0 +1,56 @@
+namespace Conserv.Generators.Parsing;
+
+/// <summary>
+/// Why a handler (or a driver) cannot be bound. The generator skips what has a problem and reports nothing;
+/// the analyzers turn each problem into a diagnostic. One place decides, so the two never disagree.
+/// </summary>
+internal enum HandlerProblem
+{
+    /// <summary>The driver, or a type containing it, is not <c>partial</c>. Symbol: that type.</summary>
+    NotPartial,
+
+    /// <summary>The handler is declared in a struct, interface or enum: drivers are classes. Symbol: the type.</summary>
+    DriverNotClass,
+
+    /// <summary>The handler is declared in a <c>static</c> class, which cannot be instantiated as a driver. Symbol: the type.</summary>
+    DriverIsStatic,
+
+    /// <summary>The attributed method is a local function, accessor, operator or explicit implementation. Symbol: the method.</summary>
+    NotOrdinaryMethod,
+
+    /// <summary>The handler has type parameters. Symbol: the method.</summary>
+    GenericHandler,
+
+    /// <summary>A parameter's type cannot be bound for this event, or it is <c>ref</c>/<c>out</c>/<c>in</c>. Symbol: the parameter.</summary>
+    UnbindableParameter,
+
+    /// <summary>Two parameters bind to the same thing (two sockets, two data parameters, two exceptions). Symbol: the second parameter.</summary>
+    DuplicateParameter,
+
+    /// <summary>A data handler has no data parameter, so it is neither a byte nor a text handler. Symbol: the method.</summary>
+    MissingDataParameter,
+
+    /// <summary>A parameter that may receive null (<c>TcpServer</c> on a socket event, the close cause) is not declared nullable. Symbol: the parameter.</summary>
+    ParameterMustBeNullable,
+
+    /// <summary>The error attribute's type is not an <c>Exception</c>. Symbol: the method; the attribute is given.</summary>
+    ExceptionTypeNotException,
+
+    /// <summary>The exception parameter's type is an exception the attribute's type cannot be assigned to. Symbol: the parameter.</summary>
+    ParameterNotAssignableFromExceptionType,
+
+    /// <summary>The handler returns something other than <c>void</c>, <c>ValueTask</c> or <c>Task</c> (close handlers: only <c>void</c>). Symbol: the method.</summary>
+    UnsupportedReturnType,
+
+    /// <summary>The handler is <c>async void</c>: its exceptions and completion would be lost. Symbol: the method.</summary>
+    AsyncVoid,
+
+    /// <summary>An <c>async</c> handler takes a span, which an async method cannot. Symbol: the parameter.</summary>
+    SpanInAsyncHandler,
+
+    /// <summary>Another handler of the same class handles the same event (or the same data kind). Symbol: the later method.</summary>
+    DuplicateHandler,
+
+    /// <summary>Another error handler of the same class handles the same exception type. Symbol: the later method.</summary>
+    DuplicateErrorType,
+}
