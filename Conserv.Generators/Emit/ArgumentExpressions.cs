@@ -28,7 +28,7 @@ internal sealed record ArgumentExpressions(
         ArgumentKind.ByteArray => Data + ".ToArray()",
         ArgumentKind.ByteSegment => "new global::System.ArraySegment<byte>(" + Data + ".ToArray())",
         ArgumentKind.String => Data + ".ToString()",
-        ArgumentKind.Exception => ExceptionIsExact && argument.TypeName == exceptionType
+        ArgumentKind.Exception => (ExceptionIsExact && argument.TypeName == exceptionType) || argument.TypeName == "global::System.Exception"
             ? Exception
             : "(" + argument.TypeName + ")" + Exception,
         ArgumentKind.CloseCause => Cause,
