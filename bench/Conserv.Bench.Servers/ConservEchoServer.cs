@@ -1,0 +1,61 @@
+using System.Threading.Tasks;
+
+namespace Conserv.Bench.Servers;
+
+/// <summary>
+/// The Conserv echo server: one <see cref="EventLoop"/> with one driver instance, or (with a loop count) a
+/// server group over an <see cref="EventLoopGroup"/>, one listener and driver per loop (SO_REUSEPORT).
+/// </summary>
+public sealed class ConservEchoServer : IEchoServer
+{
+    private readonly int? _groupLoops;
+    private EventLoop? _loop;
+    private EventLoopGroup? _group;
+    private TcpServer? _server;
+    private TcpServerGroup? _servers;
+
+    /// <summary>Makes the server; <paramref name="groupLoops"/> null for one loop, else a group (0: one loop per core).</summary>
+    /// <param name="groupLoops">Null for a single loop; the group's loop count otherwise.</param>
+    public ConservEchoServer(int? groupLoops) => _groupLoops = groupLoops;
+
+    public string Name => _groupLoops is null ? "conserv" : "conserv-group";
+
+    public int Port { get; private set; }
+
+    /// <summary>The single server's loop (null for a group), for measurements taken on the loop thread.</summary>
+    public EventLoop? Loop => _loop;
+
+    public Task StartAsync(int port)
+    {
+        if (_groupLoops is { } loops)
+        {
+            _group = new EventLoopGroup(loops);
+            _servers = TcpServer.Listen(() => new EchoDriver(), "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, group: _group);
+            Port = _servers.Port!.Value;
+        }
+        else
+        {
+            _loop = EventLoop.Start();
+            _server = TcpServer.Listen(new EchoDriver(), "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, loop: _loop);
+            Port = _server.Port!.Value;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        if (_servers is not null)
+        {
+            await _servers.DisposeAsync();
+        }
+
+        _loop?.Stop();
+        _group?.Stop();
+    }
+}

@@ -1,0 +1,36 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Conserv.Bench.Servers;
+
+/// <summary>Makes the echo server named on a command line.</summary>
+public static class EchoServerFactory
+{
+    /// <summary>Every implementation name <see cref="Create"/> takes.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["conserv", "conserv-group", "kestrel", "dotnetty", "socket"];
+
+    /// <summary>Makes an echo server; <paramref name="threads"/> is the loop/thread count where the implementation has one (0: its default).</summary>
+    /// <param name="name">One of <see cref="Names"/>.</param>
+    /// <param name="threads">Loops of conserv-group, I/O threads of Kestrel and DotNetty; 0 for each one's default.</param>
+    /// <returns>The server, not started.</returns>
+    public static IEchoServer Create(string name, int threads = 0) => name switch
+    {
+        "conserv" => new ConservEchoServer(groupLoops: null),
+        "conserv-group" => new ConservEchoServer(groupLoops: threads),
+        "kestrel" => new KestrelEchoServer(threads),
+        "dotnetty" => new DotNettyEchoServer(threads),
+        "socket" => new SocketEchoServer(),
+        _ => throw new ArgumentException($"Unknown echo server '{name}'; expected one of: {string.Join(", ", Names)}.", nameof(name)),
+    };
+
+    /// <summary>A loopback port that was free a moment ago, for implementations that cannot bind port 0 and report it.</summary>
+    /// <returns>The port.</returns>
+    public static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}
