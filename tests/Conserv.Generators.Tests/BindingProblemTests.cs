@@ -1,0 +1,155 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Conserv.Generators.Parsing;
+using Conserv.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Conserv.Generators.Tests;
+
+/// <summary>
+/// The shared parser reports each binding problem to its callback (what the analyzers will report), and the
+/// generator, given the same code, emits nothing for what has a problem and never throws.
+/// </summary>
+public class BindingProblemTests
+{
+    private const string Usings = "using System; using System.IO; using System.Threading; using System.Threading.Tasks; using Conserv;\n";
+
+    [Theory]
+    [InlineData("public class D { [OnSocketConnect] void C() { } }", nameof(HandlerProblem.NotPartial), "D")]
+    [InlineData("public class O { public partial class D { [OnSocketConnect] void C() { } } }", nameof(HandlerProblem.NotPartial), "O")]
+    [InlineData("public partial struct D { [OnSocketConnect] void C() { } }", nameof(HandlerProblem.DriverNotClass), "D")]
+    [InlineData("public static partial class D { [OnSocketConnect] static void C() { } }", nameof(HandlerProblem.DriverIsStatic), "D")]
+    [InlineData("public partial class D { [OnSocketConnect] void C<T>() { } }", nameof(HandlerProblem.GenericHandler), "C")]
+    [InlineData("public partial class D { [OnSocketConnect] void C(int count) { } }", nameof(HandlerProblem.UnbindableParameter), "count")]
+    [InlineData("public partial class D { [OnSocketConnect] void C(ref TcpSocket s) { } }", nameof(HandlerProblem.UnbindableParameter), "s")]
+    [InlineData("public partial class D { [OnServerListen] void C(TcpSocket s) { } }", nameof(HandlerProblem.UnbindableParameter), "s")]
+    [InlineData("public partial class D { [OnSocketConnect] void C(ReadOnlySpan<byte> d) { } }", nameof(HandlerProblem.UnbindableParameter), "d")]
+    [InlineData("public partial class D { [OnSocketConnect] void C(TcpSocket a, TcpSocket b) { } }", nameof(HandlerProblem.DuplicateParameter), "b")]
+    [InlineData("public partial class D { [OnSocketData] void C(byte[] a, string b) { } }", nameof(HandlerProblem.DuplicateParameter), "b")]
+    [InlineData("public partial class D { [OnSocketData] void C(TcpSocket s) { } }", nameof(HandlerProblem.MissingDataParameter), "C")]
+    [InlineData("public partial class D { [OnSocketConnect] void C(TcpServer server) { } }", nameof(HandlerProblem.ParameterMustBeNullable), "server")]
+    [InlineData("public partial class D { [OnSocketClose] void C(Exception cause) { } }", nameof(HandlerProblem.ParameterMustBeNullable), "cause")]
+    [InlineData("public partial class D { [OnSocketError(typeof(string))] void C() { } }", nameof(HandlerProblem.ExceptionTypeNotException), "C")]
+    [InlineData("public partial class D { [OnSocketError(typeof(IOException))] void C(InvalidOperationException e) { } }", nameof(HandlerProblem.ParameterNotAssignableFromExceptionType), "e")]
+    [InlineData("public partial class D { [OnSocketError] void C(IOException e) { } }", nameof(HandlerProblem.ParameterNotAssignableFromExceptionType), "e")]
+    [InlineData("public partial class D { [OnSocketConnect] int C() => 0; }", nameof(HandlerProblem.UnsupportedReturnType), "C")]
+    [InlineData("public partial class D { [OnSocketConnect] Task<int> C() => Task.FromResult(0); }", nameof(HandlerProblem.UnsupportedReturnType), "C")]
+    [InlineData("public partial class D { [OnSocketClose] ValueTask C() => default; }", nameof(HandlerProblem.UnsupportedReturnType), "C")]
+    [InlineData("public partial class D { [OnSocketConnect] async void C() => await Task.Yield(); }", nameof(HandlerProblem.AsyncVoid), "C")]
+    [InlineData("public partial class D { [OnSocketConnect] void A() { } [OnSocketConnect] void B() { } }", nameof(HandlerProblem.DuplicateHandler), "B")]
+    [InlineData("public partial class D { [OnSocketData] void A(byte[] d) { } [OnSocketData] void B(ReadOnlySpan<byte> d) { } }", nameof(HandlerProblem.DuplicateHandler), "B")]
+    [InlineData("public partial class D { [OnSocketError(typeof(IOException))] void A() { } [OnSocketError(typeof(IOException))] void B() { } }", nameof(HandlerProblem.DuplicateErrorType), "B")]
+    [InlineData("public partial class D { [OnSocketError] void A() { } [OnSocketError(typeof(Exception))] void B() { } }", nameof(HandlerProblem.DuplicateErrorType), "B")]
+    public void EachProblemIsReportedOnItsSymbolAndNothingIsGeneratedForIt(string source, string expected, string symbolName)
+    {
+        List<BindingProblem> problems = ParseAll(Usings + source);
+
+        BindingProblem problem = Assert.Single(problems.Distinct());
+        Assert.Equal(expected, problem.Kind.ToString());
+        Assert.Equal(symbolName, problem.Symbol.Name);
+        Assert.Empty(GeneratorHarness.Generate(Usings + source));
+    }
+
+    [Fact]
+    public void AnUnbindableHandlerIsSkippedWhileTheOthersAreGenerated()
+    {
+        const string source = Usings + """
+            public sealed partial class D
+            {
+                [OnSocketConnect] void Good(TcpSocket socket) { }
+                [OnSocketEndOfFile] void Bad(int nope) { }
+            }
+            """;
+
+        string generated = Assert.Single(GeneratorHarness.Generate(source)).Value;
+
+        Assert.Contains("OnSocketConnect", generated);
+        Assert.DoesNotContain("OnSocketEndOfFile", generated);
+        Assert.DoesNotContain("Bad", generated);
+    }
+
+    [Fact]
+    public void ValidDriversReportNoProblem()
+    {
+        const string source = Usings + """
+            public partial class D
+            {
+                [OnSocketData] void Bytes(ReadOnlySpan<byte> data, TcpSocket socket, TcpServer? server, CancellationToken closed) { }
+                [OnSocketData] Task Text(ReadOnlyMemory<char> text) => Task.CompletedTask;
+                [OnSocketError(typeof(EndOfStreamException))] void Eof(IOException e, TcpSocket s) { }
+                [OnSocketError(typeof(IOException))] void Io(System.Runtime.Serialization.ISerializable e) { }
+                [OnSocketClose] void Closed(Exception? cause) { }
+                [OnServerConnection] void Accepted(TcpSocket client, TcpServer server) { }
+                [OnServerError(typeof(IOException))] static ValueTask Failed(Exception e) => default;
+            }
+            """;
+
+        Assert.Empty(ParseAll(source));
+        Assert.Single(GeneratorHarness.Generate(source));
+    }
+
+    [Theory]
+    [InlineData("public partial class D { [OnSocketConnect] void C(Missing m) { } }")]
+    [InlineData("public partial class D { [OnSocketError(typeof(Missing))] void C(Exception e) { } }")]
+    [InlineData("public partial class D { [OnSocketData] void C(byte[] d) }")]
+    [InlineData("public partial class D { [OnSocketConnect] void C(TcpSocket s) { } [OnSocketConnect] }")]
+    [InlineData("partial class { [OnSocketConnect] void C() { } }")]
+    [InlineData("public partial class D : Missing { [OnSocketError] void C() { } }")]
+    [InlineData("public partial class D { [OnSocketConnect(42)] void C() { } }")]
+    public void BrokenCodeNeverMakesTheGeneratorThrowOrReport(string source)
+    {
+        IReadOnlyDictionary<string, string> generated = GeneratorHarness.Generate(Usings + source);
+
+        Assert.All(generated.Keys, hint => Assert.EndsWith(".Conserv.g.cs", hint));
+    }
+
+    [Fact]
+    public void WithoutTheRuntimeNothingIsGenerated()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(
+            "NoRuntime",
+            Basic.Reference.Assemblies.Net100.References.All,
+            "namespace Conserv { public sealed class OnSocketConnectAttribute : System.Attribute { } }\npublic partial class D { [Conserv.OnSocketConnect] void C() { } }");
+
+        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(compilation);
+
+        Assert.Empty(result.GeneratedTrees);
+        Assert.Null(Assert.Single(result.Results).Exception);
+    }
+
+    /// <summary>Parses every class of the source with the shared parser, the way the analyzers will, collecting the problems.</summary>
+    private static List<BindingProblem> ParseAll(string source)
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(source);
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && d.Id != "CS4012"));
+        var known = new KnownTypes(compilation);
+        var problems = new List<BindingProblem>();
+        foreach (INamedTypeSymbol type in AllTypes(compilation.Assembly.GlobalNamespace))
+        {
+            DriverParser.Parse(type, known, problems.Add, CancellationToken.None);
+        }
+
+        return problems;
+    }
+
+    private static IEnumerable<INamedTypeSymbol> AllTypes(INamespaceOrTypeSymbol container)
+    {
+        foreach (ISymbol member in container.GetMembers())
+        {
+            if (member is INamespaceOrTypeSymbol nested)
+            {
+                if (nested is INamedTypeSymbol type && type.GetMembers().OfType<IMethodSymbol>().Any(m => m.GetAttributes().Any()))
+                {
+                    yield return type;
+                }
+
+                foreach (INamedTypeSymbol inner in AllTypes(nested))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+}
