@@ -182,7 +182,7 @@ public sealed partial class TcpServer
         if (timeout is { } delay)
         {
             int generation = _pauseGeneration;
-            _loop.Schedule(delay, static s =>
+            var timer = _loop.Schedule(delay, static s =>
             {
                 var (server, generation) = ((TcpServer, int))s!;
                 if (server._pauseGeneration == generation)
@@ -190,7 +190,25 @@ public sealed partial class TcpServer
                     server.ResumeCore();
                 }
             }, (this, generation));
+
+            // Keep the timer that resumes first, so Resume and close can cancel it: a pending timer keeps a
+            // loop started by EventLoop.Run alive, and a server that no longer waits for it must not.
+            if (_pauseTimer is { } current && current.DueTicks <= timer.DueTicks)
+            {
+                timer.Dispose();
+            }
+            else
+            {
+                _pauseTimer?.Dispose();
+                _pauseTimer = timer;
+            }
         }
+    }
+
+    private void CancelPauseTimer()
+    {
+        _pauseTimer?.Dispose();
+        _pauseTimer = null;
     }
 
     private void ResumeCore()
@@ -202,6 +220,7 @@ public sealed partial class TcpServer
 
         _paused = false;
         _pauseGeneration++;
+        CancelPauseTimer();
         if (_registered)
         {
             _loop.Modify(_fd, _slot, Libc.EPOLLIN);
@@ -232,6 +251,7 @@ public sealed partial class TcpServer
     private void StopListening()
     {
         _pauseGeneration++;
+        CancelPauseTimer();
         if (_registered)
         {
             _loop.Unregister(_fd, _slot);

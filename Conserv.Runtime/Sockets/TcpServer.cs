@@ -31,6 +31,7 @@ public sealed partial class TcpServer : IPollTarget, IAsyncDisposable
     private ServerState _state = ServerState.Starting;
     private bool _paused;
     private int _pauseGeneration;
+    private LoopTimer? _pauseTimer;
     private int _clientCount;
     private Exception? _closeCause;
     private TaskCompletionSource? _closed;
@@ -44,7 +45,8 @@ public sealed partial class TcpServer : IPollTarget, IAsyncDisposable
         _serverDriver = driver as IServerEventDriver;
         _fd = fd;
         _address = address;
-        Port = port;
+        // A Unix-domain server has no port: Port is documented as null for it, not 0.
+        Port = unixPath is null ? port : null;
         _unixPath = unixPath;
         ExternalFormatIn = formatIn;
         ExternalFormatOut = formatOut;

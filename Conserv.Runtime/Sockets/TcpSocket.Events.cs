@@ -15,6 +15,7 @@ public sealed partial class TcpSocket
 
     private bool _userPaused;
     private int _pauseGeneration;
+    private LoopTimer? _pauseTimer;
     private bool _handlerPending;
     private bool _readClosed;
     private bool _closing;
@@ -588,7 +589,7 @@ public sealed partial class TcpSocket
         if (timeout is { } delay)
         {
             int generation = _pauseGeneration;
-            _loop.Schedule(delay, static s =>
+            var timer = _loop.Schedule(delay, static s =>
             {
                 var (socket, generation) = ((TcpSocket, int))s!;
                 if (socket._pauseGeneration == generation)
@@ -596,7 +597,31 @@ public sealed partial class TcpSocket
                     socket.ResumeCore();
                 }
             }, (this, generation));
+            KeepEarliestPauseTimer(timer);
         }
+    }
+
+    /// <summary>
+    /// Remembers the pause timer that resumes first (a later one would find the socket resumed anyway), so
+    /// Resume and close can cancel it: a pending timer keeps a loop started by <see cref="EventLoop.Run"/>
+    /// alive, and a socket that no longer waits for it must not.
+    /// </summary>
+    private void KeepEarliestPauseTimer(LoopTimer timer)
+    {
+        if (_pauseTimer is { } current && current.DueTicks <= timer.DueTicks)
+        {
+            timer.Dispose();
+            return;
+        }
+
+        _pauseTimer?.Dispose();
+        _pauseTimer = timer;
+    }
+
+    private void CancelPauseTimer()
+    {
+        _pauseTimer?.Dispose();
+        _pauseTimer = null;
     }
 
     private void ResumeCore()
@@ -608,6 +633,7 @@ public sealed partial class TcpSocket
 
         _userPaused = false;
         _pauseGeneration++;
+        CancelPauseTimer();
         UpdateInterest();
     }
 
@@ -687,6 +713,7 @@ public sealed partial class TcpSocket
     {
         _state = SocketState.Closed;
         _pauseGeneration++;
+        CancelPauseTimer();
         _pendingFault = null;
         if (_registered)
         {

@@ -121,28 +121,9 @@ public sealed class TestLoop : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="action"/> on the loop and returns its result.</summary>
-    public Task<T> OnLoop<T>(Func<T> action)
-    {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Loop.Post(() =>
-        {
-            try
-            {
-                done.SetResult(action());
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        });
-        return done.Task.WithTimeout("work on the loop");
-    }
+    public Task<T> OnLoop<T>(Func<T> action) => Loop.OnLoopAsync(action);
 
-    public Task OnLoop(Action action) => OnLoop(() =>
-    {
-        action();
-        return true;
-    });
+    public Task OnLoop(Action action) => Loop.OnLoopAsync(action);
 }
 
 /// <summary>A short temporary directory for Unix socket files (paths must stay under 108 bytes).</summary>
@@ -179,6 +160,30 @@ public static class LoopExtensions
         loop.Post(() => done.SetResult());
         return done.Task.WithTimeout("a loop barrier");
     }
+
+    /// <summary>Runs <paramref name="action"/> on <paramref name="loop"/> and returns its result.</summary>
+    public static Task<T> OnLoopAsync<T>(this EventLoop loop, Func<T> action)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Post(() =>
+        {
+            try
+            {
+                done.SetResult(action());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        });
+        return done.Task.WithTimeout("work on the loop");
+    }
+
+    public static Task OnLoopAsync(this EventLoop loop, Action action) => loop.OnLoopAsync(() =>
+    {
+        action();
+        return true;
+    });
 
     /// <summary>The kinds with runs of the same kind collapsed ("data","data" → "data").</summary>
     public static string[] Collapse(this string[] kinds)

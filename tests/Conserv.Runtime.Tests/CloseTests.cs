@@ -1,0 +1,176 @@
+using System;
+using System.Linq;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Tasks;
+
+namespace Conserv.Runtime.Tests;
+
+public class CloseTests
+{
+    [Fact]
+    public async Task Close_sends_everything_queued_then_end_of_file()
+    {
+        var payload = Peer.Pattern(8 * 1024 * 1024, 11);
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.Write(payload);
+                c.Close();
+                c.Write(Encoding.ASCII.GetBytes("after close")); // writes right after Close still go out
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var (data, reset) = await peer.ReadToEndAsync();
+
+        Assert.False(reset);
+        Assert.Equal(payload.Length + 11, data.Length);
+        Assert.True(data.AsSpan(0, payload.Length).SequenceEqual(payload));
+        Assert.Equal("after close", Encoding.ASCII.GetString(data, payload.Length, 11));
+        await driver.Log.WaitForAsync("close");
+        Assert.Null(driver.Log.First("close").Error);
+        Assert.Equal(0, driver.Log.Count("outputEmpty")); // the drain that completes a close raises no output-empty
+    }
+
+    [Fact]
+    public async Task Abort_drops_what_is_queued()
+    {
+        var payload = Peer.Pattern(32 * 1024 * 1024, 12);
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.Write(payload);
+                c.Abort();
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("close");
+        var (data, _) = await peer.ReadToEndAsync();
+
+        Assert.True(data.Length < payload.Length, $"the peer got {data.Length} of {payload.Length} bytes");
+        Assert.True(data.AsSpan().SequenceEqual(payload.AsSpan(0, data.Length)));
+        Assert.Equal(1, driver.Log.Count("close"));
+    }
+
+    [Fact]
+    public async Task Close_on_an_idle_socket_completes_at_once()
+    {
+        var driver = new RecordingDriver();
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+
+        socket.Close();
+        await socket.Closed.WithTimeout("the idle socket to close");
+        Assert.True(socket.IsClosed);
+        Assert.True(socket.ClosedToken.IsCancellationRequested);
+        var (data, reset) = await peer.ReadToEndAsync();
+        Assert.Empty(data);
+        Assert.False(reset);
+        Assert.Equal(0, server.ClientCount);
+    }
+
+    [Fact]
+    public async Task A_second_Close_or_Abort_fires_nothing()
+    {
+        var driver = new RecordingDriver();
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+        await socket.DisposeAsync().WithTimeout("first close");
+
+        socket.Close();
+        socket.Abort();
+        await socket.DisposeAsync().WithTimeout("dispose of a closed socket");
+        await server.Loop.OnLoopAsync(() =>
+        {
+            socket.Close();
+            socket.Abort();
+        });
+        await server.Loop.Barrier();
+        Assert.Equal(new[] { "connection", "close" }, driver.Log.KindsOf(socket));
+    }
+
+    [Fact]
+    public async Task Writing_to_a_closed_socket_throws_ObjectDisposedException()
+    {
+        var driver = new RecordingDriver();
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+        socket.Abort();
+        await socket.Closed.WithTimeout("abort");
+
+        Assert.Throws<ObjectDisposedException>(() => socket.Write(new byte[] { 1 }));
+        Assert.Throws<ObjectDisposedException>(() => socket.Write("text"));
+        Assert.Throws<ObjectDisposedException>(() => socket.WriteByte(1));
+        var onLoop = await server.Loop.OnLoopAsync(() => Record.Exception(() => socket.Write(new byte[] { 1 })));
+        Assert.IsType<ObjectDisposedException>(onLoop);
+    }
+
+    [Fact]
+    public async Task After_end_of_file_the_socket_sends_what_is_queued_then_closes()
+    {
+        var payload = Peer.Pattern(4 * 1024 * 1024, 13);
+        var driver = new RecordingDriver { OnEndOfFile = s => { s.Write(payload); return default; } };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        peer.Shutdown(SocketShutdown.Send);
+        var (data, reset) = await peer.ReadToEndAsync();
+        Assert.False(reset);
+        Assert.Equal(payload, data);
+        await driver.Log.WaitForAsync("close");
+    }
+
+    [Fact]
+    public async Task Half_open_server_sockets_keep_writing_after_end_of_file_until_Close()
+    {
+        var driver = new RecordingDriver();
+        await using var server = TcpServer.Listen(driver, port: 0, options: new TcpServerOptions { AllowHalfOpen = true });
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("request"));
+        peer.Shutdown(SocketShutdown.Send);
+        await driver.Log.WaitForAsync("eof");
+        var socket = driver.Log.First("eof").Socket!;
+        await server.Loop.Barrier();
+        Assert.False(socket.IsClosed);
+
+        socket.Write(Encoding.ASCII.GetBytes("response"));
+        Assert.Equal("response", Encoding.ASCII.GetString(await peer.ReadExactlyAsync(8)));
+        socket.Write(Encoding.ASCII.GetBytes(" and more"));
+        socket.Close();
+        var (rest, reset) = await peer.ReadToEndAsync();
+        Assert.False(reset);
+        Assert.Equal(" and more", Encoding.ASCII.GetString(rest));
+        await driver.Log.WaitForAsync("close");
+        Assert.Equal(new[] { "connection", "data", "eof", "close" }, driver.Log.KindsOf(socket).Where(k => k != "outputEmpty").ToArray().Collapse());
+    }
+
+    [Fact]
+    public async Task Half_open_client_sockets_keep_writing_after_end_of_file_until_Close()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var clientDriver = new RecordingDriver { OnEndOfFile = s => { s.Write(Encoding.ASCII.GetBytes("bye")); return default; } };
+        var client = TcpSocket.Connect(clientDriver, "127.0.0.1", port, options: new TcpSocketOptions { AllowHalfOpen = true });
+        using var peer = await listener.AcceptSocketAsync().WithTimeout("accept");
+        peer.Shutdown(SocketShutdown.Send);
+        await clientDriver.Log.WaitForAsync("eof");
+        Assert.Equal("bye", Encoding.ASCII.GetString(await peer.ReadExactlyAsync(3)));
+        await client.Loop.Barrier();
+        Assert.False(client.IsClosed);
+
+        await client.DisposeAsync().WithTimeout("client close");
+        var (rest, reset) = await peer.ReadToEndAsync();
+        Assert.Empty(rest);
+        Assert.False(reset);
+        Assert.Equal(new[] { "connect", "eof", "outputEmpty", "close" }, clientDriver.Log.KindsOf(client));
+    }
+}

@@ -1,0 +1,210 @@
+using System;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Tasks;
+
+namespace Conserv.Runtime.Tests;
+
+public class PauseTests
+{
+    /// <summary>
+    /// Proves data sent on <paramref name="held"/> reached the kernel while the loop kept serving: another
+    /// connection on the same loop sends afterwards and its data event is awaited.
+    /// </summary>
+    private static async Task ProveLoopServedLaterData(int port, RecordingDriver driver, int expectedDataEvents)
+    {
+        using var other = await Peer.ConnectAsync(port);
+        await other.SendAllAsync(new byte[] { 7 });
+        await driver.Log.WaitForAsync("data", expectedDataEvents);
+    }
+
+    [Fact]
+    public async Task Pause_without_timeout_holds_data_back_until_Resume()
+    {
+        TcpSocket? first = null;
+        bool pausedInHandler = false;
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                if (first is null)
+                {
+                    first = c;
+                    c.Pause();
+                    pausedInHandler = c.IsPaused;
+                }
+
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("held"));
+        await driver.Log.WaitForAsync("connection");
+
+        await ProveLoopServedLaterData(server.Port.Value, driver, 1);
+        Assert.True(pausedInHandler);
+        Assert.Equal(0, driver.Log.Count("data", first!));
+        Assert.Equal(0, first!.BytesRead);
+        Assert.True(first.IsPaused);
+
+        first.Resume();
+        await driver.Log.WaitForBytesAsync(4, first);
+        Assert.Equal("held", Encoding.ASCII.GetString(driver.Log.BytesOf(first)));
+        Assert.False(first.IsPaused);
+    }
+
+    [Fact]
+    public async Task Pause_with_timeout_resumes_by_itself()
+    {
+        var pausedInHandler = false;
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.Pause(TimeSpan.FromMilliseconds(200));
+                pausedInHandler = c.IsPaused;
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("later"));
+        await driver.Log.WaitForBytesAsync(5);
+
+        var socket = driver.Log.First("connection").Socket!;
+        Assert.True(pausedInHandler);
+        Assert.False(socket.IsPaused);
+        Assert.Equal("later", Encoding.ASCII.GetString(driver.Log.BytesOf(socket)));
+    }
+
+    [Fact]
+    public async Task Pause_while_paused_still_arms_its_timeout()
+    {
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.Pause();
+                c.Pause(TimeSpan.FromMilliseconds(100));
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("x"));
+        await driver.Log.WaitForBytesAsync(1);
+        Assert.False(driver.Log.First("data").Socket!.IsPaused);
+    }
+
+    [Fact]
+    public async Task Pause_keeps_writes_going()
+    {
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.Pause();
+                c.Write(Encoding.ASCII.GetBytes("still writing"));
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        Assert.Equal("still writing", Encoding.ASCII.GetString(await peer.ReadExactlyAsync(13)));
+    }
+
+    [Fact]
+    public async Task Pause_with_a_negative_timeout_throws_for_sockets_and_servers()
+    {
+        var driver = new RecordingDriver();
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+
+        var e1 = Assert.Throws<ArgumentOutOfRangeException>(() => socket.Pause(TimeSpan.FromMilliseconds(-1)));
+        Assert.Equal("timeout", e1.ParamName);
+        var e2 = Assert.Throws<ArgumentOutOfRangeException>(() => server.Pause(TimeSpan.FromSeconds(-5)));
+        Assert.Equal("timeout", e2.ParamName);
+    }
+
+    [Fact]
+    public async Task Server_pause_leaves_clients_in_the_backlog_until_Resume()
+    {
+        await using var loop = new TestLoop();
+        var pausedDriver = new RecordingDriver();
+        var otherDriver = new RecordingDriver();
+        await using var paused = TcpServer.Listen(pausedDriver, port: 0, loop: loop.Loop);
+        await using var other = TcpServer.Listen(otherDriver, port: 0, loop: loop.Loop);
+        await pausedDriver.Log.WaitForAsync("listen");
+        await loop.OnLoop(() => paused.Pause());
+        Assert.True(paused.IsPaused);
+
+        // The connect completes in the kernel's backlog...
+        using var waiting = await Peer.ConnectAsync(paused.Port!.Value);
+        // ...while the loop goes on serving another server on the same loop, accepting nothing for the paused one.
+        using var served = await Peer.ConnectAsync(other.Port!.Value);
+        await otherDriver.Log.WaitForAsync("connection");
+        await loop.Loop.Barrier();
+        Assert.Equal(0, pausedDriver.Log.Count("connection"));
+        Assert.Equal(0, paused.ClientCount);
+
+        paused.Resume();
+        await pausedDriver.Log.WaitForAsync("connection");
+        Assert.False(paused.IsPaused);
+        Assert.Equal(1, paused.ClientCount);
+    }
+
+    [Fact]
+    public async Task Server_pause_with_timeout_resumes_accepting_by_itself()
+    {
+        var driver = new RecordingDriver { OnListen = s => { s.Pause(TimeSpan.FromMilliseconds(200)); return default; } };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        await driver.Log.WaitForAsync("listen");
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection");
+        Assert.False(server.IsPaused);
+    }
+
+    [Fact]
+    public async Task Server_pause_while_paused_still_arms_its_timeout()
+    {
+        var driver = new RecordingDriver
+        {
+            OnListen = s =>
+            {
+                s.Pause();
+                s.Pause(TimeSpan.FromMilliseconds(100));
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        await driver.Log.WaitForAsync("listen");
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection");
+        Assert.False(server.IsPaused);
+    }
+
+    [Fact]
+    public async Task A_pause_timer_of_a_closed_socket_does_not_keep_Run_alive()
+    {
+        var driver = new RecordingDriver();
+        var run = Task.Factory.StartNew(() => EventLoop.Run(() =>
+        {
+            var server = TcpServer.Listen(new RecordingDriver
+            {
+                OnConnection = (s, c) =>
+                {
+                    c.Pause(TimeSpan.FromHours(1));
+                    c.Abort();
+                    s.Close();
+                    return default;
+                },
+            }, port: 0);
+            TcpSocket.Connect(driver, "127.0.0.1", server.Port!.Value);
+        }), TaskCreationOptions.LongRunning);
+
+        await run.WithTimeout("Run to return once every socket and server has closed");
+        Assert.Equal(1, driver.Log.Count("close"));
+    }
+}
