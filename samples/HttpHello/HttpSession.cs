@@ -1,0 +1,97 @@
+using System;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Conserv.Samples.HttpHello;
+
+/// <summary>
+/// One HTTP connection: answers every complete request in order (so pipelined requests get their responses
+/// in order), keeps the connection open between requests unless the client asks to close it.
+/// </summary>
+public sealed partial class HttpSession
+{
+    private static readonly byte[] s_hello = "Hello, World!\n"u8.ToArray();
+    private readonly HttpRequestParser _parser = new();
+
+    [OnSocketData]
+    private void Received(TcpSocket socket, ReadOnlySpan<byte> data)
+    {
+        _parser.Append(data);
+        while (_parser.TryRead(out var request))
+        {
+            bool keepAlive = request.KeepAlive;
+            Respond(socket, request, keepAlive);
+            if (!keepAlive)
+            {
+                socket.Close(); // after the response is sent; later pipelined requests are not read
+                return;
+            }
+        }
+    }
+
+    // A request we cannot frame: answer with its status, then close (we cannot find the next request).
+    [OnSocketError(typeof(HttpParseException))]
+    private static void BadRequest(TcpSocket socket, HttpParseException error)
+    {
+        WriteResponse(socket, error.Status, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes(error.Message + "\n"), keepAlive: false, includeBody: true);
+        socket.Close();
+    }
+
+    [OnSocketError(typeof(SocketException))]
+    private static void Gone(SocketException error)
+    {
+    }
+
+    private static void Respond(TcpSocket socket, HttpRequest request, bool keepAlive)
+    {
+        bool head = request.Method == "HEAD";
+        string path = request.Target.Split('?', 2)[0];
+        switch (path)
+        {
+            case "/" when request.Method is "GET" or "HEAD":
+                WriteResponse(socket, 200, "text/plain; charset=utf-8", s_hello, keepAlive, includeBody: !head);
+                break;
+            case "/echo" when request.Method is "POST" or "PUT":
+                WriteResponse(socket, 200, request.Header("Content-Type") ?? "application/octet-stream", request.Body, keepAlive, includeBody: true);
+                break;
+            case "/" or "/echo":
+                WriteResponse(socket, 405, "text/plain; charset=utf-8", "Method Not Allowed\n"u8.ToArray(), keepAlive, includeBody: !head,
+                    extraHeaders: path == "/" ? "Allow: GET, HEAD\r\n" : "Allow: POST, PUT\r\n");
+                break;
+            default:
+                WriteResponse(socket, 404, "text/plain; charset=utf-8", "Not Found\n"u8.ToArray(), keepAlive, includeBody: !head);
+                break;
+        }
+    }
+
+    private static void WriteResponse(TcpSocket socket, int status, string contentType, byte[] body, bool keepAlive, bool includeBody, string extraHeaders = "")
+    {
+        socket.Write(
+            $"HTTP/1.1 {status} {Reason(status)}\r\n" +
+            $"Date: {DateTime.UtcNow.ToString("r", CultureInfo.InvariantCulture)}\r\n" +
+            "Server: Conserv.Gen-HttpHello\r\n" +
+            $"Content-Type: {contentType}\r\n" +
+            $"Content-Length: {body.Length.ToString(CultureInfo.InvariantCulture)}\r\n" +
+            extraHeaders +
+            (keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n") +
+            "\r\n");
+        if (includeBody)
+        {
+            socket.Write(body);
+        }
+    }
+
+    private static string Reason(int status) => status switch
+    {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Content Too Large",
+        431 => "Request Header Fields Too Large",
+        501 => "Not Implemented",
+        505 => "HTTP Version Not Supported",
+        _ => "Unknown",
+    };
+}
