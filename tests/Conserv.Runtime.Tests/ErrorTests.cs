@@ -1,0 +1,304 @@
+using System;
+using System.Linq;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Tasks;
+
+namespace Conserv.Runtime.Tests;
+
+public class ErrorTests
+{
+    private static ValueTask<bool> Handled(TcpSocket _, Exception __) => new(true);
+
+    [Fact]
+    public async Task A_handler_exception_reaches_the_error_handler_with_its_real_type_and_current_set()
+    {
+        var thrown = new CustomTestException("from data");
+        bool currentWasSocket = false;
+        var driver = new RecordingDriver
+        {
+            OnData = (_, _) => throw thrown,
+            OnError = (s, _) =>
+            {
+                currentWasSocket = ReferenceEquals(TcpSocket.Current, s);
+                return new(true);
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[] { 1 });
+        await driver.Log.WaitForAsync("error");
+
+        Assert.Same(thrown, driver.Log.First("error").Error);
+        Assert.True(currentWasSocket);
+    }
+
+    [Fact]
+    public async Task A_faulted_async_data_handler_reaches_the_error_handler_with_its_real_type()
+    {
+        var driver = new RecordingDriver
+        {
+            OnData = async (_, _) =>
+            {
+                await Task.Yield();
+                throw new CustomTestException("async");
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[] { 1 });
+        await driver.Log.WaitForAsync("close");
+        Assert.IsType<CustomTestException>(driver.Log.First("error").Error);
+        Assert.IsType<CustomTestException>(driver.Log.First("close").Error);
+    }
+
+    [Fact]
+    public async Task A_connect_refused_reaches_the_error_handler_as_SocketException_ConnectionRefused()
+    {
+        var driver = new RecordingDriver { OnError = Handled };
+        var client = TcpSocket.Connect(driver, "127.0.0.1", Peer.UnusedPort());
+        await client.Closed.WithTimeout("close after refused connect");
+
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+        // Handled or not, a refused connect leaves nothing to keep open.
+        Assert.Equal(new[] { "error", "close" }, driver.Log.KindsOf(client));
+    }
+
+    [Fact]
+    public async Task Invalid_input_with_a_throwing_encoding_raises_DecoderFallbackException_and_a_handled_error_keeps_the_connection()
+    {
+        var driver = new RecordingDriver
+        {
+            Features = SocketDriverFeatures.TextData,
+            OnError = Handled,
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, externalFormatIn: new UTF8Encoding(false, true));
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[] { 0xFF, 0xFE });
+        await driver.Log.WaitForAsync("error");
+        Assert.IsType<DecoderFallbackException>(driver.Log.First("error").Error);
+
+        await peer.SendAllAsync(Encoding.UTF8.GetBytes("still here \u00E9"));
+        await driver.Log.WaitForTextAsync("still here \u00E9");
+        Assert.Equal(0, driver.Log.Count("close"));
+    }
+
+    [Fact]
+    public async Task Invalid_input_with_the_default_encoding_becomes_replacement_characters()
+    {
+        var driver = new RecordingDriver { Features = SocketDriverFeatures.TextData };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[] { (byte)'a', 0xFF, (byte)'b' });
+        await driver.Log.WaitForTextAsync("b");
+        Assert.Equal("a\uFFFDb", driver.Log.TextOf());
+        Assert.Equal(0, driver.Log.Count("error"));
+    }
+
+    [Fact]
+    public async Task A_text_only_driver_on_a_raw_bytes_socket_gets_InvalidOperationException()
+    {
+        var driver = new RecordingDriver { Features = SocketDriverFeatures.TextData };
+        await using var server = TcpServer.Listen(driver, port: 0, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[] { 1 });
+        await driver.Log.WaitForAsync("error");
+        Assert.IsType<InvalidOperationException>(driver.Log.First("error").Error);
+    }
+
+    [Fact]
+    public async Task A_handled_handler_exception_keeps_the_connection_usable()
+    {
+        var driver = new RecordingDriver
+        {
+            OnData = (s, d) =>
+            {
+                if (d.Span[0] == (byte)'x')
+                {
+                    throw new CustomTestException("x is bad");
+                }
+
+                s.Write(d.Span);
+                return default;
+            },
+            OnError = Handled,
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("x"));
+        await driver.Log.WaitForAsync("error");
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("y"));
+        Assert.Equal("y", Encoding.ASCII.GetString(await peer.ReadExactlyAsync(1)));
+        Assert.Equal(0, driver.Log.Count("close"));
+    }
+
+    [Fact]
+    public async Task An_unhandled_error_drops_the_connection()
+    {
+        var driver = new RecordingDriver { OnData = (_, _) => throw new CustomTestException("unhandled") };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[] { 1 });
+        await driver.Log.WaitForAsync("close");
+        var (data, _) = await peer.ReadToEndAsync();
+        Assert.Empty(data);
+        Assert.IsType<CustomTestException>(driver.Log.First("close").Error);
+        Assert.Equal(0, server.ClientCount);
+    }
+
+    [Fact]
+    public async Task DropConnection_in_an_error_handler_drops_the_connection_with_the_given_cause()
+    {
+        var cause = new CustomTestException("the cause");
+        var driver = new RecordingDriver
+        {
+            OnData = (_, _) => throw new InvalidOperationException("bad data"),
+            OnError = (_, _) =>
+            {
+                SocketEvents.DropConnection(cause);
+                return new(true);
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[] { 1 });
+        await driver.Log.WaitForAsync("close");
+        await peer.ReadToEndAsync();
+        Assert.IsType<InvalidOperationException>(driver.Log.First("error").Error);
+        Assert.Same(cause, driver.Log.First("close").Error);
+    }
+
+    [Fact]
+    public async Task DropConnection_without_a_cause_reports_the_error_being_handled()
+    {
+        var driver = new RecordingDriver
+        {
+            OnData = (_, _) => throw new CustomTestException("bad data"),
+            OnError = (_, _) =>
+            {
+                SocketEvents.DropConnection();
+                return new(true);
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[] { 1 });
+        await driver.Log.WaitForAsync("close");
+        Assert.Same(driver.Log.First("error").Error, driver.Log.First("close").Error);
+    }
+
+    [Fact]
+    public async Task DropConnection_outside_an_error_handler_throws()
+    {
+        Assert.Throws<InvalidOperationException>(() => SocketEvents.DropConnection());
+
+        Exception? inDataHandler = null;
+        var driver = new RecordingDriver
+        {
+            OnData = (_, _) =>
+            {
+                inDataHandler = Record.Exception(() => SocketEvents.DropConnection());
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[] { 1 });
+        await driver.Log.WaitForAsync("data");
+        await server.Loop.Barrier();
+        Assert.IsType<InvalidOperationException>(inDataHandler);
+        Assert.Equal(0, driver.Log.Count("close"));
+    }
+
+    [Fact]
+    public async Task An_error_handler_that_throws_goes_to_UnhandledException_drops_its_connection_and_spares_the_others()
+    {
+        await using var loop = new TestLoop();
+        var unhandled = new EventLog();
+        loop.Loop.UnhandledException += (_, e) => unhandled.Add(new Ev("unhandled", e.Socket, e.Server, null, null, e.Exception, Environment.CurrentManagedThreadId));
+        var driver = new RecordingDriver
+        {
+            OnData = (s, d) =>
+            {
+                if (d.Span[0] == (byte)'!')
+                {
+                    throw new CustomTestException("first");
+                }
+
+                s.Write(d.Span);
+                return default;
+            },
+            OnError = (_, _) => throw new ArgumentException("the error handler failed"),
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var good = await Peer.ConnectAsync(server.Port!.Value);
+        using var bad = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection", 2);
+        await bad.SendAllAsync(Encoding.ASCII.GetBytes("!"));
+        await unhandled.WaitForAsync("unhandled");
+        await driver.Log.WaitForAsync("close");
+
+        var report = unhandled.First("unhandled");
+        Assert.IsType<ArgumentException>(report.Error);
+        Assert.Same(driver.Log.First("close").Socket, report.Socket);
+        await bad.ReadToEndAsync();
+
+        await good.SendAllAsync(Encoding.ASCII.GetBytes("ok"));
+        Assert.Equal("ok", Encoding.ASCII.GetString(await good.ReadExactlyAsync(2)));
+        Assert.Equal(1, server.ClientCount);
+        Assert.Equal(1, driver.Log.Count("close"));
+    }
+
+    [Fact]
+    public async Task A_peer_reset_is_an_error_not_an_end_of_file()
+    {
+        var driver = new RecordingDriver { OnError = Handled };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection");
+        peer.LingerState = new LingerOption(true, 0);
+        peer.Close(); // RST
+        await driver.Log.WaitForAsync("close");
+
+        var socket = driver.Log.First("close").Socket!;
+        Assert.Equal(new[] { "connection", "error", "close" }, driver.Log.KindsOf(socket));
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task A_server_error_runs_before_every_client_closes_and_the_server_close_comes_last()
+    {
+        int connections = 0;
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, _) =>
+            {
+                if (++connections == 3)
+                {
+                    throw new CustomTestException("third client");
+                }
+
+                return default;
+            },
+        };
+        var server = TcpServer.Listen(driver, port: 0);
+        using var p1 = await Peer.ConnectAsync(server.Port!.Value);
+        using var p2 = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection", 2);
+        using var p3 = await Peer.ConnectAsync(server.Port!.Value);
+        await server.Closed.WithTimeout("the server to close after its error");
+
+        var kinds = driver.Log.Events.Select(e => e.Kind).ToArray();
+        Assert.Equal(new[] { "listen", "connection", "connection", "connection", "serverError", "close", "close", "close", "serverClose" }, kinds);
+        var error = driver.Log.First("serverError").Error;
+        Assert.IsType<CustomTestException>(error);
+        Assert.All(driver.Log.Events.Where(e => e.Kind == "close"), e => Assert.Same(error, e.Error));
+        Assert.Equal(0, server.ClientCount);
+        foreach (var peer in new[] { p1, p2, p3 })
+        {
+            await peer.ReadToEndAsync();
+        }
+    }
+}

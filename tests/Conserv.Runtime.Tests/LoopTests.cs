@@ -1,0 +1,250 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Conserv.Runtime.Tests;
+
+public class LoopTests
+{
+    private static Task RunOnNewThread(Action setup, EventLoopOptions? options = null) =>
+        Task.Factory.StartNew(() => EventLoop.Run(setup, options), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    [Fact]
+    public async Task Run_returns_by_itself_when_nothing_is_left()
+    {
+        var serverDriver = RecordingDriver.Echo();
+        var clientDriver = new RecordingDriver
+        {
+            OnConnect = s => { s.Write("ping"u8); return default; },
+            OnData = (s, _) => { s.Close(); return default; },
+        };
+        var serverThread = new TaskCompletionSource<int>();
+        var runThread = -1;
+        var run = RunOnNewThread(() =>
+        {
+            runThread = Environment.CurrentManagedThreadId;
+            var server = TcpServer.Listen(serverDriver, port: 0);
+            Assert.Same(EventLoop.Current, server.Loop);
+            var client = TcpSocket.Connect(clientDriver, "127.0.0.1", server.Port!.Value);
+            Assert.Same(EventLoop.Current, client.Loop);
+            client.Closed.ContinueWith(_ => server.Close(), TaskScheduler.Default);
+        });
+
+        await run.WithTimeout("Run to return");
+        Assert.Equal(new[] { "connect", "data", "close" }, clientDriver.Log.Events.Select(e => e.Kind).ToArray().Collapse().Where(k => k != "outputEmpty"));
+        Assert.Equal("serverClose", serverDriver.Log.Events[^1].Kind);
+        Assert.All(serverDriver.Log.Events.Concat(clientDriver.Log.Events), e => Assert.Equal(runThread, e.ThreadId));
+    }
+
+    [Fact]
+    public async Task Run_with_nothing_to_do_returns_and_a_nested_Run_throws()
+    {
+        Exception? nested = null;
+        await RunOnNewThread(() => nested = Record.Exception(() => EventLoop.Run(() => { }))).WithTimeout("Run to return");
+        Assert.IsType<InvalidOperationException>(nested);
+    }
+
+    [Fact]
+    public async Task Stop_aborts_every_socket_and_server_with_their_close_events()
+    {
+        var loop = new TestLoop();
+        var serverDriver = new RecordingDriver();
+        var clientDriver = new RecordingDriver();
+        var server = TcpServer.Listen(serverDriver, port: 0, loop: loop.Loop);
+        var clients = Enumerable.Range(0, 3).Select(_ => TcpSocket.Connect(clientDriver, "127.0.0.1", server.Port!.Value, loop: loop.Loop)).ToArray();
+        await clientDriver.Log.WaitForAsync("connect", 3);
+        await serverDriver.Log.WaitForAsync("connection", 3);
+
+        await loop.DisposeAsync(); // Stop, then wait for the loop's completion
+
+        foreach (var client in clients)
+        {
+            Assert.True(client.IsClosed);
+            Assert.Equal(new[] { "connect", "close" }, clientDriver.Log.KindsOf(client));
+        }
+
+        var serverKinds = serverDriver.Log.Events.Select(e => e.Kind).ToArray();
+        Assert.Equal(new[] { "listen", "connection", "connection", "connection", "close", "close", "close", "serverClose" }, serverKinds);
+        Assert.True(server.IsClosed);
+        await server.Closed.WithTimeout("server Closed task");
+    }
+
+    [Fact]
+    public async Task A_factory_server_on_a_group_spreads_connections_and_each_driver_sees_one_thread()
+    {
+        using var group = new EventLoopGroup(2);
+        var drivers = new ConcurrentBag<ThreadCheckingDriver>();
+        var servers = TcpServer.Listen(() =>
+        {
+            var d = new ThreadCheckingDriver();
+            drivers.Add(d);
+            return d;
+        }, port: 0, group: group);
+        Assert.Equal(2, servers.Servers.Count);
+        Assert.Equal(2, drivers.Count);
+        Assert.NotSame(servers.Servers[0].Loop, servers.Servers[1].Loop);
+
+        const int connections = 40;
+        var peers = new List<Socket>();
+        for (int i = 0; i < connections; i++)
+        {
+            var peer = await Peer.ConnectAsync(servers.Port!.Value);
+            peers.Add(peer);
+            await peer.SendAllAsync(new[] { (byte)i });
+            Assert.Equal(new[] { (byte)i }, await peer.ReadExactlyAsync(1));
+        }
+
+        foreach (var peer in peers)
+        {
+            peer.Shutdown(SocketShutdown.Send);
+            await peer.ReadToEndAsync();
+            peer.Dispose();
+        }
+
+        await servers.DisposeAsync().WithTimeout("servers close");
+        group.Stop();
+        await group.Completion.WithTimeout("group stop");
+
+        Assert.All(drivers, d => Assert.Single(d.Threads));
+        Assert.All(drivers, d => Assert.True(d.Connections > 0, "the kernel should give each listener some of 40 connections"));
+        Assert.Equal(connections, drivers.Sum(d => d.Connections));
+        Assert.NotEqual(drivers.First().Threads.Single(), drivers.Last().Threads.Single());
+    }
+
+    [Fact]
+    public async Task An_async_data_handler_pauses_reads_until_it_completes_and_keeps_data_in_order()
+    {
+        await using var loop = new TestLoop();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new StringBuilder();
+        int loopThread = await loop.OnLoop(() => Environment.CurrentManagedThreadId);
+        var continuationThreads = new ConcurrentBag<int>();
+        TcpSocket? gated = null;
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) => { gated ??= c; return default; },
+            OnData = async (s, d) =>
+            {
+                var text = Encoding.ASCII.GetString(d.Span);
+                if (!ReferenceEquals(s, gated))
+                {
+                    return;
+                }
+
+                received.Append(text);
+                if (received.ToString() == "first")
+                {
+                    await gate.Task;
+                    continuationThreads.Add(Environment.CurrentManagedThreadId);
+                }
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("first"));
+        await driver.Log.WaitForAsync("data");
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("second"));
+
+        // Another connection on the same loop is served meanwhile; the gated one gets nothing more.
+        using var other = await Peer.ConnectAsync(server.Port!.Value);
+        await other.SendAllAsync(new byte[] { 1 });
+        await driver.Log.WaitForAsync("data", 2);
+        await loop.Loop.Barrier();
+        Assert.Equal(1, driver.Log.Count("data", gated!));
+
+        gate.SetResult();
+        await driver.Log.WaitForBytesAsync(11, gated);
+        Assert.Equal("firstsecond", Encoding.ASCII.GetString(driver.Log.BytesOf(gated)));
+        Assert.Equal(new[] { loopThread }, continuationThreads.ToArray());
+    }
+
+    [Fact]
+    public async Task Public_methods_are_safe_from_any_thread()
+    {
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+
+        var writers = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                socket.Write(new[] { (byte)t });
+            }
+        })).ToArray();
+        await Task.WhenAll(writers).WithTimeout("writers");
+        var data = await peer.ReadExactlyAsync(200);
+        for (int t = 0; t < 4; t++)
+        {
+            Assert.Equal(50, data.Count(b => b == t));
+        }
+    }
+
+    private sealed class ThreadCheckingDriver : ISocketEventDriver, IServerEventDriver
+    {
+        private readonly HashSet<int> _threads = new();
+
+        public IReadOnlyCollection<int> Threads
+        {
+            get
+            {
+                lock (_threads)
+                {
+                    return _threads.ToArray();
+                }
+            }
+        }
+
+        public int Connections { get; private set; }
+
+        private void Seen()
+        {
+            lock (_threads)
+            {
+                _threads.Add(Environment.CurrentManagedThreadId);
+            }
+        }
+
+        public ValueTask OnServerListen(TcpServer server)
+        {
+            Seen();
+            return default;
+        }
+
+        public ValueTask OnServerConnection(TcpServer server, TcpSocket client)
+        {
+            Seen();
+            Connections++;
+            return default;
+        }
+
+        public void OnServerClose(TcpServer server) => Seen();
+
+        public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data)
+        {
+            Seen();
+            socket.Write(data.Span);
+            return default;
+        }
+
+        public ValueTask OnSocketEndOfFile(TcpSocket socket)
+        {
+            Seen();
+            return default;
+        }
+
+        public ValueTask OnSocketOutputEmpty(TcpSocket socket)
+        {
+            Seen();
+            return default;
+        }
+
+        public void OnSocketClose(TcpSocket socket, Exception? cause) => Seen();
+    }
+}

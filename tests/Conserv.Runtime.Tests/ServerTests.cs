@@ -1,0 +1,91 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+
+namespace Conserv.Runtime.Tests;
+
+public class ServerTests
+{
+    [Fact]
+    public async Task Listen_on_a_port_in_use_throws_SocketException_at_the_call_with_no_events()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        int port = ((IPEndPoint)holder.LocalEndpoint).Port;
+
+        var driver = new RecordingDriver();
+        var e = Assert.Throws<SocketException>(() => TcpServer.Listen(driver, port: port));
+        Assert.Equal(SocketError.AddressAlreadyInUse, e.SocketErrorCode);
+
+        await using var first = TcpServer.Listen(driver, port: 0);
+        var e2 = Assert.Throws<SocketException>(() => TcpServer.Listen(new RecordingDriver(), port: first.Port!.Value));
+        Assert.Equal(SocketError.AddressAlreadyInUse, e2.SocketErrorCode);
+        await driver.Log.WaitForAsync("listen");
+        await first.Loop.Barrier();
+        Assert.Equal(1, driver.Log.Count("listen"));
+    }
+
+    [Fact]
+    public void Listen_and_Connect_validate_their_arguments()
+    {
+        var driver = new RecordingDriver();
+        Assert.Equal("driver", Assert.Throws<ArgumentNullException>(() => TcpServer.Listen((IEventDriver)null!, port: 0)).ParamName);
+        Assert.Equal("driverFactory", Assert.Throws<ArgumentNullException>(() => TcpServer.Listen((Func<IEventDriver>)null!, port: 0)).ParamName);
+        Assert.Equal("port", Assert.Throws<ArgumentOutOfRangeException>(() => TcpServer.Listen(driver, port: 65536)).ParamName);
+        Assert.Equal("port", Assert.Throws<ArgumentOutOfRangeException>(() => TcpServer.Listen(driver, port: -1)).ParamName);
+        Assert.Equal("host", Assert.Throws<ArgumentNullException>(() => TcpServer.Listen(driver, host: null!)).ParamName);
+        Assert.Equal("host", Assert.ThrowsAny<ArgumentException>(() => TcpServer.Listen(driver, host: "")).ParamName);
+        Assert.Equal("driver", Assert.Throws<ArgumentNullException>(() => TcpServer.ListenUnix(null!, "/tmp/x.sock")).ParamName);
+        Assert.Equal("path", Assert.Throws<ArgumentNullException>(() => TcpServer.ListenUnix(driver, null!)).ParamName);
+        Assert.Equal("path", Assert.Throws<ArgumentException>(() => TcpServer.ListenUnix(driver, "/tmp/" + new string('x', 200))).ParamName);
+
+        Assert.Equal("driver", Assert.Throws<ArgumentNullException>(() => TcpSocket.Connect(null!, "127.0.0.1", 80)).ParamName);
+        Assert.Equal("host", Assert.Throws<ArgumentNullException>(() => TcpSocket.Connect(driver, null!, 80)).ParamName);
+        Assert.Equal("port", Assert.Throws<ArgumentOutOfRangeException>(() => TcpSocket.Connect(driver, "127.0.0.1", 0)).ParamName);
+        Assert.Equal("port", Assert.Throws<ArgumentOutOfRangeException>(() => TcpSocket.Connect(driver, "127.0.0.1", 65536)).ParamName);
+        Assert.Equal("driver", Assert.Throws<ArgumentNullException>(() => TcpSocket.ConnectUnix(null!, "/tmp/x.sock")).ParamName);
+        Assert.Equal("path", Assert.Throws<ArgumentException>(() => TcpSocket.ConnectUnix(driver, "")).ParamName);
+
+        Assert.Equal("setup", Assert.Throws<ArgumentNullException>(() => EventLoop.Run(null!)).ParamName);
+        Assert.Empty(driver.Log.Events);
+    }
+
+    [Fact]
+    public async Task Connect_by_host_name_resolves_without_blocking_and_connects()
+    {
+        var serverDriver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(serverDriver, port: 0);
+        var clientDriver = new RecordingDriver { OnConnect = s => { s.Write("name"u8); return default; } };
+        var client = TcpSocket.Connect(clientDriver, "localhost", server.Port!.Value);
+        await clientDriver.Log.WaitForBytesAsync(4);
+        Assert.Equal("127.0.0.1", client.RemoteName);
+        await client.DisposeAsync().WithTimeout("client close");
+    }
+
+    [Fact]
+    public async Task Server_Close_stops_accepting_at_once_and_closes_clients_gracefully()
+    {
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.Write(Peer.Pattern(1024 * 1024, 21));
+                return default;
+            },
+        };
+        var server = TcpServer.Listen(driver, port: 0);
+        int port = server.Port!.Value;
+        using var peer = await Peer.ConnectAsync(port);
+        await driver.Log.WaitForAsync("connection");
+        await server.DisposeAsync().WithTimeout("server close");
+
+        var (data, reset) = await peer.ReadToEndAsync();
+        Assert.False(reset);
+        Assert.Equal(Peer.Pattern(1024 * 1024, 21), data);
+        var refused = await Assert.ThrowsAsync<SocketException>(() => Peer.ConnectAsync(port));
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        Assert.True(server.IsClosed);
+        Assert.True(server.ClosedToken.IsCancellationRequested);
+    }
+}
