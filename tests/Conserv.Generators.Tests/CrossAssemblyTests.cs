@@ -1,0 +1,65 @@
+using System.IO;
+using System.Linq;
+using Conserv.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Emit;
+
+namespace Conserv.Generators.Tests;
+
+/// <summary>A driver deriving from a driver compiled in another assembly finds the base's handlers through its generated trampolines.</summary>
+public class CrossAssemblyTests
+{
+    private const string Library = """
+        using System;
+        using System.IO;
+        using Conserv;
+
+        namespace Lib;
+
+        public partial class BaseDriver
+        {
+            [OnSocketData] private void Echo(TcpSocket socket, ReadOnlySpan<byte> data) => socket.Write(data);
+            [OnSocketError(typeof(IOException))] private void Harmless(IOException error) { }
+            [OnSocketError] private void Fatal(Exception error) { }
+        }
+        """;
+
+    private const string App = """
+        using System;
+        using System.Net.Sockets;
+        using Conserv;
+
+        namespace App;
+
+        public sealed partial class Derived : Lib.BaseDriver
+        {
+            [OnSocketError(typeof(SocketException))] void Reset(SocketException error) { }
+            [OnSocketError] void Fatal(Exception error) { }
+        }
+        """;
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheDerivedErrorChainCallsTheBaseTrampolinesAndKeepsTheBaseFeatures(bool referenceAssembly)
+    {
+        (_, Compilation library) = GeneratorHarness.Run(GeneratorHarness.Compile(Library));
+        Assert.Empty(GeneratorHarness.Problems(library));
+        using var image = new MemoryStream();
+        EmitResult emitted = library.Emit(image, options: new EmitOptions(metadataOnly: referenceAssembly, includePrivateMembers: !referenceAssembly));
+        Assert.True(emitted.Success);
+        MetadataReference libraryReference = MetadataReference.CreateFromImage(image.ToArray());
+
+        (GeneratorDriverRunResult result, Compilation app) = GeneratorHarness.Run(
+            GeneratorHarness.Compile("App", GeneratorHarness.DefaultReferences.Append(libraryReference), App));
+
+        Assert.Empty(GeneratorHarness.Problems(app));
+        string generated = Assert.Single(result.GeneratedTrees).ToString();
+        Assert.Contains("SocketDriverFeatures.ByteData", generated);
+        int reset = generated.IndexOf("is global::System.Net.Sockets.SocketException", System.StringComparison.Ordinal);
+        int harmless = generated.IndexOf("__ConservHandled(this.__Conserv1_SocketError_Harmless(socket, error))", System.StringComparison.Ordinal);
+        int fatal = generated.IndexOf("this.Fatal(e", System.StringComparison.Ordinal);
+        Assert.True(reset >= 0 && harmless > reset && fatal > harmless, generated);
+        Assert.DoesNotContain("__Conserv1_SocketError_Fatal", generated);
+    }
+}
