@@ -1,0 +1,172 @@
+using System.Linq;
+using System.Threading;
+using Conserv.Generators.Model;
+using Conserv.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Conserv.Analyzers;
+
+/// <summary>Turns one of the binder's <see cref="BindingProblem"/>s into a diagnostic: where it is, and what the message says.</summary>
+internal static class BindingDiagnostics
+{
+    public static Diagnostic? Create(DiagnosticDescriptor rule, BindingProblem problem, INamedTypeSymbol driver, KnownTypes known, CancellationToken cancellationToken)
+    {
+        ISymbol symbol = problem.Symbol;
+        IMethodSymbol? method = symbol as IMethodSymbol ?? symbol.ContainingSymbol as IMethodSymbol;
+        IParameterSymbol? parameter = symbol as IParameterSymbol;
+        string attribute = Handlers.ShortName(problem.Attribute);
+        string methodName = method?.Name ?? symbol.Name;
+        DriverEvent? driverEvent = problem.Attribute is { } a && known.TryGetEvent(a, out DriverEvent e) ? e : null;
+
+        switch (problem.Kind)
+        {
+            case HandlerProblem.NotPartial:
+                return Diagnostic.Create(rule, IdentifierLocation(symbol), symbol.Name, driver.ToDisplayString());
+
+            case HandlerProblem.DriverNotClass:
+                return Diagnostic.Create(rule, IdentifierLocation(symbol), symbol.Name, Describe(((INamedTypeSymbol)symbol).TypeKind));
+
+            case HandlerProblem.DriverIsStatic:
+                return Diagnostic.Create(rule, IdentifierLocation(symbol), symbol.Name);
+
+            case HandlerProblem.NotOrdinaryMethod:
+            case HandlerProblem.GenericHandler:
+            case HandlerProblem.AsyncVoid:
+            case HandlerProblem.MissingDataParameter:
+                return Diagnostic.Create(rule, IdentifierLocation(symbol), method?.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) ?? methodName);
+
+            case HandlerProblem.UnsupportedReturnType:
+                return Diagnostic.Create(
+                    rule,
+                    ReturnTypeLocation(method, cancellationToken) ?? IdentifierLocation(symbol),
+                    methodName,
+                    problem.Detail,
+                    attribute,
+                    driverEvent?.IsVoidEvent() == true ? "void" : "void, ValueTask or Task");
+
+            case HandlerProblem.UnbindableParameter:
+                return Diagnostic.Create(
+                    rule,
+                    ParameterTypeLocation(parameter, cancellationToken),
+                    symbol.Name,
+                    methodName,
+                    RefPrefix(parameter) + problem.Detail,
+                    attribute,
+                    driverEvent is { } ev ? AllowedParameters.Describe(ev, ExceptionTypeOf(problem.Attribute, known)) : "see the attribute's documentation");
+
+            case HandlerProblem.DuplicateParameter:
+            case HandlerProblem.SpanInAsyncHandler:
+                return Diagnostic.Create(
+                    rule,
+                    ParameterTypeLocation(parameter, cancellationToken),
+                    problem.Kind == HandlerProblem.SpanInAsyncHandler ? methodName : symbol.Name,
+                    problem.Kind == HandlerProblem.SpanInAsyncHandler ? parameter?.Type.ToDisplayString() : methodName,
+                    parameter?.Type.ToDisplayString());
+
+            case HandlerProblem.ParameterMustBeNullable:
+                return Diagnostic.Create(
+                    rule,
+                    ParameterTypeLocation(parameter, cancellationToken),
+                    symbol.Name,
+                    methodName,
+                    problem.Detail,
+                    parameter is not null && SymbolEqualityComparer.Default.Equals(parameter.Type, known.TcpServer)
+                        ? "a socket event of a client socket has no server"
+                        : "the close cause is null for an orderly close");
+
+            case HandlerProblem.ParameterNotAssignableFromExceptionType:
+                return Diagnostic.Create(
+                    rule,
+                    ParameterTypeLocation(parameter, cancellationToken),
+                    symbol.Name,
+                    methodName,
+                    parameter?.Type.ToDisplayString(),
+                    problem.Detail);
+
+            case HandlerProblem.ExceptionTypeNotException:
+                return Diagnostic.Create(
+                    rule,
+                    AttributeArgumentLocation(problem.Attribute, cancellationToken) ?? IdentifierLocation(symbol),
+                    attribute,
+                    methodName,
+                    problem.Detail);
+
+            case HandlerProblem.DuplicateHandler:
+                return Diagnostic.Create(
+                    rule,
+                    AttributeLocation(problem.Attribute, cancellationToken) ?? IdentifierLocation(symbol),
+                    methodName,
+                    attribute,
+                    driver.Name,
+                    problem.Detail);
+
+            case HandlerProblem.DuplicateErrorType:
+                return Diagnostic.Create(
+                    rule,
+                    AttributeLocation(problem.Attribute, cancellationToken) ?? IdentifierLocation(symbol),
+                    methodName,
+                    ExceptionTypeOf(problem.Attribute, known)?.ToDisplayString() ?? "System.Exception",
+                    attribute,
+                    problem.Detail,
+                    driver.Name);
+
+            default:
+                // A problem kind added to the binder that no descriptor covers yet: report it where it is, never drop it.
+                return Diagnostic.Create(rule, IdentifierLocation(symbol), methodName);
+        }
+    }
+
+    /// <summary>The exception type an error attribute names (its argument, or <c>System.Exception</c>).</summary>
+    public static ITypeSymbol? ExceptionTypeOf(AttributeData? attribute, KnownTypes known)
+    {
+        if (attribute is null || !known.TryGetEvent(attribute, out DriverEvent e) || !e.IsError())
+        {
+            return null;
+        }
+
+        return attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as ITypeSymbol : known.Exception;
+    }
+
+    private static Location IdentifierLocation(ISymbol symbol) =>
+        symbol.Locations.FirstOrDefault(l => l.IsInSource) ?? Location.None;
+
+    private static Location ParameterTypeLocation(IParameterSymbol? parameter, CancellationToken cancellationToken)
+    {
+        if (parameter?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is ParameterSyntax { Type: { } type })
+        {
+            return type.GetLocation();
+        }
+
+        return parameter is null ? Location.None : IdentifierLocation(parameter);
+    }
+
+    private static Location? ReturnTypeLocation(IMethodSymbol? method, CancellationToken cancellationToken) =>
+        method?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax declaration
+            ? declaration.ReturnType.GetLocation()
+            : null;
+
+    private static Location? AttributeLocation(AttributeData? attribute, CancellationToken cancellationToken) =>
+        attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
+
+    private static Location? AttributeArgumentLocation(AttributeData? attribute, CancellationToken cancellationToken) =>
+        attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax { ArgumentList.Arguments: { Count: > 0 } arguments }
+            ? arguments[0].Expression.GetLocation()
+            : null;
+
+    private static string RefPrefix(IParameterSymbol? parameter) => parameter?.RefKind switch
+    {
+        RefKind.Ref => "ref ",
+        RefKind.Out => "out ",
+        RefKind.In => "in ",
+        _ => string.Empty,
+    };
+
+    private static string Describe(TypeKind kind) => kind switch
+    {
+        TypeKind.Struct => "struct",
+        TypeKind.Interface => "interface",
+        TypeKind.Enum => "enum",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+}

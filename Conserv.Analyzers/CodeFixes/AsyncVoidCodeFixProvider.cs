@@ -1,0 +1,75 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace Conserv.Analyzers.CodeFixes;
+
+/// <summary>CONSERV007: turns an <c>async void</c> handler into an <c>async ValueTask</c> one.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AsyncVoidCodeFixProvider)), Shared]
+public sealed class AsyncVoidCodeFixProvider : CodeFixProvider
+{
+    private const string Title = "Return ValueTask";
+
+    /// <inheritdoc/>
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.AsyncVoid);
+
+    /// <inheritdoc/>
+    public override FixAllProvider GetFixAllProvider() => DocumentFixAll.Create(FixAsync);
+
+    /// <inheritdoc/>
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root?.FindNode(context.Span).FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { } method || IsCloseHandler(method))
+        {
+            return; // close events are void: a close handler cannot be async at all
+        }
+
+        foreach (Diagnostic diagnostic in context.Diagnostics)
+        {
+            context.RegisterCodeFix(
+                CodeAction.Create(Title, c => FixAsync(context.Document, ImmutableArray.Create(diagnostic), c), nameof(AsyncVoidCodeFixProvider)),
+                diagnostic);
+        }
+    }
+
+    private static bool IsCloseHandler(MethodDeclarationSyntax method) =>
+        method.AttributeLists.SelectMany(l => l.Attributes).Any(a => a.Name.ToString() is { } name && (name.Contains("OnSocketClose") || name.Contains("OnServerClose")));
+
+    private static async Task<Document> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    {
+        DocumentEditor editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+        var methods = new HashSet<MethodDeclarationSyntax>();
+        foreach (Diagnostic diagnostic in diagnostics)
+        {
+            if (editor.OriginalRoot.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<MethodDeclarationSyntax>() is { } method
+                && method.ReturnType is PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword }
+                && !IsCloseHandler(method))
+            {
+                methods.Add(method);
+            }
+        }
+
+        foreach (MethodDeclarationSyntax method in methods)
+        {
+            TypeSyntax valueTask = SyntaxFactory.ParseTypeName("global::System.Threading.Tasks.ValueTask")
+                .WithTriviaFrom(method.ReturnType)
+                .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+            editor.ReplaceNode(method.ReturnType, valueTask);
+        }
+
+        Document changed = editor.GetChangedDocument();
+        changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}
