@@ -1,3 +1,4 @@
+using System;
 using System.Threading.Tasks;
 
 namespace Conserv.Bench.Servers;
@@ -9,6 +10,7 @@ namespace Conserv.Bench.Servers;
 public sealed class ConservEchoServer : IEchoServer
 {
     private readonly int? _groupLoops;
+    private readonly Func<ISocketEventDriver> _driverFactory;
     private EventLoop? _loop;
     private EventLoopGroup? _group;
     private TcpServer? _server;
@@ -16,7 +18,12 @@ public sealed class ConservEchoServer : IEchoServer
 
     /// <summary>Makes the server; <paramref name="groupLoops"/> null for one loop, else a group (0: one loop per core).</summary>
     /// <param name="groupLoops">Null for a single loop; the group's loop count otherwise.</param>
-    public ConservEchoServer(int? groupLoops) => _groupLoops = groupLoops;
+    /// <param name="driverFactory">Makes each driver instance; null for <see cref="EchoDriver"/>.</param>
+    public ConservEchoServer(int? groupLoops, Func<ISocketEventDriver>? driverFactory = null)
+    {
+        _groupLoops = groupLoops;
+        _driverFactory = driverFactory ?? (static () => new EchoDriver());
+    }
 
     public string Name => _groupLoops is null ? "conserv" : "conserv-group";
 
@@ -30,13 +37,13 @@ public sealed class ConservEchoServer : IEchoServer
         if (_groupLoops is { } loops)
         {
             _group = new EventLoopGroup(loops);
-            _servers = TcpServer.Listen(() => new EchoDriver(), "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, group: _group);
+            _servers = TcpServer.Listen(_driverFactory, "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, group: _group);
             Port = _servers.Port!.Value;
         }
         else
         {
             _loop = EventLoop.Start();
-            _server = TcpServer.Listen(new EchoDriver(), "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, loop: _loop);
+            _server = TcpServer.Listen(_driverFactory(), "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, loop: _loop);
             Port = _server.Port!.Value;
         }
 
