@@ -14,11 +14,14 @@ public sealed partial class TcpServer
     /// <summary>Runs on the loop: registers the listener and raises the listen event.</summary>
     private void Activate()
     {
-        _loop.Track(this);
+        // A server closed before it got here (Close() in the same turn as Listen) is already finished and
+        // forgotten: tracking it again would keep a loop started by EventLoop.Run alive forever.
         if (_state != ServerState.Starting)
         {
             return;
         }
+
+        _loop.Track(this);
 
         _state = ServerState.Listening;
         _slot = _loop.Register(this, _fd, _paused ? 0 : Libc.EPOLLIN);

@@ -110,9 +110,12 @@ public sealed partial class TcpSocket
         _loop.Post(static s =>
         {
             var (socket, start) = ((TcpSocket, Action<TcpSocket>))s!;
-            socket._loop.Track(socket);
+
+            // A socket aborted before it got here (Abort() in the same turn as Connect) is already closed and
+            // forgotten: tracking it again would keep a loop started by EventLoop.Run alive forever.
             if (socket._state != SocketState.Closed)
             {
+                socket._loop.Track(socket);
                 start(socket);
             }
         }, (this, start));

@@ -186,6 +186,62 @@ public class LoopTests
         }
     }
 
+    [Fact]
+    public async Task A_server_closed_in_the_same_turn_it_was_opened_lets_Run_return()
+    {
+        var driver = new RecordingDriver();
+        await RunOnNewThread(() =>
+        {
+            var server = TcpServer.Listen(driver, port: 0);
+            server.Close();
+        }).WithTimeout("Run to return");
+        Assert.Equal(1, driver.Log.Count("serverClose"));
+        Assert.Equal("serverClose", driver.Log.Events[^1].Kind);
+    }
+
+    [Fact]
+    public async Task A_client_aborted_in_the_same_turn_it_was_opened_lets_Run_return()
+    {
+        var driver = new RecordingDriver();
+        TcpSocket? client = null;
+        await RunOnNewThread(() =>
+        {
+            client = TcpSocket.Connect(driver, "127.0.0.1", Peer.UnusedPort());
+            client.Abort();
+        }).WithTimeout("Run to return");
+        Assert.Equal(new[] { "close" }, driver.Log.KindsOf(client!));
+    }
+
+    [Fact]
+    public async Task Close_on_a_connecting_client_closes_it_after_the_connect()
+    {
+        var serverDriver = new RecordingDriver();
+        await using var server = TcpServer.Listen(serverDriver, port: 0);
+        var driver = new RecordingDriver();
+        var client = TcpSocket.Connect(driver, "127.0.0.1", server.Port!.Value);
+        client.Write("queued before connect"u8);
+        client.Close();
+        await client.Closed.WithTimeout("the client to close");
+        await serverDriver.Log.WaitForBytesAsync(21);
+        Assert.Equal("queued before connect", Encoding.ASCII.GetString(serverDriver.Log.BytesOf()));
+        Assert.Equal("close", driver.Log.KindsOf(client)[^1]);
+        Assert.Equal(1, driver.Log.Count("close"));
+    }
+
+    [Fact]
+    public async Task Stop_called_from_a_handler_ends_Run_and_closes_everything()
+    {
+        var serverDriver = new RecordingDriver();
+        var clientDriver = new RecordingDriver { OnConnect = _ => { EventLoop.Current!.Stop(); return default; } };
+        await RunOnNewThread(() =>
+        {
+            var server = TcpServer.Listen(serverDriver, port: 0);
+            TcpSocket.Connect(clientDriver, "127.0.0.1", server.Port!.Value);
+        }).WithTimeout("Run to return after Stop");
+        Assert.Equal(new[] { "connect", "close" }, clientDriver.Log.Events.Select(e => e.Kind));
+        Assert.Equal("serverClose", serverDriver.Log.Events[^1].Kind);
+    }
+
     private sealed class ThreadCheckingDriver : ISocketEventDriver, IServerEventDriver
     {
         private readonly HashSet<int> _threads = new();
