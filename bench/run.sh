@@ -14,6 +14,7 @@
 #   MODES     pinned: server on CPU 0, client on CPU 1 (taskset); shared: both float over every core  [pinned shared]
 #   OUT       the markdown file        [bench/results/<date>.md]
 #   PORT      first port to use        [5700]
+#   QUIET     before each row, wait (at most this many seconds) until the machine was <10% busy for a second  [0]
 # Every server is started with --max-seconds, every client run is bounded by DURATION+WARMUP and a timeout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,10 +54,19 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# Percent of all cores busy over the next second, from /proc/stat.
+busy_percent_1s() {
+  local a b
+  a=$(head -1 /proc/stat); sleep 1; b=$(head -1 /proc/stat)
+  echo "$a" "$b" | awk '{ for (i = 2; i <= 9; i++) { t1 += $i; t2 += $(i + 11) }
+    i1 = $5 + $6; i2 = $16 + $17; print ((t2 - t1) - (i2 - i1)) * 100 / (t2 - t1) }'
+}
+
 LOG=$(mktemp)
 ROWS=$(mktemp)
 machine() {
-  echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p') — $(nproc) cores ($(lscpu | sed -n 's/^Hypervisor vendor: *//p' | sed 's/^\(.\)/\1 guest/'))"
+  local hv; hv=$(lscpu | sed -n 's/^Hypervisor vendor: *//p')
+  echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores${hv:+, $hv guest}"
   echo "- Memory: $(free -g | awk '/^Mem:/ {print $2}') GiB; kernel $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "- .NET: $(dotnet --version) SDK, runtime $(dotnet --list-runtimes | awk '/NETCore.App/ {v=$2} END {print v}'), workstation GC, tiered PGO (defaults)"
   echo "- DotNetty 0.7.6; Kestrel from Microsoft.AspNetCore.App $(dotnet --list-runtimes | awk '/AspNetCore.App/ {v=$2} END {print v}') (sockets transport, ConnectionHandler)"
@@ -69,7 +79,8 @@ machine() {
   echo "- Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- $SIZE B messages, depth $DEPTH (1 = ping-pong), ${WARMUP} s warm-up then ${DURATION} s measured per row; every echoed byte verified."
   echo "- Columns: msg/s = messages echoed per second (all connections); MB/s = payload one way; p50/p99 = round-trip µs seen by the client;"
-  echo "  server CPU = % of one core used by the server process (utime+stime from /proc) in the window; µs/msg = server CPU per message; client CPU likewise."
+  echo "  server CPU = % of one core used by the server process (utime+stime from /proc) in the window; µs/msg = server CPU per message; client CPU likewise;"
+  echo "  other CPU = CPU used meanwhile by every other process on the machine (from /proc/stat): anything well above 0 means the row is disturbed."
   echo
 } > "$OUT"
 
@@ -83,11 +94,14 @@ for mode in $MODES; do
     { echo "## shared: server and client float over all $(nproc) cores"; echo
       echo "Each server uses its defaults for $(nproc) cores (conserv-group: $(nproc) loops; Kestrel: $(nproc) I/O queues; DotNetty: $(nproc) workers); the client competes for the same cores."; echo; } >> "$OUT"
   fi
-  echo "| server | conns | msg/s | MB/s | p50 µs | p99 µs | server CPU % | server µs/msg | client CPU % | check |" >> "$OUT"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|" >> "$OUT"
+  echo "| server | conns | msg/s | MB/s | p50 µs | p99 µs | server CPU % | server µs/msg | client CPU % | other CPU % | check |" >> "$OUT"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" >> "$OUT"
   for impl in $IMPLS; do
     for conns in $CONNS; do
       PORT=$((PORT + 1))
+      if [[ ${QUIET:-0} -gt 0 ]]; then
+        for _ in $(seq "$QUIET"); do busy_percent_1s | awk '{exit !($1 < 10)}' && break; done
+      fi
       : > "$LOG"
       if [[ $impl == c-epoll ]]; then
         "${SERVER_CPU[@]}" "$C_ECHO" "$PORT" 120 > "$LOG" 2>&1 &

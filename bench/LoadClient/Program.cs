@@ -68,6 +68,7 @@ public static class Program
         string serverPid = o.ServerPid?.ToString(CultureInfo.InvariantCulture) ?? "";
         double? serverCpu0 = o.ServerPid is null ? null : ProcessCpu.Seconds(serverPid);
         double? clientCpu0 = ProcessCpu.Seconds("self");
+        double? machineCpu0 = ProcessCpu.MachineBusySeconds();
         long messages0 = connections.Sum(c => c.Messages);
         long t0 = Stopwatch.GetTimestamp();
         Volatile.Write(ref recording.Value, 1);
@@ -79,6 +80,7 @@ public static class Program
         long messages1 = connections.Sum(c => c.Messages);
         double? serverCpu1 = o.ServerPid is null ? null : ProcessCpu.Seconds(serverPid);
         double? clientCpu1 = ProcessCpu.Seconds("self");
+        double? machineCpu1 = ProcessCpu.MachineBusySeconds();
         Volatile.Write(ref stop.Value, true);
         foreach (var t in threads)
         {
@@ -102,6 +104,10 @@ public static class Program
         double? serverPercent = serverCpu / seconds * 100;
         double? serverMicrosPerMessage = messages > 0 ? serverCpu / messages * 1e6 : null;
         double? clientPercent = clientCpu / seconds * 100;
+
+        // What neither the server nor this client used: other processes on the machine (noise in these figures).
+        double? otherPercent = (machineCpu1 - machineCpu0 - (serverCpu ?? 0) - clientCpu) / seconds * 100;
+        otherPercent = otherPercent is { } other ? Math.Max(0, other) : null;
         var inv = CultureInfo.InvariantCulture;
         string F(double? value, string format) => value is { } v && !double.IsNaN(v) ? v.ToString(format, inv) : "n/a";
 
@@ -110,7 +116,7 @@ public static class Program
             Console.WriteLine(string.Join(" | ",
                 "| " + o.Label, o.Connections.ToString(inv), F(rate, "N0"), F(megabytes, "F2"),
                 F(latency.PercentileMicroseconds(0.50), "F1"), F(latency.PercentileMicroseconds(0.99), "F1"),
-                F(serverPercent, "F0"), F(serverMicrosPerMessage, "F2"), F(clientPercent, "F0"),
+                F(serverPercent, "F0"), F(serverMicrosPerMessage, "F2"), F(clientPercent, "F0"), F(otherPercent, "F0"),
                 (errors.Length == 0 ? "ok" : $"{errors.Length} failed") + " |"));
         }
         else
@@ -120,6 +126,7 @@ public static class Program
             Console.WriteLine($"  round trip    p50 {F(latency.PercentileMicroseconds(0.5), "F1")} µs  p99 {F(latency.PercentileMicroseconds(0.99), "F1")} µs  p99.9 {F(latency.PercentileMicroseconds(0.999), "F1")} µs  max {F(latency.MaxNanoseconds / 1000, "F1")} µs");
             Console.WriteLine($"  server cpu    {F(serverPercent, "F0")}% of a core, {F(serverMicrosPerMessage, "F2")} µs per message");
             Console.WriteLine($"  client cpu    {F(clientPercent, "F0")}% of a core");
+            Console.WriteLine($"  other cpu     {F(otherPercent, "F0")}% of a core used by other processes meanwhile (noise)");
         }
 
         foreach (var error in errors)
