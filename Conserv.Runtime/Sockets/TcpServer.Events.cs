@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Threading;
 using System.Threading.Tasks;
 using Conserv.Interop;
 
@@ -313,6 +314,9 @@ public sealed partial class TcpServer
 
         StopListening();
         _state = ServerState.Closed;
+
+        // Pairs with the Closed/ClosedToken getters: see TcpSocket.Finish.
+        Interlocked.MemoryBarrier();
         _loop.Forget(this);
         if (_serverDriver is { } driver)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 using Conserv.Interop;
 
@@ -216,7 +217,12 @@ public sealed partial class TcpSocket
     private int Decode(byte[] buffer, int count, bool flush)
     {
         var encoding = _formatIn!;
-        _decoder ??= encoding.GetDecoder();
+        if (_decoder is null || !ReferenceEquals(_decoderEncoding, encoding))
+        {
+            _decoder = encoding.GetDecoder();
+            _decoderEncoding = encoding;
+        }
+
         var chars = _loop.CharBuffer(encoding.GetMaxCharCount(Math.Max(count, 1)));
         return _decoder.GetChars(buffer, 0, count, chars, 0, flush);
     }
@@ -712,6 +718,11 @@ public sealed partial class TcpSocket
     private void Finish(Exception? cause)
     {
         _state = SocketState.Closed;
+
+        // Pairs with the Closed/ClosedToken getters (another thread publishes its TaskCompletionSource, then
+        // reads _state): without a full fence this store and the later read of _closed may be reordered, both
+        // sides miss each other, and Closed never completes.
+        Interlocked.MemoryBarrier();
         _pauseGeneration++;
         CancelPauseTimer();
         _pendingFault = null;

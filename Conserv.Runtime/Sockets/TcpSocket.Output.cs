@@ -84,7 +84,13 @@ public sealed partial class TcpSocket
         }
 
         // A stateful encoder, so a surrogate pair written in two calls is encoded as one character.
-        _encoder ??= encoding.GetEncoder();
+        // The format may have just been changed (from any thread): an encoder of another encoding is replaced.
+        if (_encoder is null || !ReferenceEquals(_encoderEncoding, encoding))
+        {
+            _encoder = encoding.GetEncoder();
+            _encoderEncoding = encoding;
+        }
+
         Span<byte> bytes = stackalloc byte[encoding.GetMaxByteCount(TextChunkChars)];
         while (!text.IsEmpty)
         {

@@ -36,7 +36,9 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
     private Encoding? _formatIn;
     private Encoding? _formatOut;
     private Decoder? _decoder;
+    private Encoding? _decoderEncoding;
     private Encoder? _encoder;
+    private Encoding? _encoderEncoding;
     private long _bytesRead;
     private long _bytesWritten;
     private IPAddress? _remoteAddress;
@@ -104,11 +106,13 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
     public Encoding? ExternalFormatIn
     {
         get => _formatIn;
-        set => OnLoop(static (s, v) =>
+        set
         {
-            s._formatIn = (Encoding?)v;
-            s._decoder = null;
-        }, value);
+            // Stored at once (a reference write is atomic) so that reading it back from any thread sees it;
+            // only the decoder reset is queued to the loop. Decode also rebuilds a decoder of another encoding.
+            _formatIn = value;
+            OnLoop(static (s, _) => s._decoder = null, null);
+        }
     }
 
     /// <summary>
@@ -118,11 +122,13 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
     public Encoding? ExternalFormatOut
     {
         get => _formatOut;
-        set => OnLoop(static (s, v) =>
+        set
         {
-            s._formatOut = (Encoding?)v;
-            s._encoder = null;
-        }, value);
+            // Stored at once, so a write made right after the assignment (from any thread) uses it, as the
+            // "format in force at the write call" rule says; Write rebuilds an encoder of another encoding.
+            _formatOut = value;
+            OnLoop(static (s, _) => s._encoder = null, null);
+        }
     }
 
     /// <summary>Bytes read from the socket so far: the sum of every data event's length.</summary>

@@ -28,6 +28,7 @@ public class AccessorTests
         var socket = connect(clientDriver, server);
         await serverDriver.Log.WaitForAsync("connection");
         await clientDriver.Log.WaitForAsync("connect");
+        await server.Loop.Barrier(); // the connection handler that took the snapshot has returned
         await socket.DisposeAsync().WithTimeout("client close");
         return (accepted!, client!, server, serverDriver, clientDriver);
     }
@@ -111,6 +112,7 @@ public class AccessorTests
         var client = TcpSocket.Connect(clientDriver, "127.0.0.1", server.Port!.Value, externalFormatIn: ExternalFormat.Bytes, externalFormatOut: Encoding.Unicode);
         await clientDriver.Log.WaitForAsync("connect");
         await serverDriver.Log.WaitForAsync("connection");
+        await server.Loop.Barrier();
         Assert.Null(client.ExternalFormatIn);
         Assert.Same(Encoding.Unicode, client.ExternalFormatOut);
         Assert.Same(latin1, accepted!.FormatIn);
@@ -146,6 +148,7 @@ public class AccessorTests
         }
 
         await driver.Log.WaitForAsync("connection", 3);
+        await server.Loop.Barrier();
         Assert.True(listedAtConnection);
         Assert.Equal(3, countAtConnection);
         Assert.Equal(3, server.ClientCount);

@@ -154,6 +154,7 @@ public class OutputTests
         await using var server = TcpServer.Listen(driver, port: 0, externalFormatOut: ExternalFormat.Bytes);
         using var peer = await Peer.ConnectAsync(server.Port!.Value);
         var socket = await driver.Log.SocketOfFirstAsync("connection");
+        await server.Loop.Barrier();
 
         Assert.IsType<InvalidOperationException>(onLoop);
         Assert.Throws<InvalidOperationException>(() => socket.Write("off the loop"));
@@ -271,5 +272,42 @@ public class OutputTests
         socket.Close();
         var (data, _) = await peer.ReadToEndAsync();
         Assert.Equal(expected.ToArray(), data);
+    }
+
+    [Fact]
+    public async Task An_output_format_set_from_another_thread_applies_to_the_next_write()
+    {
+        var driver = new RecordingDriver();
+        await using var server = TcpServer.Listen(driver, port: 0, externalFormatOut: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+
+        socket.ExternalFormatOut = Encoding.Unicode;
+        Assert.Same(Encoding.Unicode, socket.ExternalFormatOut);
+        socket.Write("hi");
+        Assert.Equal(Encoding.Unicode.GetBytes("hi"), await peer.ReadExactlyAsync(4));
+
+        socket.ExternalFormatIn = Encoding.Latin1;
+        Assert.Same(Encoding.Latin1, socket.ExternalFormatIn);
+    }
+
+    [Fact]
+    public async Task Changing_the_output_format_on_the_loop_applies_to_the_next_write()
+    {
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.Write("aé");
+                c.ExternalFormatOut = Encoding.Latin1;
+                c.Write("é");
+                c.Close();
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var (data, _) = await peer.ReadToEndAsync();
+        Assert.Equal(new byte[] { (byte)'a', 0xC3, 0xA9, 0xE9 }, data);
     }
 }

@@ -7,6 +7,8 @@ namespace Conserv.Runtime.Tests;
 /// <summary>
 /// A hand-written socket and server driver that records every event in <see cref="Log"/> (before running
 /// the optional per-event delegate) so tests can await and inspect what happened.
+/// An event is logged before its delegate runs: to read what a delegate captured, await the loop's
+/// <see cref="LoopExtensions.Barrier"/> after waiting for the event.
 /// Event kinds: listen, connection, serverError, serverClose, connect, data, text, eof, outputEmpty, error, close.
 /// </summary>
 public sealed class RecordingDriver : ISocketEventDriver, IServerEventDriver
