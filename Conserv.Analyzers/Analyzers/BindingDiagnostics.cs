@@ -22,7 +22,14 @@ internal static class BindingDiagnostics
         switch (problem.Kind)
         {
             case HandlerProblem.NotPartial:
-                return Diagnostic.Create(rule, IdentifierLocation(symbol), symbol.Name, driver.ToDisplayString());
+                // On the driver itself (a diagnostic of this symbol's analysis must stay inside its declaration),
+                // also pointing at the containing type that lacks 'partial'.
+                return Diagnostic.Create(
+                    rule,
+                    IdentifierLocation(driver),
+                    SymbolEqualityComparer.Default.Equals(symbol, driver) ? null : new[] { IdentifierLocation(symbol) },
+                    symbol.Name,
+                    driver.ToDisplayString());
 
             case HandlerProblem.DriverNotClass:
                 return Diagnostic.Create(rule, IdentifierLocation(symbol), symbol.Name, Describe(((INamedTypeSymbol)symbol).TypeKind));

@@ -28,9 +28,17 @@ internal static class Verifier<TAnalyzer>
         """;
 
     /// <summary>Checks that the analyzer reports exactly the diagnostics marked in <paramref name="source"/> (<c>{|ID:span|}</c>) and <paramref name="expected"/>.</summary>
-    public static Task AnalyzeAsync(string source, params DiagnosticResult[] expected)
+    public static Task AnalyzeAsync(string source, params DiagnosticResult[] expected) => AnalyzeWithConfigAsync(source, null, expected);
+
+    /// <summary>As <see cref="AnalyzeAsync"/>, with an <c>.editorconfig</c> next to the source.</summary>
+    public static Task AnalyzeWithConfigAsync(string source, string? editorConfig, params DiagnosticResult[] expected)
     {
         var test = new AnalyzerTest { TestCode = source };
+        if (editorConfig is not null)
+        {
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", editorConfig));
+        }
+
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync(CancellationToken.None);
     }

@@ -20,16 +20,18 @@ public class DriverDeclarationTests
             .WithMessage("'EchoDriver' must be declared partial: the generator implements the driver 'EchoDriver' in a second part of it"));
 
     [Fact]
-    public Task CONSERV001_fires_on_a_containing_type_that_is_not_partial() => Verify.AnalyzeAsync(Verify.Usings + """
-        public class {|CONSERV001:Outer|}
+    public Task CONSERV001_fires_on_the_driver_when_a_containing_type_is_not_partial_and_points_at_that_type() => Verify.AnalyzeAsync(Verify.Usings + """
+        public class {|#1:Outer|}
         {
-            public partial class EchoDriver
+            public partial class {|#0:EchoDriver|}
             {
                 [OnSocketData]
                 void Echo(TcpSocket socket, ReadOnlySpan<byte> data) => socket.Write(data);
             }
         }
-        """);
+        """,
+        new DiagnosticResult("CONSERV001", DiagnosticSeverity.Error).WithLocation(0).WithLocation(1)
+            .WithMessage("'Outer' must be declared partial: the generator implements the driver 'Outer.EchoDriver' in a second part of it"));
 
     [Fact]
     public Task CONSERV001_is_silent_on_partial_drivers_nested_in_partial_types() => Verify.AnalyzeAsync(Verify.Usings + """

@@ -1,0 +1,67 @@
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = Conserv.Analyzers.Tests.Infrastructure.Verifier<Conserv.Analyzers.ExceptionTypeAnalyzer>;
+
+namespace Conserv.Analyzers.Tests.Rules;
+
+public class ExceptionTypeTests
+{
+    [Fact]
+    public Task CONSERV003_fires_on_an_error_attribute_naming_a_type_that_is_not_an_exception() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            [OnSocketError({|#0:typeof(string)|})]
+            void Failed(TcpSocket socket) { }
+
+            [OnServerError({|CONSERV003:typeof(int)|})]
+            void ServerFailed(TcpServer server) { }
+        }
+        """,
+        new DiagnosticResult("CONSERV003", DiagnosticSeverity.Error).WithLocation(0)
+            .WithMessage("[OnSocketError] on 'Failed' names 'string', which is not an Exception: name System.Exception or a type derived from it"));
+
+    [Fact]
+    public Task CONSERV003_is_silent_on_exception_types() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            [OnSocketError(typeof(SocketException))]
+            void Reset(TcpSocket socket, SocketException error) { }
+
+            [OnSocketError(typeof(Exception))]
+            void Failed(TcpSocket socket) { }
+
+            [OnServerError]
+            void ServerFailed(TcpServer server) { }
+        }
+        """);
+
+    [Fact]
+    public Task CONSERV004_fires_on_an_exception_parameter_the_attribute_type_cannot_be_assigned_to() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            [OnSocketError(typeof(IOException))]
+            void Failed(TcpSocket socket, {|#0:SocketException|} error) { }
+
+            [OnSocketError]
+            void Other({|CONSERV004:InvalidOperationException|} error) { }
+        }
+        """,
+        new DiagnosticResult("CONSERV004", DiagnosticSeverity.Error).WithLocation(0)
+            .WithMessage("Parameter 'error' of 'Failed' is 'System.Net.Sockets.SocketException', but the handler receives any 'System.IO.IOException', which is not always a 'System.Net.Sockets.SocketException': declare the parameter as 'System.IO.IOException' (or a base of it), or change the attribute to typeof(System.Net.Sockets.SocketException)"));
+
+    [Fact]
+    public Task CONSERV004_is_silent_on_the_attribute_type_and_its_bases() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            [OnSocketError(typeof(SocketException))]
+            void Reset(SocketException error) { }
+
+            [OnSocketError(typeof(IOException))]
+            void Io(Exception error) { }
+
+            [OnServerError(typeof(SocketException))]
+            void ServerReset(System.ComponentModel.Win32Exception error) { }
+        }
+        """);
+}
