@@ -67,7 +67,18 @@ public sealed partial class TcpServer
             _clientCount++;
             if (_serverDriver is { } driver)
             {
-                Dispatch(static (d, s, c) => d.OnServerConnection(s, c!), driver, client);
+                // The connection handler is the new socket's first event, so it runs in the socket's handler
+                // scope: a Close() there waits for the handler to return, and writes made right after it are
+                // still sent (as in the socket's own handlers), instead of the close completing at once.
+                var previous = client.Enter();
+                try
+                {
+                    Dispatch(static (d, s, c) => d.OnServerConnection(s, c!), driver, client);
+                }
+                finally
+                {
+                    client.Exit(previous);
+                }
             }
         }
     }

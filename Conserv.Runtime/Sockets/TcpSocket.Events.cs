@@ -472,7 +472,8 @@ public sealed partial class TcpSocket
 
     // ---- handler scope ----------------------------------------------------------------------------
 
-    private TcpSocket? Enter()
+    /// <summary>Opens a handler scope of this socket (also used by the server around OnServerConnection).</summary>
+    internal TcpSocket? Enter()
     {
         var previous = _loop.CurrentSocket;
         _loop.CurrentSocket = this;
@@ -480,7 +481,8 @@ public sealed partial class TcpSocket
         return previous;
     }
 
-    private void Exit(TcpSocket? previous)
+    /// <summary>Closes a handler scope; the outermost one runs what handlers deferred.</summary>
+    internal void Exit(TcpSocket? previous)
     {
         _loop.CurrentSocket = previous;
         if (--_eventDepth == 0)

@@ -36,6 +36,30 @@ public class CloseTests
     }
 
     [Fact]
+    public async Task Close_in_the_connection_handler_still_sends_writes_made_right_after_it()
+    {
+        Exception? thrown = null;
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.Write("before "u8);
+                c.Close();
+                thrown = Record.Exception(() => c.Write("after"u8));
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var (data, reset) = await peer.ReadToEndAsync();
+        await server.Loop.Barrier();
+
+        Assert.Null(thrown);
+        Assert.False(reset);
+        Assert.Equal("before after", Encoding.ASCII.GetString(data));
+    }
+
+    [Fact]
     public async Task Abort_drops_what_is_queued()
     {
         var payload = Peer.Pattern(32 * 1024 * 1024, 12);

@@ -28,6 +28,7 @@ public class ErrorTests
         using var peer = await Peer.ConnectAsync(server.Port!.Value);
         await peer.SendAllAsync(new byte[] { 1 });
         await driver.Log.WaitForAsync("error");
+        await server.Loop.Barrier();
 
         Assert.Same(thrown, driver.Log.First("error").Error);
         Assert.True(currentWasSocket);
