@@ -135,6 +135,39 @@ public class ErrorTests
     }
 
     [Fact]
+    public async Task An_async_error_handler_that_returns_true_keeps_the_connection_and_false_drops_it()
+    {
+        var driver = new RecordingDriver
+        {
+            OnData = (s, d) =>
+            {
+                if (d.Span[0] is (byte)'k' or (byte)'d')
+                {
+                    throw new CustomTestException(((char)d.Span[0]).ToString());
+                }
+
+                s.Write(d.Span);
+                return default;
+            },
+            OnError = async (_, e) =>
+            {
+                await Task.Yield();
+                return e.Message == "k";
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync("k"u8.ToArray());
+        await driver.Log.WaitForAsync("error");
+        await peer.SendAllAsync("e"u8.ToArray());
+        Assert.Equal("e", Encoding.ASCII.GetString(await peer.ReadExactlyAsync(1)));
+
+        await peer.SendAllAsync("d"u8.ToArray());
+        await driver.Log.WaitForAsync("close");
+        Assert.Equal("d", driver.Log.First("close").Error!.Message);
+    }
+
+    [Fact]
     public async Task An_unhandled_error_drops_the_connection()
     {
         var driver = new RecordingDriver { OnData = (_, _) => throw new CustomTestException("unhandled") };

@@ -164,6 +164,34 @@ public class LoopTests
     }
 
     [Fact]
+    public async Task An_async_text_handler_keeps_its_text_valid_and_in_order_until_it_completes()
+    {
+        var received = new StringBuilder();
+        var driver = new RecordingDriver
+        {
+            Features = SocketDriverFeatures.TextData,
+            OnText = async (_, text) =>
+            {
+                await Task.Yield();
+                received.Append(text.Span); // still valid after the await
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var expected = new StringBuilder();
+        for (int i = 0; i < 200; i++)
+        {
+            expected.Append($"é{i};");
+        }
+
+        await peer.SendAllAsync(Encoding.UTF8.GetBytes(expected.ToString()));
+        peer.Shutdown(SocketShutdown.Send);
+        await driver.Log.WaitForAsync("close");
+        await server.Loop.Barrier();
+        Assert.Equal(expected.ToString(), received.ToString());
+    }
+
+    [Fact]
     public async Task Public_methods_are_safe_from_any_thread()
     {
         var driver = RecordingDriver.Echo();
