@@ -400,7 +400,23 @@ public sealed unsafe class EventLoop
                 byte* ev = _events + (i * Libc.EpollEventSize);
                 uint bits = *(uint*)ev;
                 int slot = (int)*(ulong*)(ev + Libc.EpollDataOffset);
-                _targets[slot]?.OnPoll(bits);
+                var target = _targets[slot];
+                if (target is null)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    target.OnPoll(bits);
+                }
+                catch (Exception e)
+                {
+                    // A fault the target did not turn into its own events (say epoll_ctl failing for want of
+                    // memory) closes that target only: the loop and every other connection go on.
+                    ReportUnhandled(e, target as TcpSocket, target as TcpServer);
+                    CloseAfterFault(target);
+                }
             }
 
             foreach (int slot in _slotsFreedThisBatch)
@@ -409,6 +425,18 @@ public sealed unsafe class EventLoop
             }
 
             _slotsFreedThisBatch.Clear();
+        }
+    }
+
+    private void CloseAfterFault(IPollTarget target)
+    {
+        try
+        {
+            target.AbortNow();
+        }
+        catch (Exception e)
+        {
+            ReportUnhandled(e, target as TcpSocket, target as TcpServer);
         }
     }
 
@@ -479,7 +507,7 @@ public sealed unsafe class EventLoop
         {
             try
             {
-                target.OnLoopStopping();
+                target.AbortNow();
             }
             catch (Exception e)
             {
@@ -529,7 +557,7 @@ public sealed unsafe class EventLoop
             Volatile.Write(ref _signalled, 0);
         }
 
-        public void OnLoopStopping()
+        public void AbortNow()
         {
         }
 

@@ -6,6 +6,9 @@ internal interface IPollTarget
     /// <summary>Called on the loop thread with the epoll event bits that fired.</summary>
     void OnPoll(uint events);
 
-    /// <summary>Called when the loop stops with the target still open: close it now, raising its events.</summary>
-    void OnLoopStopping();
+    /// <summary>
+    /// Closes the target now, raising its close events: when the loop stops with it still open, or after a
+    /// fault in <see cref="OnPoll"/> that it did not handle itself.
+    /// </summary>
+    void AbortNow();
 }

@@ -83,7 +83,7 @@ public sealed partial class TcpServer
         }
     }
 
-    void IPollTarget.OnLoopStopping()
+    void IPollTarget.AbortNow()
     {
         StopListening();
         foreach (var client in Clients)

@@ -78,7 +78,7 @@ public sealed partial class TcpSocket
         }
     }
 
-    void IPollTarget.OnLoopStopping() => AbortCore(null);
+    void IPollTarget.AbortNow() => AbortCore(null);
 
     private bool IsReading => !_userPaused && !_handlerPending && !_readClosed;
 

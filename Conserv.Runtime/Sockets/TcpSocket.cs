@@ -93,7 +93,7 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
     public ISocketEventDriver? Driver
     {
         get => _driver;
-        set => OnLoop(static (s, v) => s.SetDriver((ISocketEventDriver?)v), value);
+        set => SetDriver(value); // a reference swap: safe from any thread, seen by the loop's next event
     }
 
     /// <summary>The server that accepted this socket, or null for a client socket.</summary>
