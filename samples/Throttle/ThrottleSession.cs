@@ -30,6 +30,7 @@ public sealed partial class ThrottleSession
     private long _streamTotal;
     private long _peakQueued;
     private bool _endOfFile;
+    private bool _inOutputEmpty;
 
     /// <summary>Creates a session.</summary>
     /// <param name="bytesPerSecond">Input allowed per second (0: unlimited). Also the largest burst.</param>
@@ -70,19 +71,19 @@ public sealed partial class ThrottleSession
             return;
         }
 
-        WriteChunk(socket);
-        if (Streaming)
+        _inOutputEmpty = true;
+        try
         {
-            return;
+            WriteChunk(socket);
+            if (!Streaming)
+            {
+                FinishStream(socket);
+            }
         }
-
-        Console.WriteLine($"{Name(socket)}: streamed {_streamTotal} bytes, peak queue {_peakQueued} bytes");
-        while (!Streaming && _pending.TryDequeue(out var line))
+        finally
         {
-            Run(socket, line);
+            _inOutputEmpty = false;
         }
-
-        CloseIfDone(socket);
     }
 
     [OnSocketError(typeof(InvalidOperationException))]
@@ -143,13 +144,18 @@ public sealed partial class ThrottleSession
                 _streamRemaining = _streamTotal = bytes;
                 _peakQueued = 0;
                 WriteChunk(socket); // the rest follows from OnSocketOutputEmpty
+                if (!Streaming)
+                {
+                    FinishStream(socket); // small enough for one chunk
+                }
+
                 break;
             case "stats":
                 socket.Write($"read={socket.BytesRead} pauses={_pauses} peak-queue={_peakQueued} rate={_rate}\n");
                 break;
             case "quit":
                 socket.Write("bye\n");
-                socket.Close();
+                Close(socket);
                 break;
             default:
                 socket.Write($"error: unknown command '{command}'; try echo TEXT, stream BYTES, stats, quit\n");
@@ -166,11 +172,37 @@ public sealed partial class ThrottleSession
         _peakQueued = Math.Max(_peakQueued, socket.BytesQueued);
     }
 
+    // The stream is out: report, then answer the commands that arrived meanwhile (one may start a new stream).
+    private void FinishStream(TcpSocket socket)
+    {
+        Console.WriteLine($"{Name(socket)}: streamed {_streamTotal} bytes, peak queue {_peakQueued} bytes");
+        while (!Streaming && _pending.TryDequeue(out var line))
+        {
+            Run(socket, line);
+        }
+
+        CloseIfDone(socket);
+    }
+
     private void CloseIfDone(TcpSocket socket)
     {
         if (_endOfFile && !Streaming && _pending.Count == 0)
         {
-            socket.Close();
+            Close(socket);
         }
+    }
+
+    private void Close(TcpSocket socket)
+    {
+        if (_inOutputEmpty)
+        {
+            // Workaround for a runtime bug: Close() called inside an OutputEmpty handler never completes
+            // (RaiseOutputEmptyIfDue returns early without TryFinishClose). Closing right after the handler
+            // is equivalent. TODO: call socket.Close() directly once the runtime is fixed.
+            socket.Loop.Post(socket.Close);
+            return;
+        }
+
+        socket.Close();
     }
 }

@@ -17,7 +17,7 @@ public sealed record ToolResult(int ExitCode, byte[] Stdout, string Stderr)
     public string Text => Encoding.UTF8.GetString(Stdout);
 
     /// <inheritdoc/>
-    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Text}\nstderr:\n{Stderr}";
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Tool.Tail(Stdout)}\nstderr:\n{Stderr}";
 }
 
 /// <summary>
@@ -72,10 +72,16 @@ public static class Tool
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"{tool} {string.Join(' ', args)} did not finish within {SampleProcess.Timeout.TotalSeconds} s. Stdout so far:\n{Encoding.UTF8.GetString(stdout.ToArray())}");
+            Assert.Fail($"{tool} {string.Join(' ', args)} did not finish within {SampleProcess.Timeout.TotalSeconds} s. Last stdout:\n{Tail(stdout.ToArray())}");
             throw;
         }
     }
+
+    /// <summary>The end of some output, for a failure message.</summary>
+    /// <param name="output">The output.</param>
+    /// <returns>Its last 2000 bytes as text.</returns>
+    public static string Tail(byte[] output) =>
+        (output.Length > 2000 ? $"[{output.Length - 2000} bytes before]…" : "") + Encoding.UTF8.GetString(output[Math.Max(0, output.Length - 2000)..]);
 
     /// <summary>Runs <paramref name="tool"/> with text input.</summary>
     /// <param name="tool">The program.</param>
