@@ -88,7 +88,7 @@ public class SampleBuildTests(ScratchArtifacts artifacts) : IClassFixture<Scratc
             RedirectStandardError = true,
             WorkingDirectory = Repository.Root,
         };
-        foreach (string argument in new[] { "build", project, "-warnaserror", "-nologo", "-v:q", "-clp:NoSummary", "--artifacts-path", artifacts.Path, "-p:UseSharedCompilation=false" })
+        foreach (string argument in new[] { "build", project, "-warnaserror", "-nologo", "-v:q", "-clp:NoSummary", "--artifacts-path", artifacts.Path, "--disable-build-servers", "-nodeReuse:false" })
         {
             start.ArgumentList.Add(argument);
         }
