@@ -24,6 +24,17 @@ public sealed class HttpHelloTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task Curl_gets_hello_world_over_a_unix_socket()
+    {
+        string path = Net.UnixPath("http");
+        await using var http = await SampleProcess.StartServerAsync("HttpHello", log, "--unix", path);
+
+        var result = await Curl("-s", "--unix-socket", path, "http://localhost/");
+
+        Assert.Equal("Hello, World!\n", result.Text);
+    }
+
+    [Fact]
     public async Task Curl_reuses_one_keep_alive_connection_for_several_urls()
     {
         await using var http = await SampleProcess.StartServerAsync("HttpHello", log);

@@ -24,6 +24,19 @@ public sealed class KeyValueTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task Redis_cli_talks_over_a_unix_socket()
+    {
+        string path = Net.UnixPath("kv");
+        await using var kv = await SampleProcess.StartServerAsync("KeyValue", log, "--unix", path);
+
+        var set = await Tool.RunAsync("redis-cli", ["-s", path, "SET", "where", "unix"]);
+        var get = await Tool.RunAsync("redis-cli", ["-s", path, "GET", "where"]);
+
+        Assert.Equal("OK\n", set.Text);
+        Assert.Equal("unix\n", get.Text);
+    }
+
+    [Fact]
     public async Task Redis_cli_del_exists_incr_mget_mset()
     {
         await using var kv = await SampleProcess.StartServerAsync("KeyValue", log);
