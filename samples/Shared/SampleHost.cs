@@ -53,6 +53,14 @@ public static class SampleHost
 
         var allClosed = Task.WhenAll(servers.ConvertAll(s => s.Closed));
         await Task.WhenAny(stop.Task, allClosed);
+        if (!stop.Task.IsCompleted)
+        {
+            // Only a server fault closes a listener without being asked to.
+            Console.Error.WriteLine("error: the server closed unexpectedly");
+            await CloseAll(servers);
+            return 1;
+        }
+
         Console.WriteLine("stopping");
         await CloseAll(servers);
         Console.WriteLine("stopped");
