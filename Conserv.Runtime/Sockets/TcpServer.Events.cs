@@ -108,17 +108,7 @@ public sealed partial class TcpServer
             }
             else
             {
-                pending.GetAwaiter().OnCompleted(() =>
-                {
-                    try
-                    {
-                        pending.GetAwaiter().GetResult();
-                    }
-                    catch (Exception e)
-                    {
-                        RaiseError(e);
-                    }
-                });
+                AwaitHandler(pending);
             }
         }
         catch (Exception e)
@@ -130,6 +120,19 @@ public sealed partial class TcpServer
             _loop.CurrentServer = previous;
         }
     }
+
+    // Apart from Dispatch so that its closure is only allocated when a handler really goes async.
+    private void AwaitHandler(ValueTask pending) => pending.GetAwaiter().OnCompleted(() =>
+    {
+        try
+        {
+            pending.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            RaiseError(e);
+        }
+    });
 
     /// <summary>
     /// The server's error dispatch: the most specific error handler runs, then the server and all its clients

@@ -259,8 +259,12 @@ public sealed partial class TcpSocket
             return;
         }
 
-        pending.GetAwaiter().OnCompleted(() => CompleteHandler(pending));
+        AwaitHandler(pending);
     }
+
+    // Apart from ObserveHandler because a lambda capturing a parameter allocates its closure on method
+    // entry: the synchronous path above must stay allocation-free.
+    private void AwaitHandler(ValueTask pending) => pending.GetAwaiter().OnCompleted(() => CompleteHandler(pending));
 
     private void CompleteHandler(ValueTask pending)
     {
