@@ -60,7 +60,7 @@ internal static class BindingDiagnostics
                     methodName,
                     RefPrefix(parameter) + problem.Detail,
                     attribute,
-                    driverEvent is { } ev ? AllowedParameters.Describe(ev, ExceptionTypeOf(problem.Attribute, known)) : "see the attribute's documentation");
+                    driverEvent is { } ev ? EventParameters.Describe(ev, HandledExceptionDisplay(problem.Attribute, known)) : "see the attribute's documentation");
 
             case HandlerProblem.DuplicateParameter:
             case HandlerProblem.SpanInAsyncHandler:
@@ -106,7 +106,13 @@ internal static class BindingDiagnostics
                     methodName,
                     attribute,
                     driver.Name,
-                    problem.Detail);
+                    problem.Detail switch
+                    {
+                        "bytes" => "byte data",
+                        "text" => "text data",
+                        _ => "[" + attribute + "]",
+                    },
+                    problem.Other?.Name);
 
             case HandlerProblem.DuplicateErrorType:
                 return Diagnostic.Create(
@@ -115,7 +121,7 @@ internal static class BindingDiagnostics
                     methodName,
                     ExceptionTypeOf(problem.Attribute, known)?.ToDisplayString() ?? "System.Exception",
                     attribute,
-                    problem.Detail,
+                    problem.Other?.Name,
                     driver.Name);
 
             default:
@@ -134,6 +140,10 @@ internal static class BindingDiagnostics
 
         return attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as ITypeSymbol : known.Exception;
     }
+
+    /// <summary>The handled exception type for messages, or null when the attribute names no exception type.</summary>
+    private static string? HandledExceptionDisplay(AttributeData? attribute, KnownTypes known) =>
+        ExceptionTypeOf(attribute, known) is { } type && HandlerBinder.InheritsFrom(type, known.Exception) ? type.ToDisplayString() : null;
 
     private static Location IdentifierLocation(ISymbol symbol) =>
         symbol.Locations.FirstOrDefault(l => l.IsInSource) ?? Location.None;

@@ -8,7 +8,11 @@ internal static class DiagnosticDescriptors
     public const string UsageCategory = "Conserv.Usage";
     public const string PerformanceCategory = "Conserv.Performance";
 
-    private const string HelpRoot = "https://github.com/conserv-gen/conserv-gen/blob/main/docs/diagnostics/";
+    /// <summary>
+    /// Where the help pages live: the project's canonical home, whose <c>docs/diagnostics/</c> folder is this
+    /// repository's <c>docs/diagnostics/</c> (one <c>ID.md</c> per rule). In a clone, read them there.
+    /// </summary>
+    public const string HelpPagesRoot = "https://github.com/conserv-gen/conserv-gen/blob/main/docs/diagnostics/";
 
     public static readonly DiagnosticDescriptor NotPartial = Error(
         DiagnosticIds.NotPartial,
@@ -33,7 +37,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor DuplicateHandler = Error(
         DiagnosticIds.DuplicateHandler,
         "One handler per event in a driver",
-        "'{0}' is a second [{1}] handler in '{2}', beside '{3}': a driver has one handler per event (for data, one byte and one text handler), so neither is bound; remove one");
+        "'{0}' is a second [{1}] handler in '{2}', which already has a {3} handler '{4}': a driver has one handler per event (for data, one byte and one text handler), so neither is bound; remove one");
 
     public static readonly DiagnosticDescriptor DuplicateErrorType = Error(
         DiagnosticIds.DuplicateErrorType,
@@ -58,7 +62,7 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
         description: "Every event of every socket on a loop runs on the loop's one thread. A handler that blocks stalls them all.",
-        helpLinkUri: HelpRoot + DiagnosticIds.BlockingCall + ".md");
+        helpLinkUri: HelpPagesRoot + DiagnosticIds.BlockingCall + ".md");
 
     public static readonly DiagnosticDescriptor DriverNotClass = Error(
         DiagnosticIds.DriverNotClass,
@@ -73,7 +77,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NotOrdinaryMethod = Error(
         DiagnosticIds.NotOrdinaryMethod,
         "Handler must be an ordinary method",
-        "'{0}' cannot be a handler: only ordinary methods can (not local functions, accessors, operators, constructors or explicit interface implementations); move the code into a method");
+        "'{0}' cannot be a handler: only ordinary methods can (not local functions, lambdas, accessors, operators, constructors or explicit interface implementations); move the code into a method");
 
     public static readonly DiagnosticDescriptor GenericHandler = Error(
         DiagnosticIds.GenericHandler,
@@ -113,7 +117,7 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
         description: "SocketEvents.DropConnection acts on the error being dispatched, which ends at the handler's first await.",
-        helpLinkUri: HelpRoot + DiagnosticIds.DropConnectionAfterAwait + ".md");
+        helpLinkUri: HelpPagesRoot + DiagnosticIds.DropConnectionAfterAwait + ".md");
 
     private static DiagnosticDescriptor Error(string id, string title, string message) => new(
         id,
@@ -122,5 +126,5 @@ internal static class DiagnosticDescriptors
         UsageCategory,
         DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        helpLinkUri: HelpRoot + id + ".md");
+        helpLinkUri: HelpPagesRoot + id + ".md");
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -41,8 +42,15 @@ public abstract class DriverBindingAnalyzer : DiagnosticAnalyzer
             }
 
             start.RegisterSymbolAction(symbol => Analyze(symbol, known), SymbolKind.NamedType);
+            if (OperationCheck is { } check)
+            {
+                start.RegisterOperationAction(operation => check.Action(operation, known), check.Kinds);
+            }
         });
     }
+
+    /// <summary>What a derived analyzer checks on operations beside the parser's problems (in compilations that reference the runtime), or null.</summary>
+    private protected virtual (Action<OperationAnalysisContext, KnownTypes> Action, OperationKind[] Kinds)? OperationCheck => null;
 
     private void Analyze(SymbolAnalysisContext context, KnownTypes known)
     {

@@ -1,12 +1,18 @@
+using System;
+using System.Linq;
 using Conserv.Generators.Parsing;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace Conserv.Analyzers;
 
 /// <summary>
 /// CONSERV002, CONSERV012–CONSERV018: handler signatures the generator cannot bind (parameters, return type, kind of method).
+/// CONSERV012 also covers handler attributes on local functions and lambdas, which are not members of a type, so the
+/// parser (and the generator) never see them.
 /// </summary>
-[DiagnosticAnalyzer(Microsoft.CodeAnalysis.LanguageNames.CSharp)]
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class HandlerSignatureAnalyzer : DriverBindingAnalyzer
 {
     /// <summary>Creates the analyzer.</summary>
@@ -21,5 +27,37 @@ public sealed class HandlerSignatureAnalyzer : DriverBindingAnalyzer
             (HandlerProblem.UnsupportedReturnType, DiagnosticDescriptors.UnsupportedReturnType),
             (HandlerProblem.SpanInAsyncHandler, DiagnosticDescriptors.SpanInAsyncHandler))
     {
+    }
+
+    /// <inheritdoc/>
+    private protected override (Action<OperationAnalysisContext, KnownTypes> Action, OperationKind[] Kinds)? OperationCheck =>
+        (AnalyzeFunction, new[] { OperationKind.LocalFunction, OperationKind.AnonymousFunction });
+
+    private static void AnalyzeFunction(OperationAnalysisContext context, KnownTypes known)
+    {
+        switch (context.Operation)
+        {
+            case ILocalFunctionOperation { Symbol: var local }:
+                Report(context, local, local.Locations.FirstOrDefault(l => l.IsInSource), local.Name, known);
+                break;
+            case IAnonymousFunctionOperation { Symbol: var lambda }:
+                Report(context, lambda, null, "lambda", known);
+                break;
+        }
+    }
+
+    private static void Report(OperationAnalysisContext context, IMethodSymbol function, Location? location, string name, KnownTypes known)
+    {
+        foreach (AttributeData attribute in function.GetAttributes())
+        {
+            if (known.TryGetEvent(attribute, out _))
+            {
+                Location at = location
+                    ?? attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation()
+                    ?? context.Operation.Syntax.GetLocation();
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NotOrdinaryMethod, at, name));
+                return;
+            }
+        }
     }
 }

@@ -143,9 +143,12 @@ internal static class DriverParser
             }
 
             HandlerProblem kind = group.Key.Event.IsError() ? HandlerProblem.DuplicateErrorType : HandlerProblem.DuplicateHandler;
+            string? detail = kind == HandlerProblem.DuplicateErrorType ? group.Key.ExceptionType
+                : group.Key.Data != DataKind.None ? DataKindName(group.Key.Data)
+                : null;
             foreach (var duplicate in group.Skip(1))
             {
-                report?.Invoke(new BindingProblem(kind, duplicate.Method, duplicate.Attribute, group.First().Method.Name));
+                report?.Invoke(new BindingProblem(kind, duplicate.Method, duplicate.Attribute, detail, group.First().Method));
             }
         }
 
@@ -162,6 +165,9 @@ internal static class DriverParser
         { Event: DriverEvent.SocketOutputEmpty } => DriverFeatures.OutputEmpty,
         _ => DriverFeatures.None,
     };
+
+    /// <summary>The <see cref="BindingProblem.Detail"/> of a duplicated data handler: which slot is taken.</summary>
+    public static string DataKindName(DataKind data) => data == DataKind.Bytes ? "bytes" : data == DataKind.Text ? "text" : "none";
 
     private static bool IsInSource(INamedTypeSymbol type) => type.Locations.Any(l => l.IsInSource);
 

@@ -51,6 +51,7 @@ internal static class HandlerBinder
         }
 
         ITypeSymbol? exceptionType = null;
+        ITypeSymbol? brokenExceptionType = null;
         if (driverEvent.IsError())
         {
             exceptionType = attribute.ConstructorArguments.Length == 1
@@ -64,6 +65,7 @@ internal static class HandlerBinder
             if (!InheritsFrom(exceptionType, known.Exception))
             {
                 Problem(HandlerProblem.ExceptionTypeNotException, method, exceptionType.ToDisplayString());
+                brokenExceptionType = exceptionType;
                 exceptionType = null;
             }
         }
@@ -74,7 +76,7 @@ internal static class HandlerBinder
         DataKind data = DataKind.None;
         foreach (IParameterSymbol parameter in method.Parameters)
         {
-            ArgumentKind? kind = BindParameter(parameter, driverEvent, exceptionType, known, Problem);
+            ArgumentKind? kind = BindParameter(parameter, driverEvent, exceptionType, brokenExceptionType, known, Problem);
             if (kind is not { } k)
             {
                 continue;
@@ -182,6 +184,7 @@ internal static class HandlerBinder
         IParameterSymbol parameter,
         DriverEvent driverEvent,
         ITypeSymbol? exceptionType,
+        ITypeSymbol? brokenExceptionType,
         KnownTypes known,
         Action<HandlerProblem, ISymbol, string?> problem)
     {
@@ -192,47 +195,43 @@ internal static class HandlerBinder
             return null;
         }
 
-        bool serverEvent = driverEvent.IsServerEvent();
-        if (Is(type, known.TcpSocket) && (!serverEvent || driverEvent == DriverEvent.ServerConnection))
+        // What the type is, whatever the event; then whether the event supplies it (EventParameters is the one table).
+        if (Classify(type, known) is { } kind && EventParameters.Allows(driverEvent, kind))
         {
-            return ArgumentKind.Socket;
-        }
-
-        if (Is(type, known.TcpServer))
-        {
-            if (!serverEvent && parameter.NullableAnnotation == NullableAnnotation.NotAnnotated)
+            if (EventParameters.MayBeNull(driverEvent, kind) && parameter.NullableAnnotation == NullableAnnotation.NotAnnotated)
             {
                 problem(HandlerProblem.ParameterMustBeNullable, parameter, type.ToDisplayString());
                 return null;
             }
 
-            return ArgumentKind.Server;
+            return kind;
         }
 
-        if (Is(type, known.CancellationToken))
+        if (EventParameters.Allows(driverEvent, ArgumentKind.Exception))
         {
-            return ArgumentKind.CancellationToken;
+            if (brokenExceptionType is not null
+                && (InheritsFrom(type, known.Exception) || (known.Exception is { } exception && IsAssignableFrom(type, exception)) || Is(type, brokenExceptionType)))
+            {
+                // The attribute names no exception (reported once, as ExceptionTypeNotException): what this
+                // parameter would receive is unknown, so it is neither bound nor reported.
+                return null;
+            }
+
+            if (exceptionType is not null && IsAssignableFrom(type, exceptionType))
+            {
+                return ArgumentKind.Exception;
+            }
+
+            if (exceptionType is not null && InheritsFrom(type, known.Exception))
+            {
+                problem(HandlerProblem.ParameterNotAssignableFromExceptionType, parameter, exceptionType.ToDisplayString());
+                return null;
+            }
         }
 
-        if (driverEvent == DriverEvent.SocketData && DataArgument(type, known) is { } dataKind)
+        if (EventParameters.Allows(driverEvent, ArgumentKind.CloseCause) && Is(type, known.Exception))
         {
-            return dataKind;
-        }
-
-        if (driverEvent.IsError() && exceptionType is not null && IsAssignableFrom(type, exceptionType))
-        {
-            return ArgumentKind.Exception;
-        }
-
-        if (driverEvent.IsError() && exceptionType is not null && InheritsFrom(type, known.Exception))
-        {
-            problem(HandlerProblem.ParameterNotAssignableFromExceptionType, parameter, exceptionType.ToDisplayString());
-            return null;
-        }
-
-        if (driverEvent == DriverEvent.SocketClose && Is(type, known.Exception))
-        {
-            if (parameter.NullableAnnotation == NullableAnnotation.NotAnnotated)
+            if (EventParameters.MayBeNull(driverEvent, ArgumentKind.CloseCause) && parameter.NullableAnnotation == NullableAnnotation.NotAnnotated)
             {
                 problem(HandlerProblem.ParameterMustBeNullable, parameter, type.ToDisplayString());
                 return null;
@@ -244,6 +243,13 @@ internal static class HandlerBinder
         problem(HandlerProblem.UnbindableParameter, parameter, type.ToDisplayString());
         return null;
     }
+
+    /// <summary>The argument kind a parameter type stands for, before asking whether the event supplies it (exceptions aside).</summary>
+    private static ArgumentKind? Classify(ITypeSymbol type, KnownTypes known) =>
+        Is(type, known.TcpSocket) ? ArgumentKind.Socket
+        : Is(type, known.TcpServer) ? ArgumentKind.Server
+        : Is(type, known.CancellationToken) ? ArgumentKind.CancellationToken
+        : DataArgument(type, known);
 
     private static ArgumentKind? DataArgument(ITypeSymbol type, KnownTypes known)
     {

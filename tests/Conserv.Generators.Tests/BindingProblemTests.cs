@@ -32,6 +32,9 @@ public class BindingProblemTests
     [InlineData("public partial class D { [OnSocketConnect] void C(TcpServer server) { } }", nameof(HandlerProblem.ParameterMustBeNullable), "server")]
     [InlineData("public partial class D { [OnSocketClose] void C(Exception cause) { } }", nameof(HandlerProblem.ParameterMustBeNullable), "cause")]
     [InlineData("public partial class D { [OnSocketError(typeof(string))] void C() { } }", nameof(HandlerProblem.ExceptionTypeNotException), "C")]
+    [InlineData("public partial class D { [OnSocketError(typeof(string))] void C(TcpSocket s, Exception e) { } }", nameof(HandlerProblem.ExceptionTypeNotException), "C")]
+    [InlineData("public partial class D { [OnServerError(typeof(int))] void C(TcpServer s, IOException e) { } }", nameof(HandlerProblem.ExceptionTypeNotException), "C")]
+    [InlineData("public partial class D { [OnSocketError(typeof(string))] void C(string e) { } }", nameof(HandlerProblem.ExceptionTypeNotException), "C")]
     [InlineData("public partial class D { [OnSocketError(typeof(IOException))] void C(InvalidOperationException e) { } }", nameof(HandlerProblem.ParameterNotAssignableFromExceptionType), "e")]
     [InlineData("public partial class D { [OnSocketError] void C(IOException e) { } }", nameof(HandlerProblem.ParameterNotAssignableFromExceptionType), "e")]
     [InlineData("public partial class D { [OnSocketConnect] int C() => 0; }", nameof(HandlerProblem.UnsupportedReturnType), "C")]
@@ -50,6 +53,50 @@ public class BindingProblemTests
         Assert.Equal(expected, problem.Kind.ToString());
         Assert.Equal(symbolName, problem.Symbol.Name);
         Assert.Empty(GeneratorHarness.Generate(Usings + source));
+    }
+
+    [Theory]
+    [InlineData("public partial class D { [OnSocketData] void A(byte[] d) { } [OnSocketData] void B(ReadOnlySpan<byte> d) { } }", "bytes")]
+    [InlineData("public partial class D { [OnSocketData] void A(string t) { } [OnSocketData] void B(ReadOnlyMemory<char> t) { } }", "text")]
+    [InlineData("public partial class D { [OnSocketConnect] void A() { } [OnSocketConnect] void B() { } }", null)]
+    public void ADuplicateHandlerNamesTheDataSlotAndTheEarlierHandler(string source, string? slot)
+    {
+        BindingProblem problem = Assert.Single(ParseAll(Usings + source));
+
+        Assert.Equal(HandlerProblem.DuplicateHandler, problem.Kind);
+        Assert.Equal(slot, problem.Detail);
+        Assert.Equal("A", problem.Other?.Name);
+    }
+
+    [Fact]
+    public void ADuplicateErrorTypeNamesTheExceptionTypeAndTheEarlierHandler()
+    {
+        BindingProblem problem = Assert.Single(ParseAll(Usings + "public partial class D { [OnSocketError(typeof(IOException))] void A() { } [OnSocketError(typeof(IOException))] void B() { } }"));
+
+        Assert.Equal(HandlerProblem.DuplicateErrorType, problem.Kind);
+        Assert.Equal("global::System.IO.IOException", problem.Detail);
+        Assert.Equal("A", problem.Other?.Name);
+    }
+
+    [Fact]
+    public void AHandlerAttributeOnALocalFunctionOrLambdaIsIgnoredByTheParserAndTheGenerator()
+    {
+        // Not members of the type: the analyzer reports them (CONSERV012) from the syntax; the generator emits nothing.
+        const string source = Usings + """
+            public partial class D
+            {
+                void M()
+                {
+                    [OnSocketConnect] void Local(TcpSocket s) { }
+                    Action<TcpSocket> lambda = [OnSocketEndOfFile] (TcpSocket s) => { };
+                    Local(null!);
+                    lambda(null!);
+                }
+            }
+            """;
+
+        Assert.Empty(ParseAll(source));
+        Assert.Empty(GeneratorHarness.Generate(source));
     }
 
     [Fact]

@@ -25,7 +25,29 @@ public class DuplicateHandlerTests
         }
         """,
         new DiagnosticResult("CONSERV005", DiagnosticSeverity.Error).WithLocation(0)
-            .WithMessage("'AlsoConnected' is a second [OnSocketConnect] handler in 'Driver', beside 'Connected': a driver has one handler per event (for data, one byte and one text handler), so neither is bound; remove one"));
+            .WithMessage("'AlsoConnected' is a second [OnSocketConnect] handler in 'Driver', which already has a [OnSocketConnect] handler 'Connected': a driver has one handler per event (for data, one byte and one text handler), so neither is bound; remove one"));
+
+    [Fact]
+    public Task CONSERV005_on_a_data_handler_names_the_data_slot_that_is_taken() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            [OnSocketData]
+            void Bytes(ReadOnlySpan<byte> data) { }
+
+            [OnSocketData]
+            void Text(string text) { }
+
+            [{|#0:OnSocketData|}]
+            void MoreBytes(ArraySegment<byte> data) { }
+
+            [{|#1:OnSocketData|}]
+            void MoreText(ReadOnlyMemory<char> text) { }
+        }
+        """,
+        new DiagnosticResult("CONSERV005", DiagnosticSeverity.Error).WithLocation(0)
+            .WithMessage("'MoreBytes' is a second [OnSocketData] handler in 'Driver', which already has a byte data handler 'Bytes': a driver has one handler per event (for data, one byte and one text handler), so neither is bound; remove one"),
+        new DiagnosticResult("CONSERV005", DiagnosticSeverity.Error).WithLocation(1)
+            .WithMessage("'MoreText' is a second [OnSocketData] handler in 'Driver', which already has a text data handler 'Text': a driver has one handler per event (for data, one byte and one text handler), so neither is bound; remove one"));
 
     [Fact]
     public Task CONSERV005_is_silent_on_one_byte_and_one_text_handler_and_on_overrides_in_derived_drivers() => Verify.AnalyzeAsync(Verify.Usings + """

@@ -1,4 +1,6 @@
+using System.Linq;
 using System.Threading.Tasks;
+using Conserv.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Verify = Conserv.Analyzers.Tests.Infrastructure.Verifier<Conserv.Analyzers.ExceptionTypeAnalyzer>;
@@ -20,6 +22,36 @@ public class ExceptionTypeTests
         """,
         new DiagnosticResult("CONSERV003", DiagnosticSeverity.Error).WithLocation(0)
             .WithMessage("[OnSocketError] on 'Failed' names 'string', which is not an Exception: name System.Exception or a type derived from it"));
+
+    [Fact]
+    public async Task CONSERV003_is_the_only_diagnostic_on_a_handler_whose_attribute_names_no_exception()
+    {
+        // The exception parameter cannot be judged against a type that is not an exception: no CONSERV002 or CONSERV004 beside CONSERV003.
+        var diagnostics = await AllAnalyzersRun.AnalyzeAsync(Verify.Usings + """
+            public partial class Driver
+            {
+                [OnSocketError(typeof(string))]
+                void Failed(TcpSocket socket, Exception error) { }
+
+                [OnServerError(typeof(int))]
+                void ServerFailed(TcpServer server, IOException error) { }
+            }
+            """);
+
+        Assert.Equal(["CONSERV003", "CONSERV003"], diagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
+    public Task CONSERV003_still_leaves_other_unbindable_parameters_to_CONSERV002() =>
+        Verifier<HandlerSignatureAnalyzer>.AnalyzeAsync(Verify.Usings + """
+            public partial class Driver
+            {
+                [OnSocketError(typeof(string))]
+                void Failed(TcpSocket socket, Exception error, {|#0:Guid|} id) { }
+            }
+            """,
+            new DiagnosticResult("CONSERV002", DiagnosticSeverity.Error).WithLocation(0)
+                .WithMessage("Parameter 'id' of handler 'Failed' is 'System.Guid', which the [OnSocketError] event cannot supply; allowed parameters, in any order: TcpSocket, TcpServer? (null for a client socket), CancellationToken, the exception"));
 
     [Fact]
     public Task CONSERV003_is_silent_on_exception_types() => Verify.AnalyzeAsync(Verify.Usings + """

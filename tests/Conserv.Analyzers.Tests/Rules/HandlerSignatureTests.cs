@@ -74,6 +74,36 @@ public class HandlerSignatureTests
         """);
 
     [Fact]
+    public Task CONSERV012_fires_on_a_handler_attribute_on_a_local_function_or_a_lambda() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            [OnSocketConnect]
+            void Connected(TcpSocket socket)
+            {
+                [OnSocketData]
+                void {|#0:Received|}(ReadOnlySpan<byte> data) { }
+
+                Action<TcpSocket> eof = [{|#1:OnSocketEndOfFile|}] (TcpSocket s) => { };
+                Action<TcpSocket> plain = [Obsolete] (TcpSocket s) => { };
+                Func<int> count = () => 0;
+            }
+        }
+
+        public class NotADriver
+        {
+            static void Main()
+            {
+                [OnSocketError(typeof(IOException))]
+                static void {|CONSERV012:Failed|}(IOException error) { }
+            }
+        }
+        """,
+        new DiagnosticResult("CONSERV012", DiagnosticSeverity.Error).WithLocation(0)
+            .WithMessage("'Received' cannot be a handler: only ordinary methods can (not local functions, lambdas, accessors, operators, constructors or explicit interface implementations); move the code into a method"),
+        new DiagnosticResult("CONSERV012", DiagnosticSeverity.Error).WithLocation(1)
+            .WithMessage("'lambda' cannot be a handler: only ordinary methods can (not local functions, lambdas, accessors, operators, constructors or explicit interface implementations); move the code into a method"));
+
+    [Fact]
     public Task CONSERV013_fires_on_a_generic_handler_but_not_on_a_generic_driver() => Verify.AnalyzeAsync(Verify.Usings + """
         public partial class Driver
         {
