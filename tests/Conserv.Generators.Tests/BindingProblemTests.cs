@@ -100,6 +100,24 @@ public class BindingProblemTests
     }
 
     [Fact]
+    public void ASynchronousHandlerMayTakeACancellationTokenWhichIsTheClosedToken()
+    {
+        // Meant for async handlers (DESIGN §5), accepted in synchronous ones: it is the socket's or server's ClosedToken.
+        const string source = Usings + """
+            public sealed partial class D
+            {
+                [OnSocketConnect] void Connected(TcpSocket socket, CancellationToken closed) { }
+                [OnServerListen] void Listening(CancellationToken closed) { }
+            }
+            """;
+
+        Assert.Empty(ParseAll(source));
+        string generated = Assert.Single(GeneratorHarness.Generate(source)).Value;
+        Assert.Contains("this.Connected(socket, socket.ClosedToken);", generated);
+        Assert.Contains("this.Listening(server.ClosedToken);", generated);
+    }
+
+    [Fact]
     public void AnUnbindableHandlerIsSkippedWhileTheOthersAreGenerated()
     {
         const string source = Usings + """

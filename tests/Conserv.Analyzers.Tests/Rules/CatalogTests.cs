@@ -31,10 +31,20 @@ public class CatalogTests
         foreach (DiagnosticDescriptor rule in rules)
         {
             Assert.Matches("^CONSERV0[0-9][0-9]$", rule.Id);
+            Assert.Equal(DiagnosticDescriptors.HelpPagesRoot + rule.Id + ".md", rule.HelpLinkUri);
             Assert.EndsWith("docs/diagnostics/" + rule.Id + ".md", rule.HelpLinkUri);
             Assert.True(File.Exists(Path.Combine(Repository.Root, "docs", "diagnostics", rule.Id + ".md")), $"no help page for {rule.Id}");
             Assert.Contains(rule.Id + " | " + rule.Category + " | " + rule.DefaultSeverity, unshipped);
         }
+    }
+
+    [Fact]
+    public void The_help_links_root_is_documented_where_the_pages_live()
+    {
+        Assert.EndsWith("/docs/diagnostics/", DiagnosticDescriptors.HelpPagesRoot);
+        string readme = File.ReadAllText(Path.Combine(Repository.Root, "docs", "diagnostics", "README.md"));
+        Assert.Contains(DiagnosticDescriptors.HelpPagesRoot, readme);
+        Assert.Contains("docs/diagnostics/<ID>.md", readme);
     }
 
     [Fact]
