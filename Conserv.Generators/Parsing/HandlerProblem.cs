@@ -15,7 +15,11 @@ internal enum HandlerProblem
     /// <summary>The handler is declared in a <c>static</c> class, which cannot be instantiated as a driver. Symbol: the type.</summary>
     DriverIsStatic,
 
-    /// <summary>The attributed method is a local function, accessor, operator or explicit implementation. Symbol: the method.</summary>
+    /// <summary>
+    /// The attributed method is an accessor, operator, constructor or explicit implementation. Symbol: the method.
+    /// Local functions and lambdas are not members of a type, so the parser never sees them; the analyzer reports
+    /// them under the same rule (CONSERV012) from their operations, and the generator ignores them.
+    /// </summary>
     NotOrdinaryMethod,
 
     /// <summary>The handler has type parameters. Symbol: the method.</summary>
