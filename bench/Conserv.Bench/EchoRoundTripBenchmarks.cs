@@ -17,7 +17,9 @@ public class EchoRoundTripBenchmarks
     private IEchoServer? _server;
     private EchoClient? _client;
 
-    [Params("conserv", "kestrel", "dotnetty", "socket")]
+    // conserv: EchoDriver (Features = ByteData); conserv-plain: the same echo keeping the default Features
+    // (ByteData | OutputEmpty), so the output-empty round runs after every write.
+    [Params("conserv", "conserv-plain", "kestrel", "dotnetty", "socket")]
     public string Impl { get; set; } = "conserv";
 
     [Params(64, 4096)]

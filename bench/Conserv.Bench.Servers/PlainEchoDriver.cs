@@ -1,7 +1,7 @@
 using System;
 using System.Threading.Tasks;
 
-namespace Conserv.Bench;
+namespace Conserv.Bench.Servers;
 
 /// <summary>
 /// The simplest hand-written echo driver: it keeps the interface's default <see cref="ISocketEventDriver.Features"/>
