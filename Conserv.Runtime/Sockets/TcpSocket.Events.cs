@@ -537,20 +537,20 @@ public sealed partial class TcpSocket
             {
                 if (_state != SocketState.Open || _closing || _pendingFault is not null || _output is { IsEmpty: false })
                 {
-                    return;
+                    break;
                 }
 
                 if (round == MaxOutputEmptyRounds)
                 {
                     _loop.EnlistOutputEmpty(this);
-                    return;
+                    break;
                 }
 
                 _wroteSinceOutputEmpty = false;
                 var driver = _driver;
                 if (driver is null)
                 {
-                    return;
+                    break;
                 }
 
                 var previous = Enter();
@@ -564,15 +564,10 @@ public sealed partial class TcpSocket
                 }
                 finally
                 {
-                    // Exit would recurse into RaiseOutputEmptyIfDue; the loop above takes its place.
+                    // Exit would recurse into RaiseOutputEmptyIfDue; this loop takes its place, and what
+                    // Exit's AfterHandlers would do comes after it.
                     _loop.CurrentSocket = previous;
                     _eventDepth--;
-                }
-
-                if (_pendingFault is not null)
-                {
-                    RaisePendingFault();
-                    return;
                 }
             }
         }
@@ -581,7 +576,13 @@ public sealed partial class TcpSocket
             _raisingOutputEmpty = false;
         }
 
-        if (_closing)
+        // What a handler asked for: a write fault to dispatch, or a Close() to complete (the handler may
+        // have called it right after a write the kernel took at once, so nothing else would finish it).
+        if (_pendingFault is not null)
+        {
+            RaisePendingFault();
+        }
+        else if (_closing)
         {
             TryFinishClose();
         }

@@ -120,6 +120,44 @@ public class OutputTests
     }
 
     [Fact]
+    public async Task Close_right_after_the_last_write_in_OutputEmpty_sends_everything_then_ends_the_stream()
+    {
+        // The kernel takes each small chunk at once, so output-empty runs again at once; the Close() made
+        // right after the last write must still complete (found by the Throttle sample).
+        const int chunks = 64;
+        var chunk = Peer.Pattern(1024, 5);
+        int left = chunks;
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.Write(chunk);
+                left--;
+                return default;
+            },
+            OnOutputEmpty = s =>
+            {
+                if (left > 0)
+                {
+                    s.Write(chunk);
+                    if (--left == 0)
+                    {
+                        s.Close();
+                    }
+                }
+
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var (data, reset) = await peer.ReadToEndAsync();
+        Assert.False(reset);
+        Assert.Equal(chunks * chunk.Length, data.Length);
+        await driver.Log.WaitForAsync("close");
+    }
+
+    [Fact]
     public async Task A_multibyte_utf8_character_split_across_two_writes_arrives_whole()
     {
         var driver = new RecordingDriver { Features = SocketDriverFeatures.TextData };
