@@ -30,7 +30,6 @@ public sealed partial class ThrottleSession
     private long _streamTotal;
     private long _peakQueued;
     private bool _endOfFile;
-    private bool _inOutputEmpty;
 
     /// <summary>Creates a session.</summary>
     /// <param name="bytesPerSecond">Input allowed per second (0: unlimited). Also the largest burst.</param>
@@ -71,18 +70,10 @@ public sealed partial class ThrottleSession
             return;
         }
 
-        _inOutputEmpty = true;
-        try
+        WriteChunk(socket);
+        if (!Streaming)
         {
-            WriteChunk(socket);
-            if (!Streaming)
-            {
-                FinishStream(socket);
-            }
-        }
-        finally
-        {
-            _inOutputEmpty = false;
+            FinishStream(socket);
         }
     }
 
@@ -155,7 +146,7 @@ public sealed partial class ThrottleSession
                 break;
             case "quit":
                 socket.Write("bye\n");
-                Close(socket);
+                socket.Close();
                 break;
             default:
                 socket.Write($"error: unknown command '{command}'; try echo TEXT, stream BYTES, stats, quit\n");
@@ -188,21 +179,8 @@ public sealed partial class ThrottleSession
     {
         if (_endOfFile && !Streaming && _pending.Count == 0)
         {
-            Close(socket);
+            socket.Close();
         }
     }
 
-    private void Close(TcpSocket socket)
-    {
-        if (_inOutputEmpty)
-        {
-            // Workaround for a runtime bug: Close() called inside an OutputEmpty handler never completes
-            // (RaiseOutputEmptyIfDue returns early without TryFinishClose). Closing right after the handler
-            // is equivalent. TODO: call socket.Close() directly once the runtime is fixed.
-            socket.Loop.Post(socket.Close);
-            return;
-        }
-
-        socket.Close();
-    }
 }
