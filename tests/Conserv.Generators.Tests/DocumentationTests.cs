@@ -1,0 +1,59 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Conserv.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Conserv.Generators.Tests;
+
+/// <summary>
+/// The complete C# examples in README.md and docs/ (those with <c>using Conserv;</c>) compile, with the
+/// generator, without an error or a warning: a newcomer who copies one gets a working driver.
+/// </summary>
+public sealed class DocumentationTests
+{
+    public static IEnumerable<object[]> Examples() =>
+        new[] { "README.md", "docs/runtime.md" }
+            .SelectMany(file => Regex.Matches(File.ReadAllText(Path.Combine(RepositoryRoot(), file)), "```csharp\n(.*?)```", RegexOptions.Singleline)
+                .Select((match, index) => (file, index, code: match.Groups[1].Value)))
+            .Where(example => example.code.Contains("using Conserv;", StringComparison.Ordinal))
+            .Select(example => new object[] { $"{example.file} #{example.index}", example.code });
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Example_compiles_with_the_generator_and_no_warnings(string where, string code)
+    {
+        var tree = CSharpSyntaxTree.ParseText(code, GeneratorHarness.ParseOptions, path: where);
+        bool topLevel = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().Any();
+        var compilation = CSharpCompilation.Create(
+            "Example",
+            new[] { tree },
+            GeneratorHarness.DefaultReferences,
+            new CSharpCompilationOptions(topLevel ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        (_, Compilation output) = GeneratorHarness.Run(compilation);
+        var problems = GeneratorHarness.Problems(output).Select(d => d.ToString()).ToList();
+        Assert.True(problems.Count == 0, $"{where}:\n{string.Join("\n", problems)}");
+    }
+
+    [Fact]
+    public void The_readme_has_a_first_driver_example()
+    {
+        Assert.Contains(Examples(), e => ((string)e[0]).StartsWith("README.md", StringComparison.Ordinal) && ((string)e[1]).Contains("partial class", StringComparison.Ordinal));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Conserv.Gen.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Conserv.Gen.sln not found above " + AppContext.BaseDirectory);
+    }
+}
