@@ -9,6 +9,10 @@ namespace Conserv;
 // Creating sockets: client connects (by address, host name or Unix path) and sockets accepted by a server.
 public sealed partial class TcpSocket
 {
+    // The addresses a host name resolved to, tried in order until one connects.
+    private IPAddress[]? _addresses;
+    private int _addressIndex;
+
     /// <summary>
     /// Connects to <paramref name="host"/>:<paramref name="port"/> over TCP. Returns at once; the driver's
     /// connect event fires once the connection is really established, or its error event (then close) if it fails.
@@ -129,12 +133,6 @@ public sealed partial class TcpSocket
             return;
         }
 
-        if (string.Equals(_host, "localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            StartConnect(IPAddress.Loopback);
-            return;
-        }
-
         Dns.GetHostAddressesAsync(_host!).ContinueWith(static (task, s) =>
         {
             var socket = (TcpSocket)s!;
@@ -148,6 +146,8 @@ public sealed partial class TcpSocket
 
                 if (task.IsCompletedSuccessfully && task.Result.Length > 0)
                 {
+                    socket._addresses = task.Result;
+                    socket._addressIndex = 0;
                     socket.StartConnect(task.Result[0]);
                 }
                 else
@@ -185,7 +185,11 @@ public sealed partial class TcpSocket
             int errno = Libc.Errno;
             if (errno != Libc.EINPROGRESS)
             {
-                RaiseError(Errno.Exception(errno, "connect"), fatal: true);
+                if (!TryNextAddress())
+                {
+                    RaiseError(Errno.Exception(errno, "connect"), fatal: true);
+                }
+
                 return;
             }
         }
@@ -194,6 +198,35 @@ public sealed partial class TcpSocket
         _slot = _loop.Register(this, _fd, Libc.EPOLLOUT);
         _registered = true;
         _interest = Libc.EPOLLOUT;
+    }
+
+    /// <summary>
+    /// After a failed connect to one address of a resolved host name, tries the next one (a name such as
+    /// "localhost" often has an IPv6 and an IPv4 address, and a server may listen on only one). The
+    /// error event comes only when every address failed.
+    /// </summary>
+    private bool TryNextAddress()
+    {
+        if (_addresses is null || _addressIndex + 1 >= _addresses.Length)
+        {
+            return false;
+        }
+
+        if (_registered)
+        {
+            _loop.Unregister(_fd, _slot);
+            _registered = false;
+        }
+
+        if (_fd >= 0)
+        {
+            Libc.close(_fd);
+            _fd = -1;
+        }
+
+        _addressIndex++;
+        StartConnect(_addresses[_addressIndex]);
+        return true;
     }
 
     private void ApplyTcpOptions()

@@ -338,6 +338,11 @@ public sealed partial class TcpSocket
 
         if (error != 0)
         {
+            if (TryNextAddress())
+            {
+                return;
+            }
+
             RaiseError(Errno.Exception(error, "connect"), fatal: true);
             return;
         }
