@@ -199,34 +199,8 @@ public sealed partial class TcpServer
 
         if (timeout is { } delay)
         {
-            int generation = _pauseGeneration;
-            var timer = _loop.Schedule(delay, static s =>
-            {
-                var (server, generation) = ((TcpServer, int))s!;
-                if (server._pauseGeneration == generation)
-                {
-                    server.ResumeCore();
-                }
-            }, (this, generation));
-
-            // Keep the timer that resumes first, so Resume and close can cancel it: a pending timer keeps a
-            // loop started by EventLoop.Run alive, and a server that no longer waits for it must not.
-            if (_pauseTimer is { } current && current.DueTicks <= timer.DueTicks)
-            {
-                timer.Dispose();
-            }
-            else
-            {
-                _pauseTimer?.Dispose();
-                _pauseTimer = timer;
-            }
+            _pauseTimeout.Arm(_loop, delay, static s => ((TcpServer)s!).ResumeCore(), this);
         }
-    }
-
-    private void CancelPauseTimer()
-    {
-        _pauseTimer?.Dispose();
-        _pauseTimer = null;
     }
 
     private void ResumeCore()
@@ -237,8 +211,7 @@ public sealed partial class TcpServer
         }
 
         _paused = false;
-        _pauseGeneration++;
-        CancelPauseTimer();
+        _pauseTimeout.Cancel();
         if (_registered)
         {
             _loop.Modify(_fd, _slot, Libc.EPOLLIN);
@@ -268,8 +241,7 @@ public sealed partial class TcpServer
     /// <summary>Stops accepting at once: the listener leaves epoll and is closed; a Unix socket file is removed.</summary>
     private void StopListening()
     {
-        _pauseGeneration++;
-        CancelPauseTimer();
+        _pauseTimeout.Cancel();
         if (_registered)
         {
             _loop.Unregister(_fd, _slot);
@@ -328,9 +300,6 @@ public sealed partial class TcpServer
 
         StopListening();
         _state = ServerState.Closed;
-
-        // Pairs with the Closed/ClosedToken getters: see TcpSocket.Finish.
-        Interlocked.MemoryBarrier();
         _loop.Forget(this);
         if (_serverDriver is { } driver)
         {
@@ -350,7 +319,6 @@ public sealed partial class TcpServer
             }
         }
 
-        _closedToken?.Cancel();
-        _closed?.TrySetResult();
+        _closeSignal.Signal();
     }
 }

@@ -30,12 +30,10 @@ public sealed partial class TcpServer : IPollTarget, IAsyncDisposable
     private bool _registered;
     private ServerState _state = ServerState.Starting;
     private bool _paused;
-    private int _pauseGeneration;
-    private LoopTimer? _pauseTimer;
+    private PauseTimeout _pauseTimeout;
     private int _clientCount;
     private Exception? _closeCause;
-    private TaskCompletionSource? _closed;
-    private CancellationTokenSource? _closedToken;
+    private CloseSignal _closeSignal;
 
     private TcpServer(EventLoop loop, IEventDriver driver, int fd, IPAddress? address, int port, string? unixPath,
         Encoding? formatIn, Encoding? formatOut, TcpServerOptions options)
@@ -123,44 +121,10 @@ public sealed partial class TcpServer : IPollTarget, IAsyncDisposable
     public bool IsClosed => _state == ServerState.Closed;
 
     /// <summary>Completes after the server's close event has run.</summary>
-    public Task Closed
-    {
-        get
-        {
-            if (_closed is null)
-            {
-                var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (Interlocked.CompareExchange(ref _closed, tcs, null) is null && _state == ServerState.Closed)
-                {
-                    _closed.TrySetResult();
-                }
-            }
-
-            return _closed.Task;
-        }
-    }
+    public Task Closed => _closeSignal.Task;
 
     /// <summary>Cancelled when the server closes.</summary>
-    public CancellationToken ClosedToken
-    {
-        get
-        {
-            if (_closedToken is null)
-            {
-                var cts = new CancellationTokenSource();
-                if (Interlocked.CompareExchange(ref _closedToken, cts, null) is not null)
-                {
-                    cts.Dispose();
-                }
-                else if (_state == ServerState.Closed)
-                {
-                    cts.Cancel();
-                }
-            }
-
-            return _closedToken.Token;
-        }
-    }
+    public CancellationToken ClosedToken => _closeSignal.Token;
 
     /// <summary>
     /// Stops accepting: new clients wait in the kernel's backlog (and may time out there); connected clients

@@ -15,8 +15,7 @@ public sealed partial class TcpSocket
     private const int MaxOutputEmptyRounds = 16;
 
     private bool _userPaused;
-    private int _pauseGeneration;
-    private LoopTimer? _pauseTimer;
+    private PauseTimeout _pauseTimeout;
     private bool _handlerPending;
     private bool _readClosed;
     private bool _closing;
@@ -606,40 +605,8 @@ public sealed partial class TcpSocket
         UpdateInterest();
         if (timeout is { } delay)
         {
-            int generation = _pauseGeneration;
-            var timer = _loop.Schedule(delay, static s =>
-            {
-                var (socket, generation) = ((TcpSocket, int))s!;
-                if (socket._pauseGeneration == generation)
-                {
-                    socket.ResumeCore();
-                }
-            }, (this, generation));
-            KeepEarliestPauseTimer(timer);
+            _pauseTimeout.Arm(_loop, delay, static s => ((TcpSocket)s!).ResumeCore(), this);
         }
-    }
-
-    /// <summary>
-    /// Remembers the pause timer that resumes first (a later one would find the socket resumed anyway), so
-    /// Resume and close can cancel it: a pending timer keeps a loop started by <see cref="EventLoop.Run"/>
-    /// alive, and a socket that no longer waits for it must not.
-    /// </summary>
-    private void KeepEarliestPauseTimer(LoopTimer timer)
-    {
-        if (_pauseTimer is { } current && current.DueTicks <= timer.DueTicks)
-        {
-            timer.Dispose();
-            return;
-        }
-
-        _pauseTimer?.Dispose();
-        _pauseTimer = timer;
-    }
-
-    private void CancelPauseTimer()
-    {
-        _pauseTimer?.Dispose();
-        _pauseTimer = null;
     }
 
     private void ResumeCore()
@@ -650,8 +617,7 @@ public sealed partial class TcpSocket
         }
 
         _userPaused = false;
-        _pauseGeneration++;
-        CancelPauseTimer();
+        _pauseTimeout.Cancel();
         UpdateInterest();
     }
 
@@ -730,13 +696,7 @@ public sealed partial class TcpSocket
     private void Finish(Exception? cause)
     {
         _state = SocketState.Closed;
-
-        // Pairs with the Closed/ClosedToken getters (another thread publishes its TaskCompletionSource, then
-        // reads _state): without a full fence this store and the later read of _closed may be reordered, both
-        // sides miss each other, and Closed never completes.
-        Interlocked.MemoryBarrier();
-        _pauseGeneration++;
-        CancelPauseTimer();
+        _pauseTimeout.Cancel();
         _pendingFault = null;
         if (_registered)
         {
@@ -773,8 +733,7 @@ public sealed partial class TcpSocket
             }
         }
 
-        _closedToken?.Cancel();
-        _closed?.TrySetResult();
+        _closeSignal.Signal();
         _server?.ClientClosed();
     }
 }

@@ -45,8 +45,7 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
     private int _remotePort;
     private IPAddress? _localAddress;
     private int _localPort;
-    private TaskCompletionSource? _closed;
-    private CancellationTokenSource? _closedToken;
+    private CloseSignal _closeSignal;
     private SocketTextWriter? _out;
 
     private TcpSocket(EventLoop loop, ISocketEventDriver? driver, TcpServer? server, TcpSocketOptions? options,
@@ -168,44 +167,10 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
     public bool IsClosed => _state == SocketState.Closed;
 
     /// <summary>Completes after the socket's close event has run.</summary>
-    public Task Closed
-    {
-        get
-        {
-            if (_closed is null)
-            {
-                var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (Interlocked.CompareExchange(ref _closed, tcs, null) is null && _state == SocketState.Closed)
-                {
-                    _closed.TrySetResult();
-                }
-            }
-
-            return _closed.Task;
-        }
-    }
+    public Task Closed => _closeSignal.Task;
 
     /// <summary>Cancelled when the socket closes; async handlers can pass it on to what they await.</summary>
-    public CancellationToken ClosedToken
-    {
-        get
-        {
-            if (_closedToken is null)
-            {
-                var cts = new CancellationTokenSource();
-                if (Interlocked.CompareExchange(ref _closedToken, cts, null) is not null)
-                {
-                    cts.Dispose();
-                }
-                else if (_state == SocketState.Closed)
-                {
-                    cts.Cancel();
-                }
-            }
-
-            return _closedToken.Token;
-        }
-    }
+    public CancellationToken ClosedToken => _closeSignal.Token;
 
     /// <summary>A <see cref="TextWriter"/> that writes to this socket with <see cref="ExternalFormatOut"/>.</summary>
     public TextWriter Out => _out ??= new SocketTextWriter(this);
