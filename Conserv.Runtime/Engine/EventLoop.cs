@@ -166,6 +166,23 @@ public sealed unsafe class EventLoop
         }
     }
 
+    /// <summary>Runs <paramref name="action"/> now on the loop thread, or queues it there from another thread.</summary>
+    internal void RunOrPost<T>(T target, Action<T, object?> action, object? argument)
+        where T : class
+    {
+        if (IsLoopThread)
+        {
+            action(target, argument);
+            return;
+        }
+
+        Post(static s =>
+        {
+            var (target, action, argument) = ((T, Action<T, object?>, object?))s!;
+            action(target, argument);
+        }, (target, action, argument));
+    }
+
     /// <summary>
     /// Runs <paramref name="action"/> on the loop thread after <paramref name="delay"/>. While the timer is
     /// pending, it keeps a loop started by <see cref="Run(Action, EventLoopOptions?)"/> alive.

@@ -140,17 +140,17 @@ public sealed partial class TcpServer : IPollTarget, IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(timeout), t, "The timeout must not be negative.");
         }
 
-        OnLoop(static (s, t) => s.PauseCore((TimeSpan?)t), timeout);
+        _loop.RunOrPost(this, static (s, t) => s.PauseCore((TimeSpan?)t), timeout);
     }
 
     /// <summary>Accepts clients again after <see cref="Pause"/>. Does nothing on a server that is not paused.</summary>
-    public void Resume() => OnLoop(static (s, _) => s.ResumeCore(), null);
+    public void Resume() => _loop.RunOrPost(this, static (s, _) => s.ResumeCore(), null);
 
     /// <summary>
     /// Stops accepting at once, closes every client gracefully (each sends what it has queued), and raises
     /// the server's close event after the last client's. Does nothing if already closing or closed.
     /// </summary>
-    public void Close() => OnLoop(static (s, _) => s.CloseCore(), null);
+    public void Close() => _loop.RunOrPost(this, static (s, _) => s.CloseCore(), null);
 
     /// <summary>Closes the server and waits for its close event.</summary>
     /// <returns>A task that completes once the server has closed.</returns>
@@ -162,20 +162,4 @@ public sealed partial class TcpServer : IPollTarget, IAsyncDisposable
 
     /// <inheritdoc/>
     public override string ToString() => IsLocal ? $"TcpServer(unix:{_unixPath})" : $"TcpServer({LocalName}:{Port})";
-
-    private void OnLoop(Action<TcpServer, object?> action, object? argument)
-    {
-        if (_loop.IsLoopThread)
-        {
-            action(this, argument);
-        }
-        else
-        {
-            _loop.Post(static s =>
-            {
-                var (server, action, argument) = ((TcpServer, Action<TcpServer, object?>, object?))s!;
-                action(server, argument);
-            }, (this, action, argument));
-        }
-    }
 }

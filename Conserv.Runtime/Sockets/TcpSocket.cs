@@ -110,7 +110,7 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
             // Stored at once (a reference write is atomic) so that reading it back from any thread sees it;
             // only the decoder reset is queued to the loop. Decode also rebuilds a decoder of another encoding.
             _formatIn = value;
-            OnLoop(static (s, _) => s._decoder = null, null);
+            _loop.RunOrPost(this, static (s, _) => s._decoder = null, null);
         }
     }
 
@@ -126,7 +126,7 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
             // Stored at once, so a write made right after the assignment (from any thread) uses it, as the
             // "format in force at the write call" rule says; Write rebuilds an encoder of another encoding.
             _formatOut = value;
-            OnLoop(static (s, _) => s._encoder = null, null);
+            _loop.RunOrPost(this, static (s, _) => s._encoder = null, null);
         }
     }
 
@@ -193,23 +193,23 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(timeout), t, "The timeout must not be negative.");
         }
 
-        OnLoop(static (s, t) => s.PauseCore((TimeSpan?)t), timeout);
+        _loop.RunOrPost(this, static (s, t) => s.PauseCore((TimeSpan?)t), timeout);
     }
 
     /// <summary>Resumes read events after <see cref="Pause"/>. Does nothing on a socket that is not paused.</summary>
-    public void Resume() => OnLoop(static (s, _) => s.ResumeCore(), null);
+    public void Resume() => _loop.RunOrPost(this, static (s, _) => s.ResumeCore(), null);
 
     /// <summary>
     /// Closes gracefully: stops reading, sends everything queued (including writes made in the same handler
     /// after this call), then closes and raises the close event. Does nothing if already closing or closed.
     /// </summary>
-    public void Close() => OnLoop(static (s, _) => s.CloseCore(), null);
+    public void Close() => _loop.RunOrPost(this, static (s, _) => s.CloseCore(), null);
 
     /// <summary>
     /// Closes now and discards queued output. Called on the loop thread, the close event has run when it
     /// returns. Does nothing if already closed.
     /// </summary>
-    public void Abort() => OnLoop(static (s, _) => s.AbortCore(null), null);
+    public void Abort() => _loop.RunOrPost(this, static (s, _) => s.AbortCore(null), null);
 
     /// <summary>Closes gracefully and waits for the close event.</summary>
     /// <returns>A task that completes once the socket has closed.</returns>
@@ -228,23 +228,6 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
     {
         _driver = driver;
         _features = driver?.Features ?? SocketDriverFeatures.None;
-    }
-
-    /// <summary>Runs <paramref name="action"/> now on the loop thread, or queues it there from another thread.</summary>
-    private void OnLoop(Action<TcpSocket, object?> action, object? argument)
-    {
-        if (_loop.IsLoopThread)
-        {
-            action(this, argument);
-        }
-        else
-        {
-            _loop.Post(static s =>
-            {
-                var (socket, action, argument) = ((TcpSocket, Action<TcpSocket, object?>, object?))s!;
-                action(socket, argument);
-            }, (this, action, argument));
-        }
     }
 
     private void ThrowIfClosed()
