@@ -477,6 +477,11 @@ public sealed unsafe class EventLoop
 
     private void RunTimers()
     {
+        if (_timers.Count == 0)
+        {
+            return; // the common case on a busy loop: no clock read
+        }
+
         long now = Environment.TickCount64;
         while (_timers.TryPeek(out var timer, out long due) && due <= now)
         {
