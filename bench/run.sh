@@ -6,6 +6,8 @@
 #
 # Environment (defaults in brackets):
 #   IMPLS     servers to compare       [c-epoll conserv conserv-group kestrel dotnetty socket]
+#             (also: conserv-plain = Conserv with a driver keeping the default Features; c-epoll-spin = the C
+#             server busy-polling 50 µs before each blocking epoll_wait)
 #   CONNS     connection counts        [1 50]
 #   SIZE      bytes per message        [64]
 #   DEPTH     messages per round trip  [1 = ping-pong]
@@ -38,7 +40,7 @@ dotnet build bench/LoadClient -c Release -v q -nologo >&2
 SERVER_DLL=bench/EchoServers/bin/Release/net10.0/EchoServers.dll
 CLIENT_DLL=bench/LoadClient/bin/Release/net10.0/LoadClient.dll
 C_ECHO=bench/c-epoll-echo/bin/echo
-if [[ " $IMPLS " == *" c-epoll "* ]]; then
+if [[ " $IMPLS " == *" c-epoll"* ]]; then
   mkdir -p bench/c-epoll-echo/bin
   cc -O2 -Wall -Wextra -Werror -o "$C_ECHO" bench/c-epoll-echo/echo.c
 fi
@@ -109,6 +111,8 @@ for mode in $MODES; do
         : > "$LOG"
         if [[ $impl == c-epoll ]]; then
           "${SERVER_CPU[@]}" "$C_ECHO" "$PORT" 120 > "$LOG" 2>&1 &
+        elif [[ $impl == c-epoll-spin ]]; then
+          "${SERVER_CPU[@]}" "$C_ECHO" "$PORT" 120 50 > "$LOG" 2>&1 &
         else
           "${SERVER_CPU[@]}" dotnet "$SERVER_DLL" --impl "$impl" --port "$PORT" --max-seconds 120 > "$LOG" 2>&1 &
         fi

@@ -1,7 +1,9 @@
 /* Reference point for bench/run.sh: a bare single-threaded C epoll echo server on 127.0.0.1.
  * Level-triggered, non-blocking, TCP_NODELAY, one 16 KiB read buffer; what send() does not take is kept
  * per connection and reads of that connection pause until it is flushed (the same policy as Conserv).
- * Build: cc -O2 -o echo echo.c    Run: ./echo PORT [MAX_SECONDS]   (prints "LISTENING port pid") */
+ * With SPIN_US > 0 it busy-polls (epoll_wait with timeout 0) for that long before blocking, to show what
+ * sleeping in epoll_wait costs in round-trip latency on this machine.
+ * Build: cc -O2 -o echo echo.c    Run: ./echo PORT [MAX_SECONDS [SPIN_US]]   (prints "LISTENING port pid") */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -25,11 +28,18 @@ static void want(int ep, struct conn *c, unsigned events) {
     epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
+static long long now_us(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000LL + t.tv_nsec / 1000;
+}
+
 static void drop(struct conn *c) { close(c->fd); free(c->pending); free(c); }
 
 int main(int argc, char **argv) {
     int port = argc > 1 ? atoi(argv[1]) : 5000;
     alarm(argc > 2 ? atoi(argv[2]) : 900); /* bounded: SIGALRM ends the process */
+    long long spin_us = argc > 3 ? atoll(argv[3]) : 0;
     signal(SIGPIPE, SIG_IGN);
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -39,12 +49,17 @@ int main(int argc, char **argv) {
     int ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event lev = { .events = EPOLLIN, .data.ptr = NULL };
     epoll_ctl(ep, EPOLL_CTL_ADD, ls, &lev);
-    printf("LISTENING %d %d c-epoll\n", port, (int)getpid());
+    printf("LISTENING %d %d c-epoll spin=%lldus\n", port, (int)getpid(), spin_us);
     fflush(stdout);
     static char buf[BUF];
     struct epoll_event evs[MAX_EVENTS];
     for (;;) {
-        int n = epoll_wait(ep, evs, MAX_EVENTS, -1);
+        int n = 0;
+        if (spin_us > 0) {
+            long long until = now_us() + spin_us;
+            while ((n = epoll_wait(ep, evs, MAX_EVENTS, 0)) == 0 && now_us() < until) { }
+        }
+        if (n == 0) n = epoll_wait(ep, evs, MAX_EVENTS, -1);
         if (n < 0) { if (errno == EINTR) continue; perror("epoll_wait"); return 1; }
         for (int i = 0; i < n; i++) {
             struct conn *c = evs[i].data.ptr;
