@@ -79,6 +79,7 @@ machine() {
   echo "# Loopback echo comparison — $(date '+%Y-%m-%d %H:%M %Z')"
   echo
   machine
+  echo "- Conserv at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Conserv.Runtime 2>/dev/null || echo ' (plus uncommitted Conserv.Runtime changes)')"
   echo "- Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- $SIZE B messages, depth $DEPTH (1 = ping-pong), ${WARMUP} s warm-up then ${DURATION} s measured per row; every echoed byte verified."
   echo "- Columns: msg/s = messages echoed per second (all connections); MB/s = payload one way; p50/p99 = round-trip µs seen by the client;"
