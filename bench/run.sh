@@ -6,7 +6,7 @@
 #
 # Environment (defaults in brackets):
 #   IMPLS     servers to compare       [c-epoll conserv conserv-group kestrel dotnetty socket]
-#             (also: conserv-plain = Conserv with a driver keeping the default Features; c-epoll-spin = the C
+#             (also: conserv-spin = Conserv with EventLoopOptions.SpinBeforeWait = 50 µs; conserv-plain = Conserv with a driver keeping the default Features; c-epoll-spin = the C
 #             server busy-polling 50 µs before each blocking epoll_wait)
 #   CONNS     connection counts        [1 50]
 #   SIZE      bytes per message        [64]

@@ -43,6 +43,7 @@ public sealed unsafe class EventLoop
     private bool _runUntilIdle;
     private int _activeTimers;
     private int _pendingWork;
+    private readonly long _spinTicks;
     private byte[] _readBuffer;
     private char[] _charBuffer = Array.Empty<char>();
 
@@ -57,6 +58,7 @@ public sealed unsafe class EventLoop
 
         _events = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)(MaxEventsPerPoll * Libc.EpollEventSize));
         _readBuffer = ArrayPool<byte>.Shared.Rent(Options.ReadBufferSize);
+        _spinTicks = (long)(Options.SpinBeforeWait.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         _synchronizationContext = new LoopSynchronizationContext(this);
         _wakeUp = new WakeUp(this);
     }
@@ -400,7 +402,11 @@ public sealed unsafe class EventLoop
             }
 
             int timeout = Volatile.Read(ref _pendingWork) > 0 ? 0 : NextTimerTimeout();
-            int count = Libc.epoll_wait(_epoll, _events, MaxEventsPerPoll, timeout);
+            int count = timeout != 0 && _spinTicks > 0 ? Spin() : 0;
+            if (count == 0)
+            {
+                count = Libc.epoll_wait(_epoll, _events, MaxEventsPerPoll, timeout);
+            }
             if (count < 0)
             {
                 int errno = Libc.Errno;
@@ -455,6 +461,19 @@ public sealed unsafe class EventLoop
         {
             ReportUnhandled(e, target as TcpSocket, target as TcpServer);
         }
+    }
+
+    /// <summary>Polls without blocking for <see cref="EventLoopOptions.SpinBeforeWait"/>; returns the events found (0: none, go to sleep).</summary>
+    private int Spin()
+    {
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + _spinTicks;
+        int count;
+        do
+        {
+            count = Libc.epoll_wait(_epoll, _events, MaxEventsPerPoll, 0);
+        }
+        while (count == 0 && System.Diagnostics.Stopwatch.GetTimestamp() < until);
+        return count;
     }
 
     private void RunPosted()

@@ -21,6 +21,28 @@ public sealed class EventLoopOptions
         }
     }
 
+    private TimeSpan _spinBeforeWait;
+
+    /// <summary>
+    /// How long the loop keeps polling without blocking before it sleeps in the kernel; default zero (never spin).
+    /// Spinning lowers the latency of a lightly loaded request/response server (a sleeping thread takes a few
+    /// tens of microseconds to wake on a VM) at the price of CPU time; under load it buys nothing. See
+    /// docs/performance.md for measurements. Between zero and 10 ms.
+    /// </summary>
+    public TimeSpan SpinBeforeWait
+    {
+        get => _spinBeforeWait;
+        set
+        {
+            if (value < TimeSpan.Zero || value > TimeSpan.FromMilliseconds(10))
+            {
+                throw new ArgumentOutOfRangeException(nameof(SpinBeforeWait), value, "The spin must be between zero and 10 ms.");
+            }
+
+            _spinBeforeWait = value;
+        }
+    }
+
     /// <summary>The name of the loop's thread, for debuggers and logs. Default "Conserv event loop".</summary>
     public string ThreadName { get; set; } = "Conserv event loop";
 }

@@ -11,6 +11,8 @@ public sealed class ConservEchoServer : IEchoServer
 {
     private readonly int? _groupLoops;
     private readonly Func<ISocketEventDriver> _driverFactory;
+    private readonly EventLoopOptions? _options;
+    private readonly string _name;
     private EventLoop? _loop;
     private EventLoopGroup? _group;
     private TcpServer? _server;
@@ -19,13 +21,17 @@ public sealed class ConservEchoServer : IEchoServer
     /// <summary>Makes the server; <paramref name="groupLoops"/> null for one loop, else a group (0: one loop per core).</summary>
     /// <param name="groupLoops">Null for a single loop; the group's loop count otherwise.</param>
     /// <param name="driverFactory">Makes each driver instance; null for <see cref="EchoDriver"/>.</param>
-    public ConservEchoServer(int? groupLoops, Func<ISocketEventDriver>? driverFactory = null)
+    /// <param name="options">Loop settings (e.g. <see cref="EventLoopOptions.SpinBeforeWait"/>); null for the defaults.</param>
+    /// <param name="name">The name in result tables; by default conserv or conserv-group.</param>
+    public ConservEchoServer(int? groupLoops, Func<ISocketEventDriver>? driverFactory = null, EventLoopOptions? options = null, string? name = null)
     {
         _groupLoops = groupLoops;
         _driverFactory = driverFactory ?? (static () => new EchoDriver());
+        _options = options;
+        _name = name ?? (groupLoops is null ? "conserv" : "conserv-group");
     }
 
-    public string Name => _groupLoops is null ? "conserv" : "conserv-group";
+    public string Name => _name;
 
     public int Port { get; private set; }
 
@@ -36,13 +42,13 @@ public sealed class ConservEchoServer : IEchoServer
     {
         if (_groupLoops is { } loops)
         {
-            _group = new EventLoopGroup(loops);
+            _group = new EventLoopGroup(loops, _options);
             _servers = TcpServer.Listen(_driverFactory, "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, group: _group);
             Port = _servers.Port!.Value;
         }
         else
         {
-            _loop = EventLoop.Start();
+            _loop = EventLoop.Start(_options);
             _server = TcpServer.Listen(_driverFactory(), "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, loop: _loop);
             Port = _server.Port!.Value;
         }

@@ -9,7 +9,7 @@ namespace Conserv.Bench.Servers;
 public static class EchoServerFactory
 {
     /// <summary>Every implementation name <see cref="Create"/> takes.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["conserv", "conserv-group", "conserv-plain", "kestrel", "dotnetty", "socket"];
+    public static IReadOnlyList<string> Names { get; } = ["conserv", "conserv-group", "conserv-plain", "conserv-spin", "kestrel", "dotnetty", "socket"];
 
     /// <summary>Makes an echo server; <paramref name="threads"/> is the loop/thread count where the implementation has one (0: its default).</summary>
     /// <param name="name">One of <see cref="Names"/>.</param>
@@ -20,6 +20,7 @@ public static class EchoServerFactory
         "conserv" => new ConservEchoServer(groupLoops: null),
         "conserv-group" => new ConservEchoServer(groupLoops: threads),
         "conserv-plain" => new ConservEchoServer(groupLoops: null, static () => new PlainEchoDriver()),
+        "conserv-spin" => new ConservEchoServer(groupLoops: null, options: new EventLoopOptions { SpinBeforeWait = TimeSpan.FromMicroseconds(50) }, name: "conserv-spin"),
         "kestrel" => new KestrelEchoServer(threads),
         "dotnetty" => new DotNettyEchoServer(threads),
         "socket" => new SocketEchoServer(),

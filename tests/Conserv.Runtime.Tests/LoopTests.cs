@@ -42,6 +42,51 @@ public class LoopTests
     }
 
     [Fact]
+    public async Task A_loop_that_spins_before_waiting_echoes_every_byte_and_still_returns_when_idle()
+    {
+        var options = new EventLoopOptions { SpinBeforeWait = TimeSpan.FromMilliseconds(1) };
+        var serverDriver = RecordingDriver.Echo();
+        var message = Peer.Pattern(64, 9);
+        int roundTrips = 0;
+        var clientDriver = new RecordingDriver
+        {
+            OnConnect = s => { s.Write(message); return default; },
+            OnData = (s, data) =>
+            {
+                Assert.True(data.Span.SequenceEqual(message)); // ping-pong: one whole message per event on loopback
+                if (++roundTrips < 200)
+                {
+                    s.Write(message);
+                }
+                else
+                {
+                    s.Close();
+                }
+
+                return default;
+            },
+        };
+        await RunOnNewThread(() =>
+        {
+            var server = TcpServer.Listen(serverDriver, port: 0);
+            var client = TcpSocket.Connect(clientDriver, "127.0.0.1", server.Port!.Value);
+            client.Closed.ContinueWith(_ => server.Close(), TaskScheduler.Default);
+        }, options).WithTimeout("Run to return");
+
+        Assert.Equal(200, roundTrips);
+        Assert.Equal(200L * message.Length, serverDriver.Log.BytesOf().Length);
+    }
+
+    [Fact]
+    public void SpinBeforeWait_rejects_a_negative_or_too_long_spin()
+    {
+        var options = new EventLoopOptions();
+        Assert.Equal("SpinBeforeWait", Assert.Throws<ArgumentOutOfRangeException>(() => options.SpinBeforeWait = TimeSpan.FromTicks(-1)).ParamName);
+        Assert.Equal("SpinBeforeWait", Assert.Throws<ArgumentOutOfRangeException>(() => options.SpinBeforeWait = TimeSpan.FromSeconds(1)).ParamName);
+        Assert.Equal(TimeSpan.Zero, options.SpinBeforeWait);
+    }
+
+    [Fact]
     public async Task Run_with_nothing_to_do_returns_and_a_nested_Run_throws()
     {
         Exception? nested = null;
