@@ -1,8 +1,8 @@
 using System;
-using System.Diagnostics;
 using System.IO;
-using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
+
+using Conserv.Generators.Tests.Infrastructure;
 
 namespace Conserv.Generators.Tests;
 
@@ -13,12 +13,6 @@ namespace Conserv.Generators.Tests;
 /// </summary>
 public class ConsumerBuildTests
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
     private const string Program = """
         using System;
         using System.Net;
@@ -55,7 +49,7 @@ public class ConsumerBuildTests
     [Fact]
     public async Task TheSdkCompilerLoadsTheGeneratorAndTheProgramRuns()
     {
-        string repo = RepositoryRoot();
+        string repo = DotnetCli.RepositoryRoot();
         string directory = Path.Combine(Path.GetTempPath(), "conserv-consumer-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         try
@@ -79,14 +73,14 @@ public class ConsumerBuildTests
             File.WriteAllText(Path.Combine(directory, "Program.cs"), Program);
 
             // The referenced projects were built with this test project; don't rebuild (or re-restore) them.
-            (int code, string output) = await Dotnet(directory, $"build -c {Configuration} -p:BuildProjectReferences=false -p:RestoreRecursive=false -nologo");
+            (int code, string output) = await DotnetCli.RunAsync(directory, $"build -c {DotnetCli.Configuration} -p:BuildProjectReferences=false -p:RestoreRecursive=false -nologo");
             Assert.True(code == 0, output);
             Assert.DoesNotContain("CS9057", output);
             Assert.DoesNotContain("CS8032", output); // an analyzer that could not be loaded
-            string generated = Path.Combine(directory, "obj", Configuration, "net10.0", "generated", "Conserv.Generators", "Conserv.Generators.DriverGenerator", "EchoDriver.Conserv.g.cs");
+            string generated = Path.Combine(directory, "obj", DotnetCli.Configuration, "net10.0", "generated", "Conserv.Generators", "Conserv.Generators.DriverGenerator", "EchoDriver.Conserv.g.cs");
             Assert.True(File.Exists(generated), output);
 
-            (code, output) = await Dotnet(directory, $"run -c {Configuration} --no-build");
+            (code, output) = await DotnetCli.RunAsync(directory, $"run -c {DotnetCli.Configuration} --no-build");
             Assert.True(code == 0, output);
             Assert.Contains("echo:ping", output);
         }
@@ -95,24 +89,4 @@ public class ConsumerBuildTests
             Directory.Delete(directory, recursive: true);
         }
     }
-
-    private static async Task<(int Code, string Output)> Dotnet(string directory, string arguments)
-    {
-        var start = new ProcessStartInfo("dotnet", arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string RepositoryRoot([CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 }

@@ -1,8 +1,8 @@
 using System;
-using System.Diagnostics;
 using System.IO;
-using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
+
+using Conserv.Generators.Tests.Infrastructure;
 
 namespace Conserv.Generators.Tests;
 
@@ -13,12 +13,6 @@ namespace Conserv.Generators.Tests;
 /// </summary>
 public class PackageConsumerTests
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
     private const string GoodDriver = """
         using System;
         using Conserv;
@@ -49,27 +43,27 @@ public class PackageConsumerTests
     [Fact]
     public async Task A_project_referencing_only_the_package_gets_the_generator_and_the_analyzers()
     {
-        string repo = RepositoryRoot();
+        string repo = DotnetCli.RepositoryRoot();
         string work = Path.Combine(Path.GetTempPath(), "conserv-package-" + Guid.NewGuid().ToString("N"));
         string feed = Path.Combine(work, "feed");
         Directory.CreateDirectory(feed);
         try
         {
             // The runtime, generator and analyzers were built with this test project.
-            (int code, string output) = await Dotnet(repo, $"pack Conserv.Runtime/Conserv.Runtime.csproj -c {Configuration} --no-build -o \"{feed}\" -nologo");
+            (int code, string output) = await DotnetCli.RunAsync(repo, $"pack Conserv.Runtime/Conserv.Runtime.csproj -c {DotnetCli.Configuration} --no-build -o \"{feed}\" -nologo");
             Assert.True(code == 0, output);
 
             string good = WriteConsumer(work, "Good", feed, GoodDriver);
-            (code, output) = await Dotnet(good, $"build -c {Configuration} --packages \"{Path.Combine(work, "packages")}\" -nologo");
+            (code, output) = await DotnetCli.RunAsync(good, $"build -c {DotnetCli.Configuration} --packages \"{Path.Combine(work, "packages")}\" -nologo");
             Assert.True(code == 0, output);
             Assert.DoesNotContain("CS9057", output);
             Assert.DoesNotContain("CS8032", output);
-            (code, output) = await Dotnet(good, $"run -c {Configuration} --no-build");
+            (code, output) = await DotnetCli.RunAsync(good, $"run -c {DotnetCli.Configuration} --no-build");
             Assert.True(code == 0, output);
             Assert.Contains("listening", output);
 
             string broken = WriteConsumer(work, "Broken", feed, BrokenDriver);
-            (code, output) = await Dotnet(broken, $"build -c {Configuration} --packages \"{Path.Combine(work, "packages")}\" -nologo");
+            (code, output) = await DotnetCli.RunAsync(broken, $"build -c {DotnetCli.Configuration} --packages \"{Path.Combine(work, "packages")}\" -nologo");
             Assert.NotEqual(0, code);
             Assert.Contains("error CONSERV001", output);
         }
@@ -114,24 +108,4 @@ public class PackageConsumerTests
         File.WriteAllText(Path.Combine(directory, "Directory.Packages.props"), "<Project />");
         return directory;
     }
-
-    private static async Task<(int Code, string Output)> Dotnet(string directory, string arguments)
-    {
-        var start = new ProcessStartInfo("dotnet", arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string RepositoryRoot([CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 }
