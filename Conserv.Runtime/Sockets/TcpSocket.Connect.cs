@@ -212,18 +212,7 @@ public sealed partial class TcpSocket
             return false;
         }
 
-        if (_registered)
-        {
-            _loop.Unregister(_fd, _slot);
-            _registered = false;
-        }
-
-        if (_fd >= 0)
-        {
-            Libc.close(_fd);
-            _fd = -1;
-        }
-
+        ReleaseDescriptor();
         _addressIndex++;
         StartConnect(_addresses[_addressIndex]);
         return true;

@@ -692,12 +692,9 @@ public sealed partial class TcpSocket
         Finish(cause);
     }
 
-    /// <summary>Releases the descriptor and raises the close event: exactly once, always last.</summary>
-    private void Finish(Exception? cause)
+    /// <summary>Takes the descriptor out of epoll and closes it.</summary>
+    private void ReleaseDescriptor()
     {
-        _state = SocketState.Closed;
-        _pauseTimeout.Cancel();
-        _pendingFault = null;
         if (_registered)
         {
             _loop.Unregister(_fd, _slot);
@@ -709,7 +706,15 @@ public sealed partial class TcpSocket
             Libc.close(_fd);
             _fd = -1;
         }
+    }
 
+    /// <summary>Releases the descriptor and raises the close event: exactly once, always last.</summary>
+    private void Finish(Exception? cause)
+    {
+        _state = SocketState.Closed;
+        _pauseTimeout.Cancel();
+        _pendingFault = null;
+        ReleaseDescriptor();
         _output?.Clear();
         _server?.RemoveClient(this);
         _loop.Forget(this);
