@@ -146,9 +146,7 @@ public sealed partial class TcpSocket
 
                 if (task.IsCompletedSuccessfully && task.Result.Length > 0)
                 {
-                    socket._addresses = task.Result;
-                    socket._addressIndex = 0;
-                    socket.StartConnect(task.Result[0]);
+                    socket.ConnectInTurn(task.Result);
                 }
                 else
                 {
@@ -158,6 +156,29 @@ public sealed partial class TcpSocket
                 }
             }, (socket, task));
         }, this, TaskScheduler.Default);
+    }
+
+    /// <summary>Connects to the first of <paramref name="addresses"/>, falling back to the next ones on failure.</summary>
+    private void ConnectInTurn(IPAddress[] addresses)
+    {
+        _addresses = addresses;
+        _addressIndex = 0;
+        StartConnect(addresses[0]);
+    }
+
+    /// <summary>
+    /// Connects to the first of <paramref name="addresses"/> that accepts, as a host name with several
+    /// addresses does; lets tests exercise that fallback without a resolver that returns two addresses.
+    /// </summary>
+    internal static TcpSocket ConnectToAny(ISocketEventDriver driver, IPAddress[] addresses, int port, EventLoop? loop = null)
+    {
+        loop ??= EventLoop.Current ?? EventLoopGroup.Default.Next();
+        var socket = new TcpSocket(loop, driver, null, null, ExternalFormat.Utf8, ExternalFormat.Utf8, string.Join(",", (object[])addresses), null)
+        {
+            _remotePort = port,
+        };
+        socket.Begin(s => s.ConnectInTurn(addresses));
+        return socket;
     }
 
     /// <summary>Starts the non-blocking connect; completion is reported by writability (see <see cref="OnConnectReady"/>).</summary>

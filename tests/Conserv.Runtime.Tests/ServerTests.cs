@@ -64,6 +64,34 @@ public class ServerTests
     }
 
     [Fact]
+    public async Task Connect_falls_back_to_the_next_address_of_a_name_when_one_refuses()
+    {
+        // Like "localhost" resolving to ::1 and 127.0.0.1 while the server listens on IPv4 only.
+        var serverDriver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(serverDriver, "127.0.0.1", port: 0);
+        var clientDriver = new RecordingDriver { OnConnect = s => { s.Write("v4"u8); return default; } };
+        var client = TcpSocket.ConnectToAny(clientDriver, new[] { IPAddress.IPv6Loopback, IPAddress.Loopback }, server.Port!.Value);
+        await clientDriver.Log.WaitForBytesAsync(2);
+        Assert.Equal("127.0.0.1", client.RemoteName);
+        Assert.Equal(0, clientDriver.Log.Count("error"));
+        await client.DisposeAsync().WithTimeout("client close");
+    }
+
+    [Fact]
+    public async Task Connect_reports_one_error_when_every_address_refuses()
+    {
+        var probe = TcpServer.Listen(new RecordingDriver(), "127.0.0.1", port: 0);
+        int port = probe.Port!.Value;
+        await probe.DisposeAsync(); // nothing listens on the port now, on either address
+        var clientDriver = new RecordingDriver();
+        var client = TcpSocket.ConnectToAny(clientDriver, new[] { IPAddress.IPv6Loopback, IPAddress.Loopback }, port);
+        await client.Closed.WithTimeout("client close");
+        var error = Assert.IsType<SocketException>(clientDriver.Log.First("error").Error);
+        Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+        Assert.Equal(new[] { "error", "close" }, clientDriver.Log.KindsOf(client));
+    }
+
+    [Fact]
     public async Task Server_Close_stops_accepting_at_once_and_closes_clients_gracefully()
     {
         var driver = new RecordingDriver
