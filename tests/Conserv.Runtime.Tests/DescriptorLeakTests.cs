@@ -1,0 +1,119 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+
+namespace Conserv.Runtime.Tests;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DescriptorCountingCollection
+{
+    public const string Name = "Counts the process's file descriptors: runs alone";
+}
+
+/// <summary>
+/// Every way a connection can end — a graceful close by either side, an abort by either side, a refused
+/// connect — gives its descriptor back, and a stopped loop gives back its epoll and eventfd descriptors.
+/// Counted from /proc/self/fd, with this collection running alone so nothing else opens descriptors meanwhile.
+/// </summary>
+[Collection(DescriptorCountingCollection.Name)]
+public sealed class DescriptorLeakTests
+{
+    [Fact]
+    public async Task Connection_churn_through_every_way_of_ending_leaves_no_descriptor_behind()
+    {
+        await ChurnAsync(rounds: 1); // warm-up: whatever the runtime opens lazily is open before counting
+        int before = OpenDescriptors();
+
+        await ChurnAsync(rounds: 10);
+
+        Assert.Equal(before, OpenDescriptors());
+    }
+
+    private static async Task ChurnAsync(int rounds)
+    {
+        var loop = EventLoop.Start();
+        try
+        {
+            var server = TcpServer.Listen(new EndingServer(), "127.0.0.1", port: 0, externalFormatIn: ExternalFormat.Bytes, loop: loop);
+            var refusing = TcpServer.Listen(new EndingServer(), "127.0.0.1", port: 0, loop: loop);
+            int refusedPort = refusing.Port!.Value;
+            await refusing.DisposeAsync().WithTimeout("the probe server to close");
+
+            for (int round = 0; round < rounds; round++)
+            {
+                var clients = new List<TcpSocket>();
+                foreach (byte how in "CAcax"u8.ToArray())
+                {
+                    for (int i = 0; i < 10; i++)
+                    {
+                        int port = how == (byte)'x' ? refusedPort : server.Port!.Value;
+                        clients.Add(TcpSocket.Connect(new EndingClient(how), "127.0.0.1", port, externalFormatIn: ExternalFormat.Bytes, loop: loop));
+                    }
+                }
+
+                await Task.WhenAll(clients.Select(c => c.Closed)).WithTimeout("every client to close", TimeSpan.FromSeconds(60));
+            }
+
+            await server.DisposeAsync().WithTimeout("the server to close");
+        }
+        finally
+        {
+            loop.Stop();
+            await loop.Completion.WithTimeout("the loop to stop");
+        }
+    }
+
+    private static int OpenDescriptors() => Directory.GetFileSystemEntries("/proc/self/fd").Length;
+
+    /// <summary>Ends each connection the way its first byte asks: 'C' close, 'A' abort.</summary>
+    private sealed class EndingServer : ISocketEventDriver
+    {
+        public SocketDriverFeatures Features => SocketDriverFeatures.ByteData;
+
+        public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data)
+        {
+            if (data.Span[0] == (byte)'A')
+            {
+                socket.Abort();
+            }
+            else
+            {
+                socket.Write(data.Span);
+                socket.Close();
+            }
+
+            return default;
+        }
+
+        public ValueTask<bool> OnSocketError(TcpSocket socket, Exception error) => new(true);
+    }
+
+    /// <summary>'C'/'A': asks the server to close/abort; 'c'/'a': closes/aborts itself; 'x': connects to a closed port.</summary>
+    private sealed class EndingClient(byte how) : ISocketEventDriver
+    {
+        public SocketDriverFeatures Features => SocketDriverFeatures.ByteData;
+
+        public ValueTask OnSocketConnect(TcpSocket socket)
+        {
+            switch (how)
+            {
+                case (byte)'c':
+                    socket.Write("c"u8);
+                    socket.Close();
+                    break;
+                case (byte)'a':
+                    socket.Abort();
+                    break;
+                default:
+                    socket.WriteByte(how);
+                    break;
+            }
+
+            return default;
+        }
+
+        public ValueTask<bool> OnSocketError(TcpSocket socket, Exception error) => new(false);
+    }
+}
