@@ -355,7 +355,7 @@ public sealed unsafe class EventLoop
         var handler = UnhandledException;
         if (handler is null)
         {
-            Console.Error.WriteLine($"Conserv: unhandled exception in a handler: {exception}");
+            WriteToStandardError($"Conserv: unhandled exception in a handler: {exception}");
             return;
         }
 
@@ -365,7 +365,23 @@ public sealed unsafe class EventLoop
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"Conserv: UnhandledException subscriber threw: {e}");
+            WriteToStandardError($"Conserv: UnhandledException subscriber threw: {e}");
+        }
+    }
+
+    /// <summary>
+    /// Last-resort reporting, which must never throw into the loop: opening standard error fails when the
+    /// process has run out of file descriptors, which is exactly when servers report faults.
+    /// </summary>
+    private static void WriteToStandardError(string message)
+    {
+        try
+        {
+            Console.Error.WriteLine(message);
+        }
+        catch (Exception)
+        {
+            // Nowhere left to report to; the loop and the other connections matter more.
         }
     }
 

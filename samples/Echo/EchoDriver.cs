@@ -15,6 +15,12 @@ public sealed partial class EchoDriver
     private static void PeerGone(TcpSocket socket, SocketException error) =>
         Console.WriteLine($"{socket.RemoteName}: {error.SocketErrorCode}");
 
+    // A fault of the listener itself (accept failing, say for want of file descriptors): the server and
+    // all its clients close after this handler, and the program ends.
+    [OnServerError]
+    private static void ListenerFault(TcpServer server, Exception error) =>
+        Console.Error.WriteLine($"server fault on {server}: {error.Message}");
+
     // Anything else is unexpected: log it and drop that one connection (the others are not affected).
     [OnSocketError]
     private static void Unexpected(TcpSocket socket, Exception error)

@@ -25,6 +25,10 @@ public static class SampleHost
     {
         using var stop = new StopSignal();
 
+        // Open standard error now: a server that has run out of file descriptors (the fault most worth
+        // reporting) could not open it later.
+        _ = Console.Error;
+
         // One loop for all listeners: the driver instance (and any state it shares) stays on one thread.
         var loop = EventLoopGroup.Default.Next();
         var servers = new List<TcpServer>();

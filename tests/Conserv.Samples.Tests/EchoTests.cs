@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.IO;
 using System.Threading.Tasks;
@@ -88,5 +89,67 @@ public sealed class EchoTests(ITestOutputHelper log)
 
         Assert.Equal(2, await echo.WaitForExitAsync());
         Assert.Contains("usage: Echo", echo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Running_out_of_descriptors_is_a_server_fault_that_closes_every_client_and_the_server()
+    {
+        await using var echo = await SampleProcess.StartServerAsync("Echo", log);
+        var early = new List<System.Net.Sockets.TcpClient>();
+        for (int i = 0; i < 3; i++)
+        {
+            var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync("127.0.0.1", echo.Port).WaitAsync(SampleProcess.Timeout);
+            var stream = client.GetStream();
+            await stream.WriteAsync("ping"u8.ToArray());
+            var echoed = new byte[4];
+            await stream.ReadExactlyAsync(echoed).AsTask().WaitAsync(SampleProcess.Timeout);
+            Assert.Equal("ping"u8.ToArray(), echoed);
+            early.Add(client);
+        }
+
+        // Lower the running server's descriptor limit to just above what it uses: accept then fails with
+        // EMFILE, a real listener fault (prlimit is part of util-linux).
+        int open = Directory.GetFileSystemEntries($"/proc/{echo.Id}/fd").Length;
+        var limit = await Tool.RunAsync("prlimit", "", "--pid", echo.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), $"--nofile={open + 2}:{open + 2}");
+        Assert.True(limit.ExitCode == 0, limit.Text);
+        var late = new List<System.Net.Sockets.TcpClient>();
+        for (int i = 0; i < 8; i++)
+        {
+            var client = new System.Net.Sockets.TcpClient();
+            late.Add(client);
+            try
+            {
+                await client.ConnectAsync("127.0.0.1", echo.Port).WaitAsync(SampleProcess.Timeout);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                break; // the fault already closed the listener: later clients are refused
+            }
+        }
+
+        string fault = await echo.WaitForLineAsync(l => l.Contains("server fault on", StringComparison.Ordinal));
+        Assert.Contains("accept", fault, StringComparison.Ordinal); // the real cause reached [OnServerError]
+        await echo.WaitForLineAsync("error: the server closed unexpectedly");
+        Assert.Equal(1, await echo.WaitForExitAsync());
+        foreach (var client in early)
+        {
+            // The server closed every client it had: reading ends (end of file or reset), nothing hangs.
+            var buffer = new byte[16];
+            int read;
+            try
+            {
+                read = await client.GetStream().ReadAsync(buffer).AsTask().WaitAsync(SampleProcess.Timeout);
+            }
+            catch (IOException)
+            {
+                read = 0;
+            }
+
+            Assert.Equal(0, read);
+            client.Dispose();
+        }
+
+        late.ForEach(c => c.Dispose());
     }
 }
