@@ -251,20 +251,7 @@ public class ErrorTests
         await using var loop = new TestLoop();
         var unhandled = new EventLog();
         loop.Loop.UnhandledException += (_, e) => unhandled.Add(new Ev("unhandled", e.Socket, e.Server, null, null, e.Exception, Environment.CurrentManagedThreadId));
-        var driver = new RecordingDriver
-        {
-            OnData = (s, d) =>
-            {
-                if (d.Span[0] == (byte)'!')
-                {
-                    throw new CustomTestException("first");
-                }
-
-                s.Write(d.Span);
-                return default;
-            },
-            OnError = (_, _) => throw new ArgumentException("the error handler failed"),
-        };
+        var driver = RecordingDriver.EchoWithFailingErrorHandler();
         await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
         using var good = await Peer.ConnectAsync(server.Port!.Value);
         using var bad = await Peer.ConnectAsync(server.Port!.Value);

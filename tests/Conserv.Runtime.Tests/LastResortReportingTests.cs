@@ -21,20 +21,7 @@ public sealed class LastResortReportingTests
         try
         {
             await using var loop = new TestLoop();
-            var driver = new RecordingDriver
-            {
-                OnData = (s, d) =>
-                {
-                    if (d.Span[0] == (byte)'!')
-                    {
-                        throw new CustomTestException("first");
-                    }
-
-                    s.Write(d.Span);
-                    return default;
-                },
-                OnError = (_, _) => throw new ArgumentException("the error handler failed"),
-            };
+            var driver = RecordingDriver.EchoWithFailingErrorHandler();
             await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
             using var good = await Peer.ConnectAsync(server.Port!.Value);
             using var bad = await Peer.ConnectAsync(server.Port!.Value);

@@ -52,6 +52,25 @@ public sealed class RecordingDriver : ISocketEventDriver, IServerEventDriver
         },
     };
 
+    /// <summary>
+    /// Echoes, except that data starting with '!' makes the data handler throw a <see cref="CustomTestException"/>,
+    /// and the error handler itself throws: the case nothing can handle.
+    /// </summary>
+    public static RecordingDriver EchoWithFailingErrorHandler() => new()
+    {
+        OnData = (s, d) =>
+        {
+            if (d.Span[0] == (byte)'!')
+            {
+                throw new CustomTestException("first");
+            }
+
+            s.Write(d.Span);
+            return default;
+        },
+        OnError = (_, _) => throw new ArgumentException("the error handler failed"),
+    };
+
     private static int Tid => Environment.CurrentManagedThreadId;
 
     private void Record(string kind, TcpSocket? socket, TcpServer? server = null, byte[]? bytes = null, string? text = null, Exception? error = null) =>
