@@ -420,6 +420,8 @@ public sealed partial class TcpSocket
                 drop = true;
             }
 
+            // The error handler is over: the close event AbortCore raises must not count as inside it
+            // (DropConnection there would wrongly succeed). The finally restores it again on an exception.
             _loop.ErrorScope = previousScope;
             if (drop || _dropRequested || fatal)
             {
