@@ -18,15 +18,24 @@ public sealed class AllocationTests
     public async Task Echo_in_byte_mode_allocates_nothing_per_read_and_write()
     {
         long allocated = await MeasureEchoAsync(new MeasuringEcho(SocketDriverFeatures.ByteData | SocketDriverFeatures.OutputEmpty), ExternalFormat.Bytes);
-        Assert.Equal(0, allocated);
+        AssertNothingPerMessage(allocated);
     }
 
     [Fact]
     public async Task Echo_of_decoded_text_into_a_span_allocates_nothing_per_read_and_write()
     {
         long allocated = await MeasureEchoAsync(new MeasuringEcho(SocketDriverFeatures.TextData), default);
-        Assert.Equal(0, allocated);
+        AssertNothingPerMessage(allocated);
     }
+
+    /// <summary>
+    /// Anything allocated per read or write would be at least one object (24 bytes or more) per message,
+    /// 24,000+ bytes over the measured echoes. Under CPU load a lone small object can show up once (the
+    /// GC's per-thread accounting around a collection the test's client side caused), so the bound is less
+    /// than one byte per message, not exactly zero.
+    /// </summary>
+    private static void AssertNothingPerMessage(long allocated) =>
+        Assert.True(allocated < Measured, $"{allocated} bytes allocated on the loop thread over {Measured} echoes");
 
     private static async Task<long> MeasureEchoAsync(MeasuringEcho driver, ExternalFormat format)
     {
