@@ -126,7 +126,7 @@ internal static class DriverEmitter
         }
 
         var flags = new List<string>();
-        foreach (DriverFeatures flag in new[] { DriverFeatures.ByteData, DriverFeatures.TextData, DriverFeatures.OutputEmpty })
+        foreach (DriverFeatures flag in new[] { DriverFeatures.ByteData, DriverFeatures.TextData, DriverFeatures.OutputEmpty, DriverFeatures.OutputEmptyAtLowWaterMark })
         {
             if ((features & flag) != 0)
             {
@@ -184,7 +184,9 @@ internal static class DriverEmitter
     private static void WriteTrampoline(IndentedWriter w, DriverModel driver, HandlerModel handler)
     {
         EventSignature signature = EventSignature.For(handler.Event, handler.Data);
-        string attributeArguments = handler.Event.IsError() ? $"(typeof({handler.ExceptionType}))" : string.Empty;
+        string attributeArguments = handler.Event.IsError() ? $"(typeof({handler.ExceptionType}))"
+            : handler.AtLowWaterMark ? "(AtLowWaterMark = true)"
+            : string.Empty;
         string returnType = signature.ReturnType == "void" ? "void" : EventSignature.ValueTask;
         w.Line($"/// <summary>Lets the generated part of a derived driver call <c>{handler.MethodName}</c>. Not for use in code.</summary>");
         w.Line(GeneratedCode);

@@ -10,4 +10,5 @@ internal enum DriverFeatures
     ByteData = 1,
     TextData = 2,
     OutputEmpty = 4,
+    OutputEmptyAtLowWaterMark = 8,
 }

@@ -13,6 +13,7 @@ namespace Conserv.Generators.Model;
 /// <param name="ExceptionType">For error handlers, the fully qualified exception type it specializes on; otherwise null.</param>
 /// <param name="ExceptionDepth">For error handlers, the number of base classes between the exception type and <c>System.Exception</c>.</param>
 /// <param name="Level">0 for a handler of the driver itself, 1 for its base class, 2 for the base's base, …</param>
+/// <param name="AtLowWaterMark">For an output-empty handler: <c>[OnSocketOutputEmpty(AtLowWaterMark = true)]</c>.</param>
 internal sealed record HandlerModel(
     DriverEvent Event,
     string MethodName,
@@ -23,4 +24,5 @@ internal sealed record HandlerModel(
     DataKind Data,
     string? ExceptionType,
     int ExceptionDepth,
-    int Level);
+    int Level,
+    bool AtLowWaterMark = false);

@@ -162,6 +162,7 @@ internal static class DriverParser
     {
         { Data: DataKind.Bytes } => DriverFeatures.ByteData,
         { Data: DataKind.Text } => DriverFeatures.TextData,
+        { Event: DriverEvent.SocketOutputEmpty, AtLowWaterMark: true } => DriverFeatures.OutputEmpty | DriverFeatures.OutputEmptyAtLowWaterMark,
         { Event: DriverEvent.SocketOutputEmpty } => DriverFeatures.OutputEmpty,
         _ => DriverFeatures.None,
     };

@@ -121,7 +121,22 @@ internal static class HandlerBinder
             data,
             exceptionType?.ToDisplayString(TypeFormat),
             exceptionType is null ? 0 : DepthBelow(exceptionType, known.Exception),
-            level);
+            level,
+            driverEvent == DriverEvent.SocketOutputEmpty && IsSet(attribute, "AtLowWaterMark"));
+    }
+
+    /// <summary>Whether the attribute sets the named bool property to true.</summary>
+    private static bool IsSet(AttributeData attribute, string property)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == property && argument.Value.Value is true)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether <paramref name="type"/> is <paramref name="baseType"/> or derives from it.</summary>

@@ -9,4 +9,10 @@ namespace Conserv;
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class OnSocketOutputEmptyAttribute : Attribute
 {
+    /// <summary>
+    /// Run the handler as soon as the socket's queued output has fallen to its
+    /// <see cref="TcpSocket.OutputLowWaterMark"/> (the socket can take more), not only once it is empty. A driver
+    /// streaming a large response from this event then keeps data flowing without letting the queue run dry.
+    /// </summary>
+    public bool AtLowWaterMark { get; set; }
 }

@@ -25,4 +25,12 @@ public enum SocketDriverFeatures
 
     /// <summary>The driver wants <see cref="ISocketEventDriver.OnSocketOutputEmpty"/>; without it the runtime skips that bookkeeping.</summary>
     OutputEmpty = 4,
+
+    /// <summary>
+    /// With <see cref="OutputEmpty"/>: raise <see cref="ISocketEventDriver.OnSocketOutputEmpty"/> as soon as queued
+    /// output has fallen to the socket's <see cref="TcpSocket.OutputLowWaterMark"/> instead of waiting until it is
+    /// empty, so a driver streaming a large response keeps the kernel's buffer full
+    /// (<c>[OnSocketOutputEmpty(AtLowWaterMark = true)]</c>).
+    /// </summary>
+    OutputEmptyAtLowWaterMark = 8,
 }

@@ -14,12 +14,12 @@ namespace Conserv;
 /// </summary>
 /// <remarks>
 /// <para><see cref="Run(Action, EventLoopOptions?)"/> runs a loop on the calling thread until nothing is
-/// left to do (no socket, server, timer or queued work) or <see cref="Stop"/> is called.
-/// <see cref="Start(EventLoopOptions?)"/> runs one on a background thread until <see cref="Stop"/>.</para>
+/// left to do (no socket, server, timer or queued work) or <see cref="Stop()"/> is called.
+/// <see cref="Start(EventLoopOptions?)"/> runs one on a background thread until <see cref="Stop()"/>.</para>
 /// <para>Public members of the runtime are safe from any thread: off the loop thread they are queued to
 /// the loop, which is woken.</para>
 /// </remarks>
-public sealed unsafe class EventLoop
+public sealed unsafe partial class EventLoop
 {
     private const int MaxEventsPerPoll = 256;
 
@@ -43,6 +43,7 @@ public sealed unsafe class EventLoop
     private bool _runUntilIdle;
     private int _activeTimers;
     private int _pendingWork;
+    private long _now = Environment.TickCount64;
     private readonly long _spinTicks;
     private byte[] _readBuffer;
     private char[] _charBuffer = Array.Empty<char>();
@@ -95,7 +96,7 @@ public sealed unsafe class EventLoop
 
     /// <summary>
     /// Runs an event loop on the calling thread: <paramref name="setup"/> first (on the loop, so sockets and
-    /// servers it opens join it), then every event until nothing is left to do or <see cref="Stop"/> is called.
+    /// servers it opens join it), then every event until nothing is left to do or <see cref="Stop()"/> is called.
     /// </summary>
     /// <param name="setup">Opens the first sockets and servers.</param>
     /// <param name="options">Loop settings, or null for the defaults.</param>
@@ -111,10 +112,11 @@ public sealed unsafe class EventLoop
 
         var loop = new EventLoop(options) { _runUntilIdle = true, _thread = Thread.CurrentThread };
         loop.Post(static s => ((Action)s!)(), setup);
+        using var signals = loop.Options.StopOnSignals ? new StopSignals(loop) : null;
         loop.RunOnThisThread();
     }
 
-    /// <summary>Starts an event loop on a new background thread; it runs until <see cref="Stop"/>.</summary>
+    /// <summary>Starts an event loop on a new background thread; it runs until <see cref="Stop()"/>.</summary>
     /// <param name="options">Loop settings, or null for the defaults.</param>
     /// <returns>The running loop.</returns>
     public static EventLoop Start(EventLoopOptions? options = null)
@@ -134,16 +136,6 @@ public sealed unsafe class EventLoop
         started.Wait();
         started.Dispose();
         return loop;
-    }
-
-    /// <summary>
-    /// Stops the loop after its current iteration: every socket and server still open is aborted, with its
-    /// close events, and Unix socket files are removed. Safe from any thread; does nothing once stopped.
-    /// </summary>
-    public void Stop()
-    {
-        _stopRequested = true;
-        _wakeUp.Signal();
     }
 
     /// <summary>Runs <paramref name="action"/> on the loop thread, after what is already queued. Safe from any thread.</summary>
@@ -217,6 +209,20 @@ public sealed unsafe class EventLoop
 
         return timer;
     }
+
+    /// <summary>Runs <paramref name="action"/> at <paramref name="dueTicks"/> (<see cref="Now"/>'s clock). Loop thread only.</summary>
+    internal LoopTimer ScheduleAt(long dueTicks, Action<object?> action, object? state)
+    {
+        var timer = new LoopTimer(this, dueTicks, action, state);
+        AddTimer(timer);
+        return timer;
+    }
+
+    /// <summary>
+    /// The loop's clock (<see cref="Environment.TickCount64"/>, milliseconds), read once per iteration: what
+    /// sockets stamp their activity with, at no cost per read or write.
+    /// </summary>
+    internal long Now => _now;
 
     private void AddTimer(LoopTimer timer)
     {
@@ -298,6 +304,11 @@ public sealed unsafe class EventLoop
     }
 
     // ---- buffers shared by all sockets of the loop -------------------------------------------------
+
+    /// <summary>The descriptor the loop's servers keep in reserve to turn clients away when the process has none left.</summary>
+    internal SpareDescriptor Spare => _spare ??= new SpareDescriptor();
+
+    private SpareDescriptor? _spare;
 
     /// <summary>The loop's read buffer. Only one read is handled at a time, so all sockets share it.</summary>
     internal byte[] ReadBuffer => _readBuffer;
@@ -412,7 +423,8 @@ public sealed unsafe class EventLoop
             RunPosted();
             RunTimers();
             FlushOutputEmpty();
-            if (_stopRequested || (_runUntilIdle && _open.Count == 0 && _activeTimers == 0 && Volatile.Read(ref _pendingWork) == 0))
+            if (_stopRequested || (_draining && _open.Count == 0)
+                || (_runUntilIdle && _open.Count == 0 && _activeTimers == 0 && Volatile.Read(ref _pendingWork) == 0))
             {
                 return;
             }
@@ -423,6 +435,8 @@ public sealed unsafe class EventLoop
             {
                 count = Libc.epoll_wait(_epoll, _events, MaxEventsPerPoll, timeout);
             }
+
+            _now = Environment.TickCount64;
             if (count < 0)
             {
                 int errno = Libc.Errno;
@@ -517,7 +531,7 @@ public sealed unsafe class EventLoop
             return; // the common case on a busy loop: no clock read
         }
 
-        long now = Environment.TickCount64;
+        long now = _now = Environment.TickCount64;
         while (_timers.TryPeek(out var timer, out long due) && due <= now)
         {
             _timers.Dequeue();
@@ -575,6 +589,7 @@ public sealed unsafe class EventLoop
         // Run what closing queued (close events of async handlers), then release the loop's resources.
         RunPosted();
         _wakeUp.Dispose();
+        _spare?.Dispose();
         Libc.close(_epoll);
         System.Runtime.InteropServices.NativeMemory.Free(_events);
         ArrayPool<byte>.Shared.Return(_readBuffer);
@@ -615,6 +630,10 @@ public sealed unsafe class EventLoop
         }
 
         public void AbortNow()
+        {
+        }
+
+        public void CloseGracefully()
         {
         }
 

@@ -52,12 +52,23 @@ public sealed class EventLoopGroup : IDisposable
     /// <returns>A loop of the group.</returns>
     public EventLoop Next() => _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
 
-    /// <summary>Stops every loop (see <see cref="EventLoop.Stop"/>).</summary>
+    /// <summary>Stops every loop (see <see cref="EventLoop.Stop()"/>).</summary>
     public void Stop()
     {
         foreach (var loop in _loops)
         {
             loop.Stop();
+        }
+    }
+
+    /// <summary>Stops every loop gracefully, with a drain period (see <see cref="EventLoop.Stop(TimeSpan)"/>).</summary>
+    /// <param name="drainTimeout">How long connections may take to finish before they are aborted.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="drainTimeout"/> is negative.</exception>
+    public void Stop(TimeSpan drainTimeout)
+    {
+        foreach (var loop in _loops)
+        {
+            loop.Stop(drainTimeout);
         }
     }
 

@@ -43,6 +43,32 @@ public sealed class EventLoopOptions
         }
     }
 
+    private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// For a loop run by <see cref="EventLoop.Run(System.Action, EventLoopOptions?)"/>: whether SIGINT (Ctrl+C) and
+    /// SIGTERM stop it gracefully (see <see cref="EventLoop.Stop(TimeSpan)"/>, with <see cref="ShutdownTimeout"/>)
+    /// instead of killing the process, so close handlers run and <c>Run</c> returns. A second signal stops it at
+    /// once. Default true.
+    /// </summary>
+    public bool StopOnSignals { get; set; } = true;
+
+    /// <summary>The drain period of a stop by signal (<see cref="StopOnSignals"/>). Default 5 seconds; zero or more.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan ShutdownTimeout
+    {
+        get => _shutdownTimeout;
+        set
+        {
+            if (value < TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), value, "The drain period must not be negative.");
+            }
+
+            _shutdownTimeout = value;
+        }
+    }
+
     /// <summary>The name of the loop's thread, for debuggers and logs. Default "Conserv event loop".</summary>
     public string ThreadName { get; set; } = "Conserv event loop";
 }

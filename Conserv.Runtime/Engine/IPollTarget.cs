@@ -11,4 +11,10 @@ internal interface IPollTarget
     /// fault in <see cref="OnPoll"/> that it did not handle itself.
     /// </summary>
     void AbortNow();
+
+    /// <summary>
+    /// Starts a graceful close (a server stops accepting and closes its clients gracefully; a socket sends what
+    /// is queued, then closes): when the loop stops with a drain period.
+    /// </summary>
+    void CloseGracefully();
 }

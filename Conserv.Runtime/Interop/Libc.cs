@@ -25,10 +25,10 @@ internal static unsafe partial class Libc
     public const int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
 
     // errno values (Linux, all architectures .NET supports)
-    public const int ENOENT = 2, EINTR = 4, EAGAIN = 11, ENOMEM = 12, EACCES = 13, ENFILE = 23, EMFILE = 24,
+    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EAGAIN = 11, ENOMEM = 12, EACCES = 13, ENFILE = 23, EMFILE = 24,
         EPIPE = 32, EPROTO = 71, ENOTSOCK = 88, EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENETUNREACH = 101,
         ECONNABORTED = 103, ECONNRESET = 104, ENOBUFS = 105, ENOTCONN = 107, ETIMEDOUT = 110,
-        ECONNREFUSED = 111, EHOSTUNREACH = 113, EINPROGRESS = 115;
+        ECONNREFUSED = 111, EHOSTUNREACH = 113, EINPROGRESS = 115, ENOTDIR = 20, ENAMETOOLONG = 36;
 
     /// <summary>
     /// <c>struct epoll_event</c> is packed (12 bytes, data at offset 4) on x86-64 and naturally aligned
@@ -92,6 +92,17 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int shutdown(int fd, int how);
+
+    public const int O_RDONLY = 0, O_CLOEXEC = 0x80000;
+
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags);
+
+    /// <summary><c>getrlimit(2)</c>; <paramref name="limits"/> points at <c>struct rlimit</c> (soft, hard: two 64-bit values).</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int getrlimit(int resource, ulong* limits);
+
+    public const int RLIMIT_NOFILE = 7;
 
     [LibraryImport(Lib, EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lstat(string path, byte* statbuf);

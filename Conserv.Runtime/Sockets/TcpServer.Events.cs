@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using Conserv.Interop;
@@ -36,7 +37,7 @@ public sealed partial class TcpServer
     unsafe void IPollTarget.OnPoll(uint events)
     {
         byte* sockaddr = stackalloc byte[SockAddr.MaxSize];
-        for (int i = 0; i < MaxAcceptsPerPoll && _state == ServerState.Listening && !_paused; i++)
+        for (int i = 0; i < MaxAcceptsPerPoll && _state == ServerState.Listening && !_paused && !AcceptSuspended; i++)
         {
             int length = SockAddr.MaxSize;
             int fd = Libc.accept4(_fd, sockaddr, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
@@ -48,17 +49,36 @@ public sealed partial class TcpServer
                     return;
                 }
 
-                // The client gave up before we took it, or a signal interrupted: try the next one.
-                if (errno is Libc.EINTR or Libc.ECONNABORTED or Libc.EPROTO)
+                // The client gave up before we took it, a firewall refused it, or a signal interrupted: next one.
+                if (errno is Libc.EINTR or Libc.ECONNABORTED or Libc.EPROTO or Libc.EPERM)
                 {
                     continue;
+                }
+
+                if (Errno.IsTransientAcceptFailure(errno))
+                {
+                    OnTransientAcceptFailure(errno);
+                    return;
                 }
 
                 RaiseError(Errno.Exception(errno, "accept"));
                 return;
             }
 
-            var client = TcpSocket.Accepted(_loop, this, fd, new ReadOnlySpan<byte>(sockaddr, length), _options);
+            AcceptSucceeded();
+            IPAddress? remote = null;
+            int remotePort = 0;
+            if (_unixPath is null)
+            {
+                SockAddr.TryRead(new ReadOnlySpan<byte>(sockaddr, length), out remote, out remotePort);
+            }
+
+            if (!Admit(fd, remote))
+            {
+                continue;
+            }
+
+            var client = TcpSocket.Accepted(_loop, this, fd, remote, remotePort, _options);
             lock (_clientsLock)
             {
                 _clients.Add(client);
@@ -82,6 +102,8 @@ public sealed partial class TcpServer
             }
         }
     }
+
+    void IPollTarget.CloseGracefully() => CloseCore();
 
     void IPollTarget.AbortNow()
     {
@@ -191,10 +213,7 @@ public sealed partial class TcpServer
         if (!_paused)
         {
             _paused = true;
-            if (_registered)
-            {
-                _loop.Modify(_fd, _slot, 0);
-            }
+            UpdateListenerInterest();
         }
 
         if (timeout is { } delay)
@@ -212,9 +231,33 @@ public sealed partial class TcpServer
 
         _paused = false;
         _pauseTimeout.Cancel();
+        UpdateListenerInterest();
+    }
+
+    /// <summary>Watches the listener for clients unless paused by the driver or held back after a failed accept.</summary>
+    private void UpdateListenerInterest()
+    {
         if (_registered)
         {
-            _loop.Modify(_fd, _slot, Libc.EPOLLIN);
+            _loop.Modify(_fd, _slot, _paused || AcceptSuspended ? 0 : Libc.EPOLLIN);
+        }
+    }
+
+    /// <summary>Closes gracefully, and aborts the clients still open after <paramref name="drainTimeout"/>.</summary>
+    private void CloseCore(TimeSpan drainTimeout)
+    {
+        CloseCore();
+        if (_state == ServerState.Closing)
+        {
+            _loop.Schedule(drainTimeout, static s => ((TcpServer)s!).AbortClients(), this);
+        }
+    }
+
+    private void AbortClients()
+    {
+        foreach (var client in Clients)
+        {
+            client.AbortCore(null);
         }
     }
 
@@ -242,6 +285,7 @@ public sealed partial class TcpServer
     private void StopListening()
     {
         _pauseTimeout.Cancel();
+        CancelAcceptRetry();
         if (_registered)
         {
             _loop.Unregister(_fd, _slot);
@@ -279,6 +323,7 @@ public sealed partial class TcpServer
         if (removed)
         {
             _clientCount--;
+            ReleaseSlot(client);
         }
     }
 

@@ -41,6 +41,7 @@ public sealed partial class TcpServer
         }
 
         options ??= s_defaultOptions;
+        options.Validate(nameof(options));
         loop ??= EventLoop.Current ?? EventLoopGroup.Default.Next();
         int fd = BindTcp(address, port, options, out int boundPort);
         return Start(new TcpServer(loop, driver, fd, address, boundPort, null,
@@ -70,6 +71,7 @@ public sealed partial class TcpServer
         ArgumentNullException.ThrowIfNull(driver);
         TcpSocket.ValidateUnixPath(path);
         options ??= s_defaultOptions;
+        options.Validate(nameof(options));
         loop ??= EventLoop.Current ?? EventLoopGroup.Default.Next();
         int fd = BindUnix(path, options);
         return Start(new TcpServer(loop, driver, fd, null, 0, path,
@@ -98,14 +100,7 @@ public sealed partial class TcpServer
     {
         ArgumentNullException.ThrowIfNull(driverFactory);
         group ??= EventLoopGroup.Default;
-        var shared = new TcpServerOptions
-        {
-            Backlog = (options ?? s_defaultOptions).Backlog,
-            AllowHalfOpen = (options ?? s_defaultOptions).AllowHalfOpen,
-            NoDelay = (options ?? s_defaultOptions).NoDelay,
-            KeepAlive = (options ?? s_defaultOptions).KeepAlive,
-            ReusePort = true,
-        };
+        var shared = (options ?? s_defaultOptions).ForGroupMember(group.Loops.Count);
         var servers = new TcpServer[group.Loops.Count];
         try
         {
@@ -210,10 +205,33 @@ public sealed partial class TcpServer
 
         byte* sockaddr = stackalloc byte[SockAddr.MaxSize];
         int length = SockAddr.WriteUnix(new Span<byte>(sockaddr, SockAddr.MaxSize), path);
-        if (Libc.bind(fd, sockaddr, length) != 0 || Libc.listen(fd, options.Backlog) != 0)
+        if (Libc.bind(fd, sockaddr, length) != 0)
         {
             int errno = Libc.Errno;
             Libc.close(fd);
+            throw Errno.Exception(errno, $"listen on unix:{path}");
+        }
+
+        // The mode is set between bind and listen: nobody can connect before it is in force.
+        try
+        {
+            if (options.UnixSocketMode is { } mode && !OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, mode);
+            }
+        }
+        catch
+        {
+            Libc.close(fd);
+            File.Delete(path);
+            throw;
+        }
+
+        if (Libc.listen(fd, options.Backlog) != 0)
+        {
+            int errno = Libc.Errno;
+            Libc.close(fd);
+            File.Delete(path);
             throw Errno.Exception(errno, $"listen on unix:{path}");
         }
 

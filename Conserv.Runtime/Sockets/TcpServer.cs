@@ -152,6 +152,23 @@ public sealed partial class TcpServer : IPollTarget, IAsyncDisposable
     /// </summary>
     public void Close() => _loop.RunOrPost(this, static (s, _) => s.CloseCore(), null);
 
+    /// <summary>
+    /// Closes gracefully as <see cref="Close()"/> does, and aborts the clients that have not finished after
+    /// <paramref name="drainTimeout"/> (a client that never reads would otherwise hold the close forever). The
+    /// close events of every client, then of the server, always run.
+    /// </summary>
+    /// <param name="drainTimeout">How long clients may take to send what they have queued; zero aborts them at once.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="drainTimeout"/> is negative.</exception>
+    public void Close(TimeSpan drainTimeout)
+    {
+        if (drainTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(drainTimeout), drainTimeout, "The drain period must not be negative.");
+        }
+
+        _loop.RunOrPost(this, static (s, t) => s.CloseCore((TimeSpan)t!), drainTimeout);
+    }
+
     /// <summary>Closes the server and waits for its close event.</summary>
     /// <returns>A task that completes once the server has closed.</returns>
     public ValueTask DisposeAsync()

@@ -47,12 +47,22 @@ public sealed class TcpServerGroup : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes every server (see <see cref="TcpServer.Close"/>).</summary>
+    /// <summary>Closes every server (see <see cref="TcpServer.Close()"/>).</summary>
     public void Close()
     {
         foreach (var server in _servers)
         {
             server.Close();
+        }
+    }
+
+    /// <summary>Closes every server with a drain period (see <see cref="TcpServer.Close(TimeSpan)"/>).</summary>
+    /// <param name="drainTimeout">How long clients may take to finish before they are aborted.</param>
+    public void Close(TimeSpan drainTimeout)
+    {
+        foreach (var server in _servers)
+        {
+            server.Close(drainTimeout);
         }
     }
 

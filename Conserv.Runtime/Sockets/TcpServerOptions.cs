@@ -1,13 +1,31 @@
 using System;
+using System.IO;
 
 namespace Conserv;
 
 /// <summary>Settings of a server; the socket settings it inherits apply to every accepted socket.</summary>
+/// <remarks>
+/// The defaults keep one peer from starving the process: accepted sockets time out after
+/// <see cref="TcpSocketOptions.IdleTimeout"/> (5 minutes) of silence, and <see cref="MaxConnections"/> leaves
+/// descriptors for the runtime itself. docs/reliability.md gives the reasoning behind each default.
+/// </remarks>
 public sealed class TcpServerOptions : TcpSocketOptions
 {
+    /// <summary>The default <see cref="TcpSocketOptions.IdleTimeout"/> of accepted sockets: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(5);
+
     private int _backlog = 1024;
+    private int _maxConnections = DescriptorLimit.DefaultMaxConnections;
+    private int? _maxConnectionsPerAddress;
+
+    /// <summary>Creates server settings with the defaults.</summary>
+    public TcpServerOptions()
+    {
+        IdleTimeout = DefaultIdleTimeout;
+    }
 
     /// <summary>The listen backlog: connections the kernel queues while the server is busy or paused. Default 1024.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public int Backlog
     {
         get => _backlog;
@@ -23,4 +41,55 @@ public sealed class TcpServerOptions : TcpSocketOptions
     /// the kernel spreads connections between them. Default false for a single server; always on for a server group.
     /// </summary>
     public bool ReusePort { get; set; }
+
+    /// <summary>
+    /// The most clients the server holds at once. A connection beyond it is accepted and closed at once (the peer
+    /// sees its connection end before any data) and counted in <see cref="TcpServer.RejectedConnections"/>.
+    /// Default: the process's open-file limit less a reserve for the runtime itself (see
+    /// <see cref="DescriptorLimit.DefaultMaxConnections"/>). A server group divides it between its listeners.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int MaxConnections
+    {
+        get => _maxConnections;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxConnections));
+            _maxConnections = value;
+        }
+    }
+
+    /// <summary>
+    /// The most clients one remote IP address may hold at once; beyond it, as beyond <see cref="MaxConnections"/>.
+    /// Default null: no per-address limit. Unix-domain clients have no address and are not counted.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int? MaxConnectionsPerAddress
+    {
+        get => _maxConnectionsPerAddress;
+        set
+        {
+            if (value is { } max)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(max, 1, nameof(MaxConnectionsPerAddress));
+            }
+
+            _maxConnectionsPerAddress = value;
+        }
+    }
+
+    /// <summary>
+    /// The permissions of a Unix-domain server's socket file (who may connect), set before the server accepts
+    /// anything. Default null: as the process's umask leaves them.
+    /// </summary>
+    public UnixFileMode? UnixSocketMode { get; set; }
+
+    /// <summary>A copy for one listener of a server group: SO_REUSEPORT on, and its share of the connection limit.</summary>
+    internal TcpServerOptions ForGroupMember(int members)
+    {
+        var copy = (TcpServerOptions)MemberwiseClone();
+        copy.ReusePort = true;
+        copy._maxConnections = Math.Max(1, (int)Math.Ceiling(_maxConnections / (double)members));
+        return copy;
+    }
 }

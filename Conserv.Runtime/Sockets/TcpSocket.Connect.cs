@@ -39,6 +39,8 @@ public sealed partial class TcpSocket
             throw new ArgumentOutOfRangeException(nameof(port), port, "The port must be between 1 and 65535.");
         }
 
+        options?.Validate(nameof(options));
+
         loop ??= EventLoop.Current ?? EventLoopGroup.Default.Next();
         var socket = new TcpSocket(loop, driver, null, options, externalFormatIn.Encoding, externalFormatOut.Encoding, host, null)
         {
@@ -66,6 +68,7 @@ public sealed partial class TcpSocket
     {
         ArgumentNullException.ThrowIfNull(driver);
         ValidateUnixPath(path);
+        options?.Validate(nameof(options));
         loop ??= EventLoop.Current ?? EventLoopGroup.Default.Next();
         var socket = new TcpSocket(loop, driver, null, options, externalFormatIn.Encoding, externalFormatOut.Encoding, null, path);
         socket.Begin(static s => s.StartConnect(null));
@@ -82,25 +85,30 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>A socket the server accepted: already connected and registered for reads.</summary>
-    internal static TcpSocket Accepted(EventLoop loop, TcpServer server, int fd, ReadOnlySpan<byte> remote, TcpSocketOptions options)
+    internal static TcpSocket Accepted(EventLoop loop, TcpServer server, int fd, IPAddress? remoteAddress, int remotePort, TcpSocketOptions options)
     {
         var socket = new TcpSocket(loop, server.Driver as ISocketEventDriver, server, options,
             server.ExternalFormatIn, server.ExternalFormatOut, null, server.UnixPath)
         {
             _fd = fd,
             _state = SocketState.Open,
+            _remoteAddress = remoteAddress,
+            _remotePort = remotePort,
         };
         if (server.UnixPath is null)
         {
-            SockAddr.TryRead(remote, out socket._remoteAddress, out socket._remotePort);
             SockAddr.Local(fd, out socket._localAddress, out socket._localPort);
             socket.ApplyTcpOptions();
         }
 
         loop.Track(socket);
         socket.UpdateInterest();
+        socket.StartIdleTimer();
         return socket;
     }
+
+    /// <summary>The remote IP address (null for a Unix-domain socket), without allocating an endpoint.</summary>
+    internal IPAddress? RemoteAddress => _remoteAddress;
 
     /// <summary>Counts the socket on its loop now and starts it there with <paramref name="start"/>.</summary>
     private void Begin(Action<TcpSocket> start)
@@ -120,6 +128,7 @@ public sealed partial class TcpSocket
             if (socket._state != SocketState.Closed)
             {
                 socket._loop.Track(socket);
+                socket.StartConnectTimer();
                 start(socket);
             }
         }, (this, start));
@@ -208,7 +217,7 @@ public sealed partial class TcpSocket
             {
                 if (!TryNextAddress())
                 {
-                    RaiseError(Errno.Exception(errno, "connect"), fatal: true);
+                    RaiseError(Errno.Exception(errno, $"connect to {ConnectTarget}"), fatal: true);
                 }
 
                 return;
@@ -238,6 +247,10 @@ public sealed partial class TcpSocket
         StartConnect(_addresses[_addressIndex]);
         return true;
     }
+
+    /// <summary>Where a client socket connects, for error messages: <c>unix:/path</c> or <c>address:port</c>.</summary>
+    private string ConnectTarget => _path is not null ? $"unix:{_path}"
+        : _remoteAddress is { } address ? new IPEndPoint(address, _remotePort).ToString() : $"{_host}:{_remotePort}";
 
     private void ApplyTcpOptions()
     {

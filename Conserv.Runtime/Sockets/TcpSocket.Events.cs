@@ -79,7 +79,9 @@ public sealed partial class TcpSocket
 
     void IPollTarget.AbortNow() => AbortCore(null);
 
-    private bool IsReading => !_userPaused && !_handlerPending && !_readClosed;
+    void IPollTarget.CloseGracefully() => CloseCore();
+
+    private bool IsReading => !_userPaused && !_handlerPending && !_readClosed && !_outputBlocked;
 
     /// <summary>Makes epoll watch what the socket needs now: reads unless paused or done, writes while output is queued.</summary>
     private void UpdateInterest()
@@ -131,6 +133,7 @@ public sealed partial class TcpSocket
         if (count > 0)
         {
             _bytesRead += count;
+            _lastActivity = _loop.Now;
             DeliverData(buffer, (int)count);
             return;
         }
@@ -246,6 +249,7 @@ public sealed partial class TcpSocket
 
             CompleteHandler(pending);
             UpdateInterest();
+            TryFinishClose(); // a Close() that came while the handler ran waited for it
         });
     }
 
@@ -342,12 +346,13 @@ public sealed partial class TcpSocket
                 return;
             }
 
-            RaiseError(Errno.Exception(error, "connect"), fatal: true);
+            RaiseError(Errno.Exception(error, $"connect to {ConnectTarget}"), fatal: true);
             return;
         }
 
         _state = SocketState.Open;
         SockAddr.Local(_fd, out _localAddress, out _localPort);
+        OnConnected();
         UpdateInterest();
         var driver = _driver;
         if (driver is not null)
@@ -515,6 +520,15 @@ public sealed partial class TcpSocket
             return;
         }
 
+        if (_pendingOverflow is not null)
+        {
+            RaisePendingOverflow();
+            if (_state == SocketState.Closed)
+            {
+                return;
+            }
+        }
+
         if (_closing)
         {
             TryFinishClose();
@@ -541,7 +555,7 @@ public sealed partial class TcpSocket
         {
             for (int round = 0; _wroteSinceOutputEmpty; round++)
             {
-                if (_state != SocketState.Open || _closing || _pendingFault is not null || _output is { IsEmpty: false })
+                if (_state != SocketState.Open || _closing || _pendingFault is not null || BytesQueued > OutputEmptyThreshold)
                 {
                     break;
                 }
@@ -654,9 +668,9 @@ public sealed partial class TcpSocket
             return;
         }
 
-        if (_output is { IsEmpty: false })
+        if (_output is { IsEmpty: false } || _handlerPending)
         {
-            return;
+            return; // the drain, or the data handler's task, finishes the close
         }
 
         if (_fd >= 0)
@@ -715,6 +729,7 @@ public sealed partial class TcpSocket
     {
         _state = SocketState.Closed;
         _pauseTimeout.Cancel();
+        CancelTimeouts();
         _pendingFault = null;
         ReleaseDescriptor();
         _output?.Clear();

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using System.Text;
 using Conserv.Interop;
 
@@ -28,18 +29,37 @@ public sealed partial class TcpSocket
 
         if (!_loop.IsLoopThread)
         {
-            _loop.Post(static s =>
-            {
-                var (socket, bytes) = ((TcpSocket, byte[]))s!;
-                if (socket._state != SocketState.Closed)
-                {
-                    socket.WriteCore(bytes);
-                }
-            }, (this, data.ToArray()));
+            WriteFromOtherThread(data.ToArray());
             return;
         }
 
-        WriteCore(data);
+        if (AdmitOutput(data.Length))
+        {
+            WriteCore(data);
+        }
+    }
+
+    /// <summary>
+    /// Queues a copy to the loop. The copy counts against the output limit from now on, so a thread writing
+    /// faster than the peer reads cannot grow the loop's queue of posted work without bound either.
+    /// </summary>
+    private void WriteFromOtherThread(byte[] bytes)
+    {
+        if (!AdmitOutput(bytes.Length))
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _postedOutput, bytes.Length);
+        _loop.Post(static s =>
+        {
+            var (socket, bytes) = ((TcpSocket, byte[]))s!;
+            Interlocked.Add(ref socket._postedOutput, -bytes.Length);
+            if (socket._state != SocketState.Closed)
+            {
+                socket.WriteCore(bytes);
+            }
+        }, (this, bytes));
     }
 
     /// <summary>Writes one byte.</summary>
@@ -79,7 +99,7 @@ public sealed partial class TcpSocket
 
         if (!_loop.IsLoopThread)
         {
-            Write(encoding.GetBytes(text.ToArray()));
+            WriteFromOtherThread(encoding.GetBytes(text.ToArray()));
             return;
         }
 
@@ -89,6 +109,14 @@ public sealed partial class TcpSocket
         {
             _encoder = encoding.GetEncoder();
             _encoderEncoding = encoding;
+        }
+
+        // The limit refuses a write whole, so the encoded length must be known first; counting exactly costs
+        // a pass over the text, needed only when the worst case would not fit.
+        long worstCase = (long)encoding.GetMaxByteCount(Math.Min(text.Length, int.MaxValue / 4));
+        if (BytesQueued + worstCase > Volatile.Read(ref _outputLimit) && !AdmitOutput(_encoder.GetByteCount(text, flush: false)))
+        {
+            return;
         }
 
         Span<byte> bytes = stackalloc byte[encoding.GetMaxByteCount(TextChunkChars)];
@@ -145,17 +173,22 @@ public sealed partial class TcpSocket
 
         if (_state != SocketState.Open || _output is { IsEmpty: false })
         {
-            (_output ??= new OutputQueue()).Append(data);
-            UpdateInterest();
+            Enqueue(data);
             return;
         }
 
         int sent = Send(data);
         if (sent >= 0 && sent < data.Length)
         {
-            (_output ??= new OutputQueue()).Append(data.Slice(sent));
-            UpdateInterest();
+            Enqueue(data.Slice(sent));
         }
+    }
+
+    private void Enqueue(ReadOnlySpan<byte> data)
+    {
+        (_output ??= new OutputQueue()).Append(data);
+        OnOutputLevelChanged();
+        UpdateInterest();
     }
 
     /// <summary>Sends as much as the kernel takes; returns the count, or -1 after a fault.</summary>
@@ -171,6 +204,7 @@ public sealed partial class TcpSocket
                 {
                     total += (int)sent;
                     _bytesWritten += sent;
+                    _lastActivity = _loop.Now;
                     continue;
                 }
 
@@ -213,12 +247,8 @@ public sealed partial class TcpSocket
             }
         }
 
+        OnOutputLevelChanged();
         UpdateInterest();
-        if (_output is { IsEmpty: false })
-        {
-            return;
-        }
-
         if (_closing)
         {
             TryFinishClose();

@@ -58,6 +58,8 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
         _formatOut = formatOut;
         _host = host;
         _path = path;
+        InitializeFlow(_options);
+        _idleTimeout = _options.IdleTimeout;
         SetDriver(driver);
     }
 
