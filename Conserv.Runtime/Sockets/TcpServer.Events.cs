@@ -24,6 +24,7 @@ public sealed partial class TcpServer
         }
 
         _loop.Track(this);
+        _ = _loop.Spare; // opened now: once descriptors run out, it could not be
 
         _state = ServerState.Listening;
         _slot = _loop.Register(this, _fd, _paused ? 0 : Libc.EPOLLIN);

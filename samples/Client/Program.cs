@@ -26,5 +26,6 @@ using var stop = new StopSignal();
 _ = stop.Task.ContinueWith(_ => client.Stop(), System.Threading.Tasks.TaskScheduler.Default);
 
 // The loop runs on this thread until the client has nothing left to do (connection closed, no timer pending).
-EventLoop.Run(client.Start);
+// The client stops itself on a signal (above), so the loop leaves signals alone.
+EventLoop.Run(client.Start, new EventLoopOptions { StopOnSignals = false });
 return client.ExitCode;

@@ -15,11 +15,16 @@ public sealed partial class EchoDriver
     private static void PeerGone(TcpSocket socket, SocketException error) =>
         Console.WriteLine($"{socket.RemoteName}: {error.SocketErrorCode}");
 
-    // A fault of the listener itself (accept failing, say for want of file descriptors): the server and
-    // all its clients close after this handler, and the program ends.
+    // A server error. Running out of file descriptors is not fatal: it is reported here, waiting clients are
+    // turned away, and accepting resumes by itself while every connected client goes on. Only a fault of the
+    // listener itself closes the server (and then its clients, and the program ends).
     [OnServerError]
-    private static void ListenerFault(TcpServer server, Exception error) =>
-        Console.Error.WriteLine($"server fault on {server}: {error.Message}");
+    private static void ServerError(TcpServer server, Exception error) =>
+        Console.Error.WriteLine($"server error on {server}: {error.Message}");
+
+    // Runs last, after every client's close: on Ctrl+C or SIGTERM too, since the loop stops gracefully.
+    [OnServerClose]
+    private static void ServerClosed(TcpServer server) => Console.WriteLine($"server {server} closed");
 
     // Anything else is unexpected: log it and drop that one connection (the others are not affected).
     [OnSocketError]

@@ -73,6 +73,9 @@ public sealed class HttpRequestParser
     private int _start;
     private int _end;
 
+    /// <summary>True while bytes of a request that is not complete yet are held.</summary>
+    public bool HasPartialRequest => _end > _start;
+
     /// <summary>Adds received bytes.</summary>
     /// <param name="data">The bytes.</param>
     public void Append(ReadOnlySpan<byte> data)

@@ -9,17 +9,32 @@ namespace Conserv.Samples.HttpHello;
 /// One HTTP connection: answers every complete request in order (so pipelined requests get their responses
 /// in order), keeps the connection open between requests unless the client asks to close it.
 /// </summary>
-public sealed partial class HttpSession
+/// <remarks>
+/// Two time-outs keep slow clients from holding connections (slowloris): a request head must be complete within
+/// <c>headTimeout</c> of its first byte (a deadline, answered with 408), and a kept-alive connection may wait for
+/// its next request only for the server's idle time-out (then it is dropped).
+/// </remarks>
+/// <param name="headTimeout">How long a request head may take, from its first byte.</param>
+public sealed partial class HttpSession(TimeSpan headTimeout)
 {
     private static readonly byte[] s_hello = "Hello, World!\n"u8.ToArray();
     private readonly HttpRequestParser _parser = new();
+    private bool _headDeadlineArmed = true; // armed by the server on connection
 
     [OnSocketData]
     private void Received(TcpSocket socket, ReadOnlySpan<byte> data)
     {
+        if (!_headDeadlineArmed)
+        {
+            socket.SetDeadline(headTimeout); // the first byte of a new request starts its clock
+            _headDeadlineArmed = true;
+        }
+
         _parser.Append(data);
         while (_parser.TryRead(out var request))
         {
+            socket.ClearDeadline();
+            _headDeadlineArmed = false;
             bool keepAlive = request.KeepAlive;
             Respond(socket, request, keepAlive);
             if (!keepAlive)
@@ -28,6 +43,21 @@ public sealed partial class HttpSession
                 return;
             }
         }
+
+        if (_parser.HasPartialRequest && !_headDeadlineArmed)
+        {
+            socket.SetDeadline(headTimeout); // the next pipelined request has begun
+            _headDeadlineArmed = true;
+        }
+    }
+
+    // The request head did not arrive in time: say so, and close (a slowloris client is cut off).
+    [OnSocketError(typeof(DeadlineExceededException))]
+    private static void TooSlow(TcpSocket socket, DeadlineExceededException error)
+    {
+        socket.ClearDeadline();
+        WriteResponse(socket, 408, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes($"The request head did not arrive within {error.Timeout.TotalSeconds:0.###} s.\n"), keepAlive: false, includeBody: true);
+        socket.Close();
     }
 
     // A request we cannot frame: answer with its status, then close (we cannot find the next request).
@@ -86,6 +116,7 @@ public sealed partial class HttpSession
     {
         200 => "OK",
         400 => "Bad Request",
+        408 => "Request Timeout",
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Content Too Large",

@@ -6,8 +6,10 @@ using System.Threading.Tasks;
 namespace Conserv.Samples;
 
 /// <summary>
-/// Runs a sample server: listens where <see cref="SampleOptions"/> say, prints one
-/// <c>listening on …</c> line per listener, and on Ctrl+C (SIGINT) or SIGTERM closes the servers and returns 0.
+/// Runs a sample server the way the README shows: <see cref="EventLoop.Run(Action, EventLoopOptions?)"/> on the main
+/// thread, listening where <see cref="SampleOptions"/> say, with one <c>listening on …</c> line per listener. Ctrl+C
+/// (SIGINT) or SIGTERM stops the loop gracefully (the runtime's own signal handling: servers stop accepting, clients
+/// get up to 5 s to take what is queued, close handlers run) and the program exits 0.
 /// </summary>
 public static class SampleHost
 {
@@ -16,57 +18,59 @@ public static class SampleHost
 
     /// <summary>Listens with <paramref name="driver"/> and serves until a stop signal.</summary>
     /// <param name="options">Where to listen.</param>
-    /// <param name="driver">The driver (one instance: every listener is put on the same loop, so it sees all events on one thread).</param>
+    /// <param name="driver">The driver (one instance: every listener is on the loop of <c>Run</c>, so it sees all events on one thread).</param>
     /// <param name="serverOptions">Server settings, or null for the defaults.</param>
     /// <param name="externalFormatIn">Input format of accepted sockets (left out: UTF-8).</param>
-    /// <returns>The process exit code.</returns>
-    public static async Task<int> RunAsync(SampleOptions options, IEventDriver driver, TcpServerOptions? serverOptions = null,
+    /// <returns>The process exit code: 0 after a stop signal, 1 if a server could not listen or closed by itself.</returns>
+    public static int Run(SampleOptions options, IEventDriver driver, TcpServerOptions? serverOptions = null,
         ExternalFormat externalFormatIn = default)
     {
+        // Only notes that a stop was asked for; the loop's own signal handling does the stopping.
         using var stop = new StopSignal();
 
         // Open standard error now: a server that has run out of file descriptors (the fault most worth
         // reporting) could not open it later.
         _ = Console.Error;
 
-        // One loop for all listeners: the driver instance (and any state it shares) stays on one thread.
-        var loop = EventLoopGroup.Default.Next();
-        var servers = new List<TcpServer>();
-        try
+        string? listenError = null;
+        EventLoop.Run(() =>
         {
-            if (options.UseTcp)
+            var servers = new List<TcpServer>();
+            try
             {
-                var server = TcpServer.Listen(driver, options.Host, options.Port, externalFormatIn: externalFormatIn, loop: loop, options: serverOptions);
-                servers.Add(server);
-                Console.WriteLine($"listening on {Describe(server)}");
+                if (options.UseTcp)
+                {
+                    servers.Add(TcpServer.Listen(driver, options.Host, options.Port, externalFormatIn: externalFormatIn, options: serverOptions));
+                }
+
+                if (options.UnixPath is { } path)
+                {
+                    servers.Add(TcpServer.ListenUnix(driver, path, externalFormatIn: externalFormatIn, options: serverOptions));
+                }
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or System.IO.IOException or ArgumentException)
+            {
+                listenError = e.Message;
+                servers.ForEach(s => s.Close(TimeSpan.Zero));
+                return;
             }
 
-            if (options.UnixPath is { } path)
-            {
-                var server = TcpServer.ListenUnix(driver, path, externalFormatIn: externalFormatIn, loop: loop, options: serverOptions);
-                servers.Add(server);
-                Console.WriteLine($"listening on {Describe(server)}");
-            }
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or System.IO.IOException or ArgumentException)
+            servers.ForEach(s => Console.WriteLine($"listening on {Describe(s)}"));
+        }, new EventLoopOptions { ShutdownTimeout = s_stopGrace });
+
+        if (listenError is not null)
         {
-            Console.Error.WriteLine($"error: cannot listen: {e.Message}");
-            await CloseAll(servers);
+            Console.Error.WriteLine($"error: cannot listen: {listenError}");
             return 1;
         }
 
-        var allClosed = Task.WhenAll(servers.ConvertAll(s => s.Closed));
-        await Task.WhenAny(stop.Task, allClosed);
         if (!stop.Task.IsCompleted)
         {
-            // Only a server fault closes a listener without being asked to.
+            // Run ends by itself only when nothing is open any more: a server fault closed the listeners.
             Console.Error.WriteLine("error: the server closed unexpectedly");
-            await CloseAll(servers);
             return 1;
         }
 
-        Console.WriteLine("stopping");
-        await CloseAll(servers);
         Console.WriteLine("stopped");
         return 0;
     }
@@ -77,17 +81,6 @@ public static class SampleHost
     public static string Describe(TcpServer server) => server.IsLocal
         ? $"unix:{server.LocalName}"
         : server.LocalName.Contains(':', StringComparison.Ordinal) ? $"[{server.LocalName}]:{server.Port}" : $"{server.LocalName}:{server.Port}";
-
-    private static async Task CloseAll(List<TcpServer> servers)
-    {
-        var closing = Task.WhenAll(servers.ConvertAll(s => s.DisposeAsync().AsTask()));
-        if (await Task.WhenAny(closing, Task.Delay(s_stopGrace)) != closing)
-        {
-            // A client that never reads can hold a graceful close forever: stopping the loops aborts what is left.
-            Console.WriteLine("clients did not finish in time; aborting them");
-            EventLoopGroup.Default.Stop();
-        }
-    }
 }
 
 /// <summary>Completes its <see cref="Task"/> on Ctrl+C (SIGINT) or SIGTERM, instead of letting the runtime kill the process.</summary>
@@ -117,6 +110,9 @@ public sealed class StopSignal : IDisposable
     private void Handle(PosixSignalContext context)
     {
         context.Cancel = true; // we stop cleanly ourselves
-        _signalled.TrySetResult();
+        if (_signalled.TrySetResult())
+        {
+            Console.WriteLine("stopping");
+        }
     }
 }

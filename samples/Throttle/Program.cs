@@ -1,5 +1,4 @@
 using System;
-using System.Threading.Tasks;
 using Conserv;
 using Conserv.Samples;
 using Conserv.Samples.Throttle;
@@ -11,4 +10,4 @@ long rate = options.GetNumber("rate", 4096);
 Console.WriteLine($"rate limit: {(rate == 0 ? "none" : $"{rate} bytes/s per client")}");
 
 // Half-open: a client that sends "stream 1000000" and then ends its side still gets the whole stream.
-return await SampleHost.RunAsync(options, new ThrottleServer(rate), new TcpServerOptions { AllowHalfOpen = true });
+return SampleHost.Run(options, new ThrottleServer(rate), new TcpServerOptions { AllowHalfOpen = true });
