@@ -45,7 +45,15 @@ public sealed partial class ChatSession
     {
     }
 
-    private static string Describe(Exception cause) => cause is SocketException se ? se.SocketErrorCode.ToString() : cause.GetType().Name;
+    // A member who stops reading is dropped by the runtime once the output limit is reached (an
+    // OutputOverflowException through this socket's error dispatch, not the speaker's): everyone else goes on.
+    private static string Describe(Exception cause) => cause switch
+    {
+        SocketException se => se.SocketErrorCode.ToString(),
+        OutputOverflowException => "too far behind",
+        IdleTimeoutException => "idle too long",
+        _ => cause.GetType().Name,
+    };
 
     private static IEnumerable<ChatSession> Members(TcpSocket socket) =>
         socket.Server!.Clients.Select(c => c.Driver).OfType<ChatSession>().Where(s => s.Nick is not null);
