@@ -13,8 +13,12 @@ namespace Conserv.Samples.Tests.Support;
 
 /// <summary>
 /// A sample program running as a real process (<c>dotnet samples/Name/bin/…/Name.dll args</c>). Its output
-/// is collected line by line; waits are bounded; disposing kills it if it still runs (also when a test fails).
+/// is collected line by line (all of it, or the last <see cref="SampleLaunch.KeepLastLines"/> lines); waits are
+/// bounded; disposing kills it if it still runs (also when a test fails).
 /// </summary>
+/// <remarks>
+/// This file is also compiled into tests/Conserv.Reliability.Tests (linked), which runs the samples under load.
+/// </remarks>
 public sealed partial class SampleProcess : IAsyncDisposable
 {
     /// <summary>The bound on every wait.</summary>
@@ -23,29 +27,61 @@ public sealed partial class SampleProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ITestOutputHelper? _log;
     private readonly string _name;
-    private readonly List<string> _lines = new();
+    private readonly Queue<string> _lines = new();
     private readonly object _gate = new();
+    private readonly int _keepLastLines;
+    private long _linesSeen;
+    private long _errorLinesSeen;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _streamsOpen = 2;
 
-    private SampleProcess(string name, Process process, ITestOutputHelper? log)
+    private SampleProcess(string name, Process process, ITestOutputHelper? log, int keepLastLines)
     {
         _name = name;
         _process = process;
         _log = log;
+        _keepLastLines = keepLastLines;
     }
 
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 
-    /// <summary>Everything the process has printed so far (stdout and stderr, in arrival order).</summary>
+    /// <summary>
+    /// Everything the process has printed so far (stdout and stderr, in arrival order); with
+    /// <see cref="SampleLaunch.KeepLastLines"/>, the last lines only, after a note of how many were dropped.
+    /// </summary>
     public string Output
     {
         get
         {
             lock (_gate)
             {
-                return string.Join("\n", _lines);
+                long dropped = _linesSeen - _lines.Count;
+                return (dropped > 0 ? $"[{dropped} earlier lines dropped]\n" : "") + string.Join("\n", _lines);
+            }
+        }
+    }
+
+    /// <summary>How many lines the process has printed so far (stdout and stderr), kept or not.</summary>
+    public long LinesSeen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _linesSeen;
+            }
+        }
+    }
+
+    /// <summary>How many of those lines came on standard error.</summary>
+    public long ErrorLinesSeen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _errorLinesSeen;
             }
         }
     }
@@ -58,16 +94,36 @@ public sealed partial class SampleProcess : IAsyncDisposable
     /// <param name="log">Where the process's output goes when the test ends.</param>
     /// <param name="args">Its arguments.</param>
     /// <returns>The running process.</returns>
-    public static SampleProcess Start(string name, ITestOutputHelper? log, params string[] args)
+    public static SampleProcess Start(string name, ITestOutputHelper? log, params string[] args) =>
+        Start(name, log, SampleLaunch.Default, args);
+
+    /// <summary>Starts a sample program the way <paramref name="launch"/> says.</summary>
+    /// <param name="name">The sample (its folder and assembly name).</param>
+    /// <param name="log">Where the process's output goes when the test ends.</param>
+    /// <param name="launch">How much output to keep, and a wrapper command to run it under.</param>
+    /// <param name="args">Its arguments.</param>
+    /// <returns>The running process.</returns>
+    public static SampleProcess Start(string name, ITestOutputHelper? log, SampleLaunch launch, params string[] args)
     {
+        ArgumentNullException.ThrowIfNull(launch);
         string dll = SamplePath(name);
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(launch.Wrapper.Count > 0 ? launch.Wrapper[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (launch.Wrapper.Count > 0)
+        {
+            foreach (string arg in launch.Wrapper.Skip(1))
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(dll);
         foreach (string arg in args)
         {
@@ -76,7 +132,7 @@ public sealed partial class SampleProcess : IAsyncDisposable
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var sample = new SampleProcess(name, process, log);
+        var sample = new SampleProcess(name, process, log, launch.KeepLastLines ?? int.MaxValue);
         process.OutputDataReceived += (_, e) => sample.OnLine(e.Data, "");
         process.ErrorDataReceived += (_, e) => sample.OnLine(e.Data, "stderr: ");
         process.Start();
@@ -90,9 +146,18 @@ public sealed partial class SampleProcess : IAsyncDisposable
     /// <param name="log">Where the output goes when the test ends.</param>
     /// <param name="args">Its arguments; without any, <c>--port 0</c>.</param>
     /// <returns>The running server, with <see cref="Port"/> set when it listens on TCP.</returns>
-    public static async Task<SampleProcess> StartServerAsync(string name, ITestOutputHelper? log, params string[] args)
+    public static Task<SampleProcess> StartServerAsync(string name, ITestOutputHelper? log, params string[] args) =>
+        StartServerAsync(name, log, SampleLaunch.Default, args);
+
+    /// <summary>Starts a sample server the way <paramref name="launch"/> says and waits for its <c>listening on</c> line(s).</summary>
+    /// <param name="name">The sample.</param>
+    /// <param name="log">Where the output goes when the test ends.</param>
+    /// <param name="launch">How much output to keep, and a wrapper command to run it under.</param>
+    /// <param name="args">Its arguments; without any, <c>--port 0</c>.</param>
+    /// <returns>The running server, with <see cref="Port"/> set when it listens on TCP.</returns>
+    public static async Task<SampleProcess> StartServerAsync(string name, ITestOutputHelper? log, SampleLaunch launch, params string[] args)
     {
-        var sample = Start(name, log, args.Length == 0 ? ["--port", "0"] : args);
+        var sample = Start(name, log, launch, args.Length == 0 ? ["--port", "0"] : args);
         try
         {
             bool tcp = args.Length == 0 || args.Contains("--port") || args.Contains("--host") || !args.Contains("--unix");
@@ -132,7 +197,10 @@ public sealed partial class SampleProcess : IAsyncDisposable
         return dll;
     }
 
-    /// <summary>Waits (bounded) for the <paramref name="occurrence"/>-th output line that matches.</summary>
+    /// <summary>
+    /// Waits (bounded) for the <paramref name="occurrence"/>-th output line that matches (among the kept lines,
+    /// when <see cref="SampleLaunch.KeepLastLines"/> limits them).
+    /// </summary>
     /// <param name="match">The test.</param>
     /// <param name="occurrence">Which match to wait for (1 = the first).</param>
     /// <returns>The line.</returns>
@@ -257,7 +325,17 @@ public sealed partial class SampleProcess : IAsyncDisposable
             }
             else
             {
-                _lines.Add(prefix + line);
+                _lines.Enqueue(prefix + line);
+                _linesSeen++;
+                if (prefix.Length > 0)
+                {
+                    _errorLinesSeen++;
+                }
+
+                if (_lines.Count > _keepLastLines)
+                {
+                    _lines.Dequeue();
+                }
             }
 
             var changed = _changed;
@@ -265,4 +343,25 @@ public sealed partial class SampleProcess : IAsyncDisposable
             changed.TrySetResult();
         }
     }
+}
+
+/// <summary>How to start a sample, beyond its arguments.</summary>
+public sealed record SampleLaunch
+{
+    /// <summary>Keep everything, run it directly.</summary>
+    public static readonly SampleLaunch Default = new();
+
+    /// <summary>
+    /// Keep only this many of the last output lines (null: keep all). For a server that prints a line per event
+    /// under load: its output is still drained as it comes (so it never blocks on a full pipe), but the test's
+    /// memory stays bounded. <see cref="SampleProcess.LinesSeen"/> still counts every line.
+    /// </summary>
+    public int? KeepLastLines { get; init; }
+
+    /// <summary>
+    /// A command to run the sample under, such as <c>["prlimit", "--nofile=256:256"]</c>: it is started with these
+    /// arguments followed by <c>dotnet Name.dll args</c>. It must exec the program (as prlimit, nice and taskset do)
+    /// so that <see cref="SampleProcess.Id"/> is the sample's own process id. Empty: run <c>dotnet</c> directly.
+    /// </summary>
+    public IReadOnlyList<string> Wrapper { get; init; } = [];
 }
