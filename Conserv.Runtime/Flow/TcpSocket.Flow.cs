@@ -68,6 +68,9 @@ public sealed partial class TcpSocket
         }, (low, high));
     }
 
+    /// <summary>Discards what is queued (an abort, a fault): the segments go back to the pool.</summary>
+    private void DropQueuedOutput() => _output?.Clear();
+
     private void InitializeFlow(TcpSocketOptions options)
     {
         _highWaterMark = options.OutputHighWaterMark;

@@ -14,7 +14,7 @@ internal static unsafe partial class Libc
     // socket(2) and friends
     public const int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
     public const int SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
-    public const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_ERROR = 4, SO_KEEPALIVE = 9, SO_REUSEPORT = 15;
+    public const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_ERROR = 4, SO_KEEPALIVE = 9, SO_LINGER = 13, SO_REUSEPORT = 15;
     public const int IPPROTO_TCP = 6, TCP_NODELAY = 1, IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
     public const int MSG_NOSIGNAL = 0x4000;
     public const int SHUT_WR = 1;
@@ -111,6 +111,13 @@ internal static unsafe partial class Libc
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static int SetInt(int fd, int level, int name, int value) => setsockopt(fd, level, name, (byte*)&value, sizeof(int));
+
+    /// <summary>Sets SO_LINGER on with <paramref name="seconds"/>; with 0, close() resets the connection and drops unsent data.</summary>
+    public static int SetLinger(int fd, int seconds)
+    {
+        int* linger = stackalloc int[2] { 1, seconds };
+        return setsockopt(fd, SOL_SOCKET, SO_LINGER, (byte*)linger, 2 * sizeof(int));
+    }
 
     public static int GetSocketError(int fd)
     {

@@ -469,7 +469,7 @@ public sealed partial class TcpSocket
     private void Fault(Exception error)
     {
         _pendingFault ??= error;
-        _output?.Clear();
+        DropQueuedOutput();
         if (_eventDepth == 0)
         {
             _loop.Post(static s => ((TcpSocket)s!).RaisePendingFault(), this);
@@ -704,7 +704,14 @@ public sealed partial class TcpSocket
             return;
         }
 
-        _output?.Clear();
+        DropQueuedOutput();
+        if (cause is OutputOverflowException or SocketTimeoutException && _fd >= 0)
+        {
+            // The peer does not read or does not answer: reset, so the kernel does not go on trying to deliver
+            // a send buffer's worth to it after the close (at the pace of a peer that may never read).
+            Libc.SetLinger(_fd, 0);
+        }
+
         Finish(cause);
     }
 
@@ -732,7 +739,7 @@ public sealed partial class TcpSocket
         CancelTimeouts();
         _pendingFault = null;
         ReleaseDescriptor();
-        _output?.Clear();
+        DropQueuedOutput();
         _server?.RemoveClient(this);
         _loop.Forget(this);
 

@@ -102,6 +102,8 @@ public class FlowControlTests
         Assert.Equal(1024 * 1024, overflow.Limit);
         Assert.IsType<OutputOverflowException>(driver.Log.Events.Single(e => e.Kind == "close").Error);
         Assert.InRange(largestQueue, 1, 1024 * 1024);
+        var (_, reset) = await slow.ReadToEndAsync();
+        Assert.True(reset, "a peer dropped for not reading is reset, so the kernel stops sending to it");
 
         // The writer was not blamed: the speaker is still served.
         await speaker.SendAllAsync(new byte[] { 1 });
