@@ -95,6 +95,41 @@ public sealed class ChildServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts any sample server (its own arguments, e.g. <c>--host 127.0.0.1 --port 0</c>), warms it up with
+    /// <paramref name="warmUp"/> (which must close its connections), waits until its sockets are back to what it
+    /// had before, and takes the baseline.
+    /// </summary>
+    /// <param name="sample">The sample's name (KeyValue, HttpHello, …).</param>
+    /// <param name="log">The test's output.</param>
+    /// <param name="deadline">The scenario's deadline; the warm-up runs under it.</param>
+    /// <param name="launch">How to start it (null: keep the last <see cref="KeptLines"/> lines, no wrapper).</param>
+    /// <param name="warmUp">A few requests of every kind the scenario uses, on connections it closes.</param>
+    /// <param name="args">The sample's arguments.</param>
+    /// <returns>The running, idle server.</returns>
+    public static async Task<ChildServer> StartAsync(string sample, ITestOutputHelper log, Deadline deadline, SampleLaunch? launch,
+        Func<IPEndPoint, System.Threading.CancellationToken, Task> warmUp, params string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(deadline);
+        ArgumentNullException.ThrowIfNull(warmUp);
+        var process = await SampleProcess.StartServerAsync(sample, log, launch ?? new SampleLaunch { KeepLastLines = KeptLines }, args);
+        var server = new ChildServer(process);
+        try
+        {
+            var idle = ProcFs.Snapshot(server.Pid);
+            await deadline.RunAsync("warming up the server", token => warmUp(server.EndPoint, token), () => "warm-up");
+            await server.WaitForIdleAsync(idle.Sockets, "after the warm-up");
+            server.Baseline = ProcFs.Snapshot(server.Pid);
+            server.BaselineLines = process.LinesSeen;
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Reads its figures now.</summary>
     /// <returns>Descriptors and memory.</returns>
     public ProcessFigures Snapshot()
