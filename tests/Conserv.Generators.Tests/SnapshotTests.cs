@@ -162,6 +162,22 @@ public class SnapshotTests
         }
         """);
 
+    [Fact]
+    public void OutputEmptyAtLowWaterMark() => VerifyGenerated("""
+        namespace App;
+
+        // A streaming driver that wants to hear as soon as the socket can take more; a derived driver inherits it.
+        public partial class Streamer
+        {
+            [OnSocketOutputEmpty(AtLowWaterMark = true)] void More(TcpSocket socket) { }
+        }
+
+        public sealed partial class LoggingStreamer : Streamer
+        {
+            [OnSocketData] void Received(ReadOnlySpan<byte> data) { }
+        }
+        """);
+
     private static void VerifyGenerated(string source, [CallerMemberName] string method = "")
     {
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(Usings + source));
