@@ -107,6 +107,11 @@ public sealed partial class KeyValueSession
                 {
                     Resp.Error(socket, "ERR value is not an integer or out of range");
                 }
+                else if (name == "DECRBY" && by == long.MinValue)
+                {
+                    // -by would overflow (to itself): Redis refuses it with its own message.
+                    Resp.Error(socket, "ERR decrement would overflow");
+                }
                 else
                 {
                     Increment(socket, args[1], name == "DECRBY" ? -by : by);

@@ -97,6 +97,27 @@ public class ErrorTests
         Assert.Equal(0, driver.Log.Count("error"));
     }
 
+    [Theory]
+    [InlineData("ok ")]
+    [InlineData("")]
+    public async Task A_character_cut_off_by_the_end_of_the_stream_reaches_the_text_handler_as_U_FFFD_before_eof(string before)
+    {
+        var driver = new RecordingDriver { Features = SocketDriverFeatures.TextData };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+
+        // "✓" is E2 9C 93 in UTF-8: send its first two bytes, then end the stream.
+        await peer.SendAllAsync([.. Encoding.UTF8.GetBytes(before), 0xE2, 0x9C]);
+        peer.Shutdown(SocketShutdown.Send);
+        await driver.Log.WaitForAsync("close");
+
+        var socket = driver.Log.First("connection").Socket!;
+        Assert.Equal(before + "\uFFFD", driver.Log.TextOf(socket));
+        Assert.Equal(new[] { "connection", "text", "eof", "close" }, driver.Log.KindsOf(socket).Collapse().Where(k => k != "outputEmpty"));
+        Assert.Equal("\uFFFD", driver.Log.Events.Last(e => e.Kind == "text").Text);
+        Assert.Equal(0, driver.Log.Count("error"));
+    }
+
     [Fact]
     public async Task A_text_only_driver_on_a_raw_bytes_socket_gets_InvalidOperationException()
     {

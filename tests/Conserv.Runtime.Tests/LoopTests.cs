@@ -376,4 +376,26 @@ public class LoopTests
 
         public void OnSocketClose(TcpSocket socket, Exception? cause) => Seen();
     }
+
+    [Fact]
+    public async Task No_data_event_carries_more_than_ReadBufferSize_and_together_they_make_BytesRead()
+    {
+        // 1000: not a power of two, so a read into the whole pooled buffer (1024) would show.
+        const int bufferSize = 1000;
+        await using var loop = new TestLoop(new EventLoopOptions { ReadBufferSize = bufferSize });
+        var driver = new RecordingDriver();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        var sent = Peer.Pattern(200_000, 41);
+
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(sent);
+        await driver.Log.WaitForBytesAsync(sent.Length);
+
+        var socket = driver.Log.First("connection").Socket!;
+        var sizes = driver.Log.Events.Where(e => e.Kind == "data").Select(e => e.Bytes!.Length).ToArray();
+        Assert.All(sizes, size => Assert.InRange(size, 1, bufferSize));
+        Assert.Equal(sent, driver.Log.BytesOf(socket));
+        Assert.Equal(sizes.Sum(), socket.BytesRead);
+        Assert.Equal(sent.Length, socket.BytesRead);
+    }
 }

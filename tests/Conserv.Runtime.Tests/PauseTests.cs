@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading.Tasks;
@@ -7,6 +8,24 @@ namespace Conserv.Runtime.Tests;
 
 public class PauseTests
 {
+    /// <summary>
+    /// A pause long enough that "held back for most of it" cannot happen by chance: these tests check what a
+    /// pause does, not how fast anything is, so the margins are wide (see <see cref="AssertHeldBackForMostOfThePause"/>).
+    /// </summary>
+    private static readonly TimeSpan HoldPause = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>
+    /// Checks, on the loop's own clock, that an event held back by a pause that began at
+    /// <paramref name="pausedAt"/> came no earlier than 60% of the pause later. A slow machine only makes it later.
+    /// </summary>
+    private static void AssertHeldBackForMostOfThePause(long pausedAt, long arrivedAt)
+    {
+        Assert.True(pausedAt > 0, "the pause was never recorded");
+        long heldFor = arrivedAt - pausedAt;
+        long atLeast = (long)(HoldPause.TotalMilliseconds * 0.6);
+        Assert.True(heldFor >= atLeast, $"held back for {heldFor} ms of a {HoldPause.TotalMilliseconds} ms pause; expected at least {atLeast} ms");
+    }
+
     /// <summary>
     /// Proves data sent on <paramref name="held"/> reached the kernel while the loop kept serving: another
     /// connection on the same loop sends afterwards and its data event is awaited.
@@ -76,6 +95,71 @@ public class PauseTests
         Assert.True(pausedInHandler);
         Assert.False(socket.IsPaused);
         Assert.Equal("later", Encoding.ASCII.GetString(driver.Log.BytesOf(socket)));
+    }
+
+    [Fact]
+    public async Task Pause_with_timeout_holds_back_data_already_sent_for_the_pause_then_delivers_it()
+    {
+        // Data sent at once, before or while the connection handler pauses: whenever it reaches the kernel,
+        // the driver must not see it until the pause is (nearly) over, measured on the loop's own clock.
+        long pausedAt = 0;
+        bool pausedInHandler = false;
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                pausedAt = LoopClock.Now;
+                c.Pause(HoldPause);
+                pausedInHandler = c.IsPaused;
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("held"));
+
+        await driver.Log.WaitForBytesAsync(4);
+        await server.Loop.Barrier();
+        var socket = driver.Log.First("connection").Socket!;
+        AssertHeldBackForMostOfThePause(pausedAt, driver.Log.First("data").At);
+        Assert.True(pausedInHandler);
+        Assert.Equal("held", Encoding.ASCII.GetString(driver.Log.BytesOf(socket)));
+        Assert.False(socket.IsPaused);
+    }
+
+    [Fact]
+    public async Task Pause_with_timeout_in_a_data_handler_holds_back_what_the_peer_sends_next()
+    {
+        // The socket is reading when its data handler pauses it and answers; the peer sends more only after the
+        // answer, so that data certainly arrives during the pause.
+        long pausedAt = 0;
+        var driver = new RecordingDriver
+        {
+            OnData = (s, d) =>
+            {
+                if (d.Span[0] == (byte)'1')
+                {
+                    pausedAt = LoopClock.Now;
+                    s.Pause(HoldPause);
+                    s.Write("paused"u8);
+                }
+
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("1"));
+        Assert.Equal("paused", Encoding.ASCII.GetString(await peer.ReadExactlyAsync(6)));
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("2"));
+        var socket = driver.Log.First("data").Socket!;
+
+        await driver.Log.WaitForBytesAsync(2);
+        await server.Loop.Barrier();
+        AssertHeldBackForMostOfThePause(pausedAt, driver.Log.Events.Last(e => e.Kind == "data").At);
+        Assert.Equal("12", Encoding.ASCII.GetString(driver.Log.BytesOf(socket)));
+        Assert.Equal(2, socket.BytesRead);
+        Assert.False(socket.IsPaused);
     }
 
     [Fact]
@@ -164,6 +248,31 @@ public class PauseTests
         using var peer = await Peer.ConnectAsync(server.Port!.Value);
         await driver.Log.WaitForAsync("connection");
         Assert.False(server.IsPaused);
+    }
+
+    [Fact]
+    public async Task Server_pause_with_timeout_accepts_nobody_for_the_pause_then_accepts_the_waiting_client()
+    {
+        long pausedAt = 0;
+        var driver = new RecordingDriver
+        {
+            OnListen = s =>
+            {
+                pausedAt = LoopClock.Now;
+                s.Pause(HoldPause);
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        await driver.Log.WaitForAsync("listen");
+        await server.Loop.Barrier();
+
+        // The connect completes in the kernel's backlog at once; the accept must wait for the pause to end.
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection");
+        AssertHeldBackForMostOfThePause(pausedAt, driver.Log.First("connection").At);
+        Assert.False(server.IsPaused);
+        Assert.Equal(1, server.ClientCount);
     }
 
     [Fact]

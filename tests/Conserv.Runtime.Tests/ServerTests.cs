@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
@@ -115,5 +116,57 @@ public class ServerTests
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
         Assert.True(server.IsClosed);
         Assert.True(server.ClosedToken.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Listening_on_star_binds_every_IPv4_address_and_is_reachable_on_127_0_0_1()
+    {
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, host: "*", port: 0);
+        Assert.Equal(IPAddress.Any.ToString(), server.LocalName);
+
+        using var peer = await Peer.ConnectAsync(server.Port!.Value, IPAddress.Loopback);
+        await peer.SendAllAsync("over star"u8.ToArray());
+        Assert.Equal("over star"u8.ToArray(), await peer.ReadExactlyAsync(9));
+        var socket = driver.Log.First("connection").Socket!;
+        Assert.Equal("127.0.0.1", socket.LocalName);
+        Assert.Equal(server.Port, socket.LocalPort);
+    }
+
+    [Fact]
+    public async Task Clients_that_reset_while_waiting_to_be_accepted_do_not_stop_the_server_accepting()
+    {
+        // Each client completes its connect in the paused server's backlog, then resets (SO_LINGER 0). BSD
+        // kernels make accept fail with ECONNABORTED for such a client, which the server must skip; Linux
+        // instead accepts it and reports the reset on the new socket. Either way the server goes on.
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, port: 0);
+        await driver.Log.WaitForAsync("listen");
+        server.Pause();
+        await server.Loop.Barrier();
+
+        for (int i = 0; i < 3; i++)
+        {
+            var quitter = await Peer.ConnectAsync(server.Port!.Value);
+            quitter.LingerState = new LingerOption(true, 0);
+            quitter.Close(); // RST while still in the backlog
+        }
+
+        using var waiting = await Peer.ConnectAsync(server.Port!.Value);
+        server.Resume();
+        await waiting.SendAllAsync("after resets"u8.ToArray());
+        Assert.Equal("after resets"u8.ToArray(), await waiting.ReadExactlyAsync(12));
+
+        using var later = await Peer.ConnectAsync(server.Port!.Value);
+        await later.SendAllAsync("later"u8.ToArray());
+        Assert.Equal("later"u8.ToArray(), await later.ReadExactlyAsync(5));
+
+        // Whatever the kernel did with the quitters, none is left open, and none was a server fault.
+        await driver.Log.WaitForAsync(evs => evs.Count(e => e.Kind == "close") == evs.Count(e => e.Kind == "connection") - 2, "every quitter to close");
+        Assert.All(driver.Log.Events.Where(e => e.Kind == "close"), e => Assert.Equal(SocketError.ConnectionReset, Assert.IsType<SocketException>(e.Error).SocketErrorCode));
+        Assert.Equal(0, driver.Log.Count("serverError"));
+        Assert.Equal(0, driver.Log.Count("serverClose"));
+        Assert.False(server.IsClosed);
+        Assert.Equal(2, server.ClientCount);
     }
 }

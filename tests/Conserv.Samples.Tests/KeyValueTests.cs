@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
@@ -49,6 +50,69 @@ public sealed class KeyValueTests(ITestOutputHelper log)
         Assert.Equal("2\n", await Cli(kv, "DEL", "a", "b", "nope"));
         Assert.Equal("0\n", await Cli(kv, "EXISTS", "a", "b"));
         Assert.Equal("(nil)\n", await Cli(kv, "--no-raw", "GET", "a"));
+    }
+
+    [Fact]
+    public async Task Redis_cli_incrby_decr_and_decrby_count_up_and_down_from_missing_and_existing_keys()
+    {
+        await using var kv = await SampleProcess.StartServerAsync("KeyValue", log);
+
+        Assert.Equal("5\n", await Cli(kv, "INCRBY", "counter", "5"));
+        Assert.Equal("3\n", await Cli(kv, "INCRBY", "counter", "-2"));
+        Assert.Equal("-7\n", await Cli(kv, "DECRBY", "counter", "10"));
+        Assert.Equal("-8\n", await Cli(kv, "DECR", "counter"));
+        Assert.Equal("-8\n", await Cli(kv, "GET", "counter"));
+        Assert.Equal("-1\n", await Cli(kv, "DECR", "fresh"));
+        Assert.Equal("4\n", await Cli(kv, "DECRBY", "other", "-4"));
+        Assert.Equal("OK\n", await Cli(kv, "SET", "n", "100"));
+        Assert.Equal("58\n", await Cli(kv, "DECRBY", "n", "42"));
+        Assert.Equal("158\n", await Cli(kv, "INCRBY", "n", "100"));
+        Assert.Equal("157\n", await Cli(kv, "DECR", "n"));
+    }
+
+    [Fact]
+    public async Task Redis_cli_incrby_decr_and_decrby_refuse_non_integers_wrong_arity_and_overflow_as_redis_does()
+    {
+        await using var kv = await SampleProcess.StartServerAsync("KeyValue", log);
+        const string notAnInteger = "(error) ERR value is not an integer or out of range\n";
+
+        Assert.Equal("OK\n", await Cli(kv, "SET", "word", "abc"));
+        Assert.Equal(notAnInteger, await Cli(kv, "--no-raw", "INCRBY", "word", "1"));
+        Assert.Equal(notAnInteger, await Cli(kv, "--no-raw", "DECR", "word"));
+        Assert.Equal(notAnInteger, await Cli(kv, "--no-raw", "DECRBY", "counter", "ten"));
+        Assert.Equal(notAnInteger, await Cli(kv, "--no-raw", "INCRBY", "counter", "1.5"));
+        Assert.Equal("(error) ERR wrong number of arguments for 'decrby' command\n", await Cli(kv, "--no-raw", "DECRBY", "counter"));
+        Assert.Equal("(error) ERR wrong number of arguments for 'decr' command\n", await Cli(kv, "--no-raw", "DECR", "a", "b"));
+
+        Assert.Equal("OK\n", await Cli(kv, "SET", "max", "9223372036854775807"));
+        Assert.Equal("(error) ERR increment or decrement would overflow\n", await Cli(kv, "--no-raw", "INCRBY", "max", "1"));
+        Assert.Equal("-9223372036854775807\n", await Cli(kv, "DECRBY", "min", "9223372036854775807"));
+        Assert.Equal("-9223372036854775808\n", await Cli(kv, "DECR", "min"));
+        Assert.Equal("(error) ERR increment or decrement would overflow\n", await Cli(kv, "--no-raw", "DECR", "min"));
+        Assert.Equal("(error) ERR increment or decrement would overflow\n", await Cli(kv, "--no-raw", "DECRBY", "min", "1"));
+        // Negating the smallest integer overflows by itself: Redis refuses it before looking at the key.
+        Assert.Equal("(error) ERR decrement would overflow\n", await Cli(kv, "--no-raw", "DECRBY", "zero", "-9223372036854775808"));
+        Assert.Equal("(nil)\n", await Cli(kv, "--no-raw", "GET", "zero"));
+        // Failed commands change nothing.
+        Assert.Equal("9223372036854775807\n", await Cli(kv, "GET", "max"));
+        Assert.Equal("-9223372036854775808\n", await Cli(kv, "GET", "min"));
+    }
+
+    [Fact]
+    public async Task Redis_cli_dbsize_counts_the_keys()
+    {
+        await using var kv = await SampleProcess.StartServerAsync("KeyValue", log);
+
+        Assert.Equal("0\n", await Cli(kv, "DBSIZE"));
+        Assert.Equal("OK\n", await Cli(kv, "MSET", "a", "1", "b", "2", "c", "3"));
+        Assert.Equal("3\n", await Cli(kv, "DBSIZE"));
+        Assert.Equal("OK\n", await Cli(kv, "SET", "a", "again"));
+        Assert.Equal("3\n", await Cli(kv, "DBSIZE"));
+        Assert.Equal("1\n", await Cli(kv, "INCR", "d"));
+        Assert.Equal("4\n", await Cli(kv, "DBSIZE"));
+        Assert.Equal("2\n", await Cli(kv, "DEL", "b", "c", "nope"));
+        Assert.Equal("2\n", await Cli(kv, "DBSIZE"));
+        Assert.Equal("(error) ERR wrong number of arguments for 'dbsize' command\n", await Cli(kv, "--no-raw", "DBSIZE", "extra"));
     }
 
     [Fact]
@@ -120,6 +184,31 @@ public sealed class KeyValueTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_command_cut_by_the_servers_reads_at_every_place_even_between_CR_and_LF_is_answered()
+    {
+        await using var kv = await SampleProcess.StartServerAsync("KeyValue", log);
+        using var client = await LineClient.ConnectAsync(kv.Port);
+        int length = Encoding.UTF8.GetByteCount(Resp("SET", "cut", "value 00"));
+
+        for (int cut = 1; cut < length; cut++)
+        {
+            byte[] set = Encoding.UTF8.GetBytes(Resp("SET", "cut", $"value {cut:D2}"));
+
+            // The first piece goes behind a PING in one send, which the server reads whole: its +PONG proves the
+            // server has read the piece, so the rest comes in a later read. The server's reads end exactly at
+            // `cut`: within a header, between a CR and its LF, within the value, between the value's CR and LF.
+            await client.SendAsync([.. "PING\r\n"u8, .. set[..cut]]);
+            Assert.Equal("+PONG", await client.ReadLineAsync());
+            await client.SendAsync([.. set[cut..], .. Encoding.UTF8.GetBytes(Resp("GET", "cut"))]);
+
+            string context = $"cut after {cut} bytes ({Encoding.UTF8.GetString(set[..cut]).Replace("\r", "\\r").Replace("\n", "\\n")})";
+            await ExpectLineAsync(client, "+OK", context);
+            await ExpectLineAsync(client, "$8", context);
+            await ExpectLineAsync(client, $"value {cut:D2}", context);
+        }
+    }
+
+    [Fact]
     public async Task A_malformed_request_gets_an_error_and_closes_only_that_connection()
     {
         await using var kv = await SampleProcess.StartServerAsync("KeyValue", log);
@@ -146,6 +235,22 @@ public sealed class KeyValueTests(ITestOutputHelper log)
         var result = await Tool.RunAsync("nc", "PING\r\nQUIT\r\nPING\r\n", "127.0.0.1", Port(kv));
 
         Assert.Equal("+PONG\r\n+OK\r\n", result.Text);
+    }
+
+    private static async Task ExpectLineAsync(LineClient client, string expected, string context)
+    {
+        string line;
+        try
+        {
+            line = await client.ReadLineAsync();
+        }
+        catch (IOException e)
+        {
+            Assert.Fail($"{context}: expected '{expected}', but {e.Message}");
+            throw;
+        }
+
+        Assert.True(line == expected, $"{context}: expected '{expected}', got '{line}'");
     }
 
     private static string Port(SampleProcess kv) => kv.Port.ToString(CultureInfo.InvariantCulture);

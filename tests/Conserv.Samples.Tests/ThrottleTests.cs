@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Text;
@@ -44,7 +45,41 @@ public sealed class ThrottleTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public async Task Input_over_the_rate_is_paused_not_dropped()
+    public async Task Input_is_read_no_faster_than_the_configured_rate()
+    {
+        const int rate = 1000; // bytes per second, and the burst allowed at first
+        await using var throttle = await SampleProcess.StartServerAsync("Throttle", log, "--port", "0", "--rate", rate.ToString(CultureInfo.InvariantCulture));
+
+        // Started before the connect, so the server's allowance (which starts when it accepts) has had no more
+        // time to grow than this clock shows.
+        var clock = Stopwatch.StartNew();
+        using var client = await LineClient.ConnectAsync(throttle.Port);
+        long sent = 0;
+        var report = new StringBuilder();
+        for (int i = 0; i < 30; i++)
+        {
+            // One 100-byte line at a time, the next only after the echo of this one: each is one read of the
+            // server, and each echo proves the server has read everything sent so far.
+            string text = $"{i:D3} {new string('x', 90)}";
+            string line = $"echo {text}\n";
+            await client.SendAsync(line);
+            sent += line.Length;
+            Assert.Equal(text, await client.ReadLineAsync());
+
+            // A token bucket of `rate` bytes per second with one second of burst lets the server start a read only
+            // while it has read at most rate * (1 s + elapsed); that read adds one line. Margins are generous: a
+            // slow machine only loosens the bound; a pause that does not hold reads back breaks it at once.
+            double elapsed = clock.Elapsed.TotalSeconds;
+            double allowed = (rate * (1 + elapsed) * 1.1) + (2 * line.Length);
+            report.Append(CultureInfo.InvariantCulture, $"{sent} B after {elapsed:0.000} s (at most {allowed:0}); ");
+            Assert.True(sent <= allowed, $"the server read {sent} bytes within {elapsed:0.000} s, more than {rate} B/s allows: {report}");
+        }
+
+        Assert.Contains($"over {rate} B/s, paused for", throttle.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Input_over_the_rate_is_answered_in_full_and_in_order()
     {
         await using var throttle = await SampleProcess.StartServerAsync("Throttle", log, "--port", "0", "--rate", "2000");
         string input = string.Concat(Enumerable.Range(0, 100).Select(i => $"echo {i:D3} {new string('x', 50)}\n")); // ~6 KB: three times the rate

@@ -9,6 +9,12 @@ namespace Conserv.Runtime.Tests;
 /// <summary>One event as a driver saw it.</summary>
 public sealed record Ev(string Kind, TcpSocket? Socket, TcpServer? Server, byte[]? Bytes, string? Text, Exception? Error, int ThreadId)
 {
+    /// <summary>
+    /// When the event was recorded, on the clock the loop's timers use (<see cref="Environment.TickCount64"/>,
+    /// milliseconds). Compare it with <see cref="LoopClock.Now"/> read in a handler: both are the same clock.
+    /// </summary>
+    public long At { get; init; } = LoopClock.Now;
+
     public override string ToString() => Kind;
 }
 
@@ -124,6 +130,13 @@ public sealed class EventLog
         await WaitForAsync(kind);
         return First(kind).Socket!;
     }
+}
+
+/// <summary>The clock of <see cref="EventLoop.Schedule"/> and of <c>Pause(timeout)</c>, for checks of when something happened.</summary>
+public static class LoopClock
+{
+    /// <summary>Milliseconds on the loop's clock (<see cref="Environment.TickCount64"/>: monotonic, shared by every thread).</summary>
+    public static long Now => Environment.TickCount64;
 }
 
 public static class TaskTimeout

@@ -110,7 +110,9 @@ public static class Peer
 /// <summary>A background event loop owned by one test; disposing stops it and waits for it.</summary>
 public sealed class TestLoop : IAsyncDisposable
 {
-    public TestLoop() => Loop = EventLoop.Start();
+    /// <summary>Starts the loop on a background thread.</summary>
+    /// <param name="options">Loop settings, or null for the defaults.</param>
+    public TestLoop(EventLoopOptions? options = null) => Loop = EventLoop.Start(options);
 
     public EventLoop Loop { get; }
 

@@ -21,8 +21,8 @@ public sealed record ToolResult(int ExitCode, byte[] Stdout, string Stderr)
 }
 
 /// <summary>
-/// Runs a real, independent client (redis-cli, curl, socat, nc) installed from the distribution. A missing
-/// tool fails the test with the package to install; every run is bounded by <see cref="SampleProcess.Timeout"/>.
+/// Runs a real, independent client (redis-cli, curl, socat, nc), or prlimit, installed from the distribution. A
+/// missing tool fails the test with the package to install; every run is bounded by <see cref="SampleProcess.Timeout"/>.
 /// </summary>
 public static class Tool
 {
@@ -109,6 +109,7 @@ public static class Tool
         {
             "redis-cli" => "redis-tools",
             "nc" => "netcat-openbsd",
+            "prlimit" => "util-linux",
             _ => tool,
         };
         Assert.Fail($"'{tool}' is not installed, and the samples' end-to-end tests talk to the servers through it. Install it: apt-get install -y {package}");
