@@ -28,7 +28,10 @@ public sealed class DescriptorLeakTests
 
         await ChurnAsync(rounds: 10);
 
-        Assert.Equal(before, OpenDescriptors());
+        // A leak can only raise the count. It may come out lower: the .NET runtime closes a descriptor or two of
+        // its own now and then (seen under load), which is no concern of this test.
+        int after = OpenDescriptors();
+        Assert.True(after <= before, $"{after - before} descriptors leaked ({before} before, {after} after)");
     }
 
     private static async Task ChurnAsync(int rounds)
