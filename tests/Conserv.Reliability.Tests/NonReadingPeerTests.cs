@@ -196,6 +196,11 @@ public sealed class NonReadingPeerTests(ITestOutputHelper log)
             report.Add("server_after_close", after);
             Assert.True(after.Descriptors <= baseline.Descriptors + ChildServer.DescriptorSlack,
                 $"the server holds {after.Descriptors} descriptors after the clients closed; {baseline.Descriptors} at the baseline");
+
+            // The dropped client's queue was handed back: the server is near its baseline again (the stored 1 MiB
+            // value, its copy in the first client's reply and the pools are the rest).
+            Assert.True(after.RssKiB - baseline.RssKiB < 16 * 1024,
+                $"the server's VmRSS is {after.RssMiB:F1} MiB after the clients left, {(after.RssKiB - baseline.RssKiB) / 1024.0:F1} MiB above its baseline {baseline.RssMiB:F1} MiB; a dropped queue's memory should go back");
             server.AssertRunning("after the scenario");
         });
     }
