@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.InteropServices;
 
 namespace Conserv;
@@ -49,21 +48,7 @@ public sealed partial class EventLoop
         _draining = true;
         Schedule(drainTimeout, static l => ((EventLoop)l!).Stop(), this);
 
-        // Servers first, so that their clients close as part of the server's close.
-        var open = new List<IPollTarget>(_open);
-        open.Sort(static (a, b) => (b is TcpServer ? 1 : 0) - (a is TcpServer ? 1 : 0));
-        foreach (var target in open)
-        {
-            try
-            {
-                target.CloseGracefully();
-            }
-            catch (Exception e)
-            {
-                ReportUnhandled(e, target as TcpSocket, target as TcpServer);
-            }
-        }
-
+        CloseEveryOpenTarget(static t => t.CloseGracefully());
         _wakeUp.Signal(); // re-check the stop condition even when nothing was open
     }
 

@@ -552,6 +552,27 @@ public sealed unsafe partial class EventLoop
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="close"/> on every open server and socket: servers first, so that their clients close as
+    /// part of the server's close and OnServerClose comes last. A failure closes nothing else short.
+    /// </summary>
+    private void CloseEveryOpenTarget(Action<IPollTarget> close)
+    {
+        var open = new List<IPollTarget>(_open);
+        open.Sort(static (a, b) => (b is TcpServer ? 1 : 0) - (a is TcpServer ? 1 : 0));
+        foreach (var target in open)
+        {
+            try
+            {
+                close(target);
+            }
+            catch (Exception e)
+            {
+                ReportUnhandled(e, target as TcpSocket, target as TcpServer);
+            }
+        }
+    }
+
     private int NextTimerTimeout()
     {
         while (_timers.TryPeek(out var timer, out long due))
@@ -571,20 +592,7 @@ public sealed unsafe partial class EventLoop
 
     private void Shutdown()
     {
-        // Servers first, so their clients close as part of the server's close and OnServerClose comes last.
-        var open = new List<IPollTarget>(_open);
-        open.Sort(static (a, b) => (b is TcpServer ? 1 : 0) - (a is TcpServer ? 1 : 0));
-        foreach (var target in open)
-        {
-            try
-            {
-                target.AbortNow();
-            }
-            catch (Exception e)
-            {
-                ReportUnhandled(e, target as TcpSocket, target as TcpServer);
-            }
-        }
+        CloseEveryOpenTarget(static t => t.AbortNow());
 
         // Run what closing queued (close events of async handlers), then release the loop's resources.
         RunPosted();
