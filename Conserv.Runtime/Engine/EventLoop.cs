@@ -35,6 +35,7 @@ public sealed unsafe partial class EventLoop
     private readonly List<int> _slotsFreedThisBatch = new();
     private readonly HashSet<IPollTarget> _open = new(ReferenceEqualityComparer.Instance);
     private readonly List<TcpSocket> _outputEmptyPending = new();
+    private readonly List<TcpSocket> _flushPending = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LoopSynchronizationContext _synchronizationContext;
     private readonly byte* _events;
@@ -343,6 +344,23 @@ public sealed unsafe partial class EventLoop
         return buffer;
     }
 
+    // ---- pending writes ----------------------------------------------------------------------------
+
+    /// <summary>Asks the loop to flush <paramref name="socket"/> after the running callback (written to from outside its own handlers).</summary>
+    internal void EnlistFlush(TcpSocket socket) => _flushPending.Add(socket);
+
+    /// <summary>After each callback: one gathered write per socket it wrote to.</summary>
+    private void FlushPendingWrites()
+    {
+        // A flush may finish a close whose handler writes elsewhere: index-based so the list may grow meanwhile.
+        for (int i = 0; i < _flushPending.Count; i++)
+        {
+            _flushPending[i].FlushIfRequested();
+        }
+
+        _flushPending.Clear();
+    }
+
     // ---- output-empty bookkeeping -----------------------------------------------------------------
 
     /// <summary>Asks the loop to raise output-empty for <paramref name="socket"/> once no handler of it is running.</summary>
@@ -470,6 +488,11 @@ public sealed unsafe partial class EventLoop
                     ReportUnhandled(e, target as TcpSocket, target as TcpServer);
                     CloseAfterFault(target);
                 }
+
+                if (_flushPending.Count > 0)
+                {
+                    FlushPendingWrites(); // what this event's handlers wrote to other sockets
+                }
             }
 
             foreach (int slot in _slotsFreedThisBatch)
@@ -521,6 +544,11 @@ public sealed unsafe partial class EventLoop
             {
                 ReportUnhandled(e, null, null);
             }
+
+            if (_flushPending.Count > 0)
+            {
+                FlushPendingWrites();
+            }
         }
     }
 
@@ -548,6 +576,11 @@ public sealed unsafe partial class EventLoop
             catch (Exception e)
             {
                 ReportUnhandled(e, null, null);
+            }
+
+            if (_flushPending.Count > 0)
+            {
+                FlushPendingWrites();
             }
         }
     }

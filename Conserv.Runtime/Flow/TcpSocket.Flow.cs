@@ -69,7 +69,11 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>Discards what is queued (an abort, a fault): the segments go back to the pool.</summary>
-    private void DropQueuedOutput() => _output?.Clear();
+    private void DropQueuedOutput()
+    {
+        _output?.Clear();
+        _awaitingWritable = false;
+    }
 
     private void InitializeFlow(TcpSocketOptions options)
     {

@@ -81,6 +81,37 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint send(int fd, byte* buf, nint len, int flags);
 
+    /// <summary><c>struct iovec</c>: one piece of a gathered write.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVector
+    {
+        public byte* Base;
+        public nuint Length;
+    }
+
+    /// <summary><c>struct msghdr</c> (sequential layout gives the C padding on 64- and 32-bit Linux alike).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MessageHeader
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVector* Vectors;
+        public nuint VectorCount;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [LibraryImport(Lib, SetLastError = true)]
+    private static partial nint sendmsg(int fd, MessageHeader* message, int flags);
+
+    /// <summary>One gathered write of <paramref name="count"/> pieces, without SIGPIPE (sendmsg with MSG_NOSIGNAL).</summary>
+    public static nint SendGathered(int fd, IoVector* vectors, int count)
+    {
+        var message = new MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
+        return sendmsg(fd, &message, MSG_NOSIGNAL);
+    }
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int setsockopt(int fd, int level, int name, byte* value, int len);
 

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using Conserv.Interop;
 
 namespace Conserv;
 
@@ -51,28 +52,45 @@ internal sealed unsafe class OutputQueue
         }
     }
 
-    /// <summary>The bytes at the head of the queue.</summary>
-    public ReadOnlySpan<byte> Head
+    /// <summary>How many segments hold queued bytes.</summary>
+    public int SegmentCount => _count;
+
+    /// <summary>
+    /// Describes up to <paramref name="max"/> segments from the head in <paramref name="vectors"/>, for one gathered
+    /// write; returns how many were described and, in <paramref name="bytes"/>, how many bytes they hold.
+    /// </summary>
+    public int Gather(Libc.IoVector* vectors, int max, out long bytes)
     {
-        get
+        int n = Math.Min(max, _count);
+        bytes = 0;
+        for (int i = 0; i < n; i++)
         {
-            ref var head = ref _ring[_head];
-            return new ReadOnlySpan<byte>(head.Buffer + head.Start, head.End - head.Start);
+            ref var segment = ref _ring[(_head + i) % _ring.Length];
+            vectors[i].Base = segment.Buffer + segment.Start;
+            vectors[i].Length = (nuint)(segment.End - segment.Start);
+            bytes += segment.End - segment.Start;
         }
+
+        return n;
     }
 
-    /// <summary>Drops <paramref name="count"/> bytes from the head (at most the head segment).</summary>
-    public void Consume(int count)
+    /// <summary>Drops <paramref name="count"/> bytes from the head, freeing the segments it empties.</summary>
+    public void Consume(long count)
     {
-        ref var head = ref _ring[_head];
-        head.Start += count;
         Length -= count;
-        if (head.Start == head.End)
+        while (count > 0)
         {
-            NativeMemory.Free(head.Buffer);
-            head = default;
-            _head = (_head + 1) % _ring.Length;
-            _count--;
+            ref var head = ref _ring[_head];
+            int take = (int)Math.Min(count, head.End - head.Start);
+            head.Start += take;
+            count -= take;
+            if (head.Start == head.End)
+            {
+                NativeMemory.Free(head.Buffer);
+                head = default;
+                _head = (_head + 1) % _ring.Length;
+                _count--;
+            }
         }
     }
 

@@ -91,7 +91,7 @@ public sealed partial class TcpSocket
             return;
         }
 
-        uint wanted = (IsReading ? Libc.EPOLLIN | Libc.EPOLLRDHUP : 0) | (_output is { IsEmpty: false } ? Libc.EPOLLOUT : 0);
+        uint wanted = (IsReading ? Libc.EPOLLIN | Libc.EPOLLRDHUP : 0) | (_awaitingWritable ? Libc.EPOLLOUT : 0);
 
         // A hung-up descriptor is reported by epoll whatever it is asked for: leave epoll until there is
         // something to do with it, or the loop would spin.
@@ -514,6 +514,11 @@ public sealed partial class TcpSocket
             return;
         }
 
+        if (_flushRequested)
+        {
+            Flush(); // one gathered write for everything the handlers wrote
+        }
+
         if (_pendingFault is not null)
         {
             RaisePendingFault();
@@ -588,6 +593,11 @@ public sealed partial class TcpSocket
                     // Exit's AfterHandlers would do comes after it.
                     _loop.CurrentSocket = previous;
                     _eventDepth--;
+                }
+
+                if (_flushRequested)
+                {
+                    Flush(); // what the handler wrote, before deciding whether output is empty again
                 }
             }
         }

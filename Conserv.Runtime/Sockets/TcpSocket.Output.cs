@@ -6,10 +6,14 @@ using Conserv.Interop;
 
 namespace Conserv;
 
-// Writing: direct send while nothing is queued, the rest into the output queue, drained on writability.
+// Writing, the API: bytes, text and formatting, all into the output queue (no system call here; see
+// TcpSocket.Flush.cs for when and how the queue goes to the kernel).
 public sealed partial class TcpSocket
 {
     private const int TextChunkChars = 1024;
+
+    /// <summary>A write at least this large is handed to the kernel at once rather than copied into the queue.</summary>
+    private const int DirectWriteSize = 32 * 1024;
 
     private OutputQueue? _output;
 
@@ -155,6 +159,11 @@ public sealed partial class TcpSocket
     private InvalidOperationException NoOutputFormat() => new(
         $"{this} has no ExternalFormatOut, so it takes bytes only: set ExternalFormatOut (for example to Encoding.UTF8) or write bytes.");
 
+    /// <summary>
+    /// Queues <paramref name="data"/> for the socket's next gathered write: at the end of the running callback of
+    /// this socket, or after the loop callback that wrote (another socket's handler, a timer, posted work). A large
+    /// write goes to the kernel at once instead, behind what is queued, so that it is not copied first.
+    /// </summary>
     private void WriteCore(ReadOnlySpan<byte> data)
     {
         if (_pendingFault is not null)
@@ -171,91 +180,14 @@ public sealed partial class TcpSocket
             }
         }
 
-        if (_state != SocketState.Open || _output is { IsEmpty: false })
+        if (data.Length >= DirectWriteSize && CanSendNow)
         {
-            Enqueue(data);
+            SendQueuedThen(data);
+            AfterSend();
             return;
         }
 
-        int sent = Send(data);
-        if (sent >= 0 && sent < data.Length)
-        {
-            Enqueue(data.Slice(sent));
-        }
-    }
-
-    private void Enqueue(ReadOnlySpan<byte> data)
-    {
         (_output ??= new OutputQueue()).Append(data);
-        OnOutputLevelChanged();
-        UpdateInterest();
-    }
-
-    /// <summary>Sends as much as the kernel takes; returns the count, or -1 after a fault.</summary>
-    private unsafe int Send(ReadOnlySpan<byte> data)
-    {
-        int total = 0;
-        fixed (byte* p = data)
-        {
-            while (total < data.Length)
-            {
-                nint sent = Libc.send(_fd, p + total, data.Length - total, Libc.MSG_NOSIGNAL);
-                if (sent > 0)
-                {
-                    total += (int)sent;
-                    _bytesWritten += sent;
-                    _lastActivity = _loop.Now;
-                    continue;
-                }
-
-                int errno = Libc.Errno;
-                if (errno == Libc.EINTR)
-                {
-                    continue;
-                }
-
-                if (errno == Libc.EAGAIN)
-                {
-                    break;
-                }
-
-                Fault(Errno.Exception(errno, "send"));
-                return -1;
-            }
-        }
-
-        return total;
-    }
-
-    /// <summary>Drains the output queue on writability; then finishes a close or raises output-empty.</summary>
-    private void FlushOutput()
-    {
-        while (_output is { IsEmpty: false } output)
-        {
-            var head = output.Head;
-            int sent = Send(head);
-            if (sent < 0)
-            {
-                RaisePendingFault();
-                return;
-            }
-
-            output.Consume(sent);
-            if (sent < head.Length)
-            {
-                break;
-            }
-        }
-
-        OnOutputLevelChanged();
-        UpdateInterest();
-        if (_closing)
-        {
-            TryFinishClose();
-        }
-        else
-        {
-            RaiseOutputEmptyIfDue();
-        }
+        RequestFlush();
     }
 }

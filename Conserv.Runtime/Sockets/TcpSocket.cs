@@ -14,8 +14,9 @@ namespace Conserv;
 /// <see cref="TcpServer"/> when it accepts a client.
 /// </summary>
 /// <remarks>
-/// Writes queue and return at once; what the kernel takes immediately is sent immediately. Every public
-/// member is safe from any thread: off the loop thread, actions are queued to the loop.
+/// Writes queue and return at once; everything one loop callback wrote goes to the kernel in one gathered write
+/// when the callback returns. Every public member is safe from any thread: off the loop thread, actions are
+/// queued to the loop.
 /// </remarks>
 public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
 {

@@ -6,7 +6,7 @@ namespace Conserv.Samples.Echo;
 /// <summary>Sends every byte it receives back to the sender.</summary>
 public sealed partial class EchoDriver
 {
-    // Raw bytes: no decoding, no allocation. Writes queue; what the kernel takes at once is sent at once.
+    // Raw bytes: no decoding, no allocation. Writes queue and go to the kernel in one system call when the handler returns.
     [OnSocketData]
     private static void Echo(TcpSocket socket, ReadOnlySpan<byte> data) => socket.Write(data);
 
