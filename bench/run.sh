@@ -1,5 +1,4 @@
-#!/usr/bin/env bash
-# Loopback echo comparison: each server implementation in its own process, the load client in another.
+# Loopback comparison: each server implementation in its own process, the load client in another.
 #
 #   bench/run.sh                 full run (~10 s per cell), table in bench/results/<date>.md
 #   bench/run.sh --quick         3 s per cell, to check the harness
@@ -7,18 +6,26 @@
 # Environment (defaults in brackets):
 #   IMPLS     servers to compare       [c-epoll conserv conserv-group kestrel dotnetty socket]
 #             (also: conserv-spin = Conserv with EventLoopOptions.SpinBeforeWait = 50 µs; conserv-plain = Conserv with a driver keeping the default Features; c-epoll-spin = the C
-#             server busy-polling 50 µs before each blocking epoll_wait)
+#             server busy-polling 50 µs before each blocking epoll_wait; keyvalue = samples/KeyValue (RESP); redis = redis-server, if installed,
+#             on 127.0.0.1 without persistence. keyvalue and redis need WORKLOAD=redis.)
+#   CLIENT    c: bench/loadgen (epoll, C); dotnet: bench/LoadClient (a blocking thread per connection, echo only)  [c]
+#   WORKLOAD  echo | bulk | redis | http (loadgen's -m; CLIENT=dotnet does echo only)  [echo]
+#   REDIS_CMD get | set | ping, for WORKLOAD=redis  [get]
+#   THREADS   loadgen threads, each with its own epoll  [1]
 #   CONNS     connection counts        [1 50]
-#   SIZE      bytes per message        [64]
-#   DEPTH     messages per round trip  [1 = ping-pong]
+#   SIZE      bytes per message (WORKLOAD=redis: bytes per value)  [64]
+#   DEPTH     messages in flight per connection  [1 = ping-pong; bulk: 0 = 1 MiB worth]
 #   DURATION  measured seconds         [10]
 #   WARMUP    warm-up seconds          [2]
 #   MODES     pinned: server on CPU 0, client on CPU 1 (taskset); shared: both float over every core  [pinned shared]
 #   OUT       the markdown file        [bench/results/<date>.md]
 #   PORT      first port to use        [5700]
-#   REPEAT    runs per row; the one least disturbed by other processes (lowest other CPU %) is kept  [1]
+#   REPEAT    runs per row; the one least disturbed (lowest other CPU % + steal %) is kept  [1]
 #   QUIET     before each row, wait (at most this many seconds) until the machine was <10% busy for a second  [0]
-# Every server is started with --max-seconds, every client run is bounded by DURATION+WARMUP and a timeout.
+# Every server is started with --max-seconds (or under timeout), every client run is bounded by DURATION+WARMUP and a timeout.
+# Beside each row: the client's CPU %, the server's CPU %, other processes' CPU %, the steal time of the row
+# (from /proc/stat), and flags: client-saturated (client CPU >= 90 % of one core per client thread it can run),
+# disturbed (steal > 10 %).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,23 +33,47 @@ DURATION=${DURATION:-10}
 if [[ "${1:-}" == "--quick" ]]; then DURATION=3; WARMUP=${WARMUP:-1}; fi
 WARMUP=${WARMUP:-2}
 IMPLS=${IMPLS:-"c-epoll conserv conserv-group kestrel dotnetty socket"}
+CLIENT=${CLIENT:-c}
+WORKLOAD=${WORKLOAD:-echo}
+REDIS_CMD=${REDIS_CMD:-get}
+THREADS=${THREADS:-1}
 CONNS=${CONNS:-"1 50"}
 SIZE=${SIZE:-64}
-DEPTH=${DEPTH:-1}
+DEPTH=${DEPTH:-$([[ $WORKLOAD == bulk ]] && echo 0 || echo 1)}
 MODES=${MODES:-"pinned shared"}
 PORT=${PORT:-5700}
 mkdir -p bench/results
 OUT=${OUT:-bench/results/$(date +%Y-%m-%d).md}
+CLIENT_TIMEOUT=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 30 }')
+case $CLIENT in
+  c) ;;
+  dotnet) [[ $WORKLOAD == echo ]] || { echo "CLIENT=dotnet does WORKLOAD=echo only" >&2; exit 2; } ;;
+  *) echo "CLIENT must be c or dotnet" >&2; exit 2 ;;
+esac
 
 echo "building..." >&2
-dotnet build bench/EchoServers -c Release -v q -nologo >&2
-dotnet build bench/LoadClient -c Release -v q -nologo >&2
 SERVER_DLL=bench/EchoServers/bin/Release/net10.0/EchoServers.dll
 CLIENT_DLL=bench/LoadClient/bin/Release/net10.0/LoadClient.dll
+KV_DLL=samples/KeyValue/bin/Release/net10.0/KeyValue.dll
 C_ECHO=bench/c-epoll-echo/bin/echo
+LOADGEN=bench/loadgen/bin/loadgen
+for impl in $IMPLS; do
+  case $impl in c-epoll*|keyvalue|redis) ;; *) NEED_ECHO_SERVERS=1 ;; esac
+done
+[[ -z "${NEED_ECHO_SERVERS:-}" ]] || dotnet build bench/EchoServers -c Release -v q -nologo >&2
+[[ " $IMPLS " != *" keyvalue "* ]] || dotnet build samples/KeyValue -c Release -v q -nologo >&2
+[[ $CLIENT != dotnet ]] || dotnet build bench/LoadClient -c Release -v q -nologo >&2
 if [[ " $IMPLS " == *" c-epoll"* ]]; then
   mkdir -p bench/c-epoll-echo/bin
   cc -O2 -Wall -Wextra -Werror -o "$C_ECHO" bench/c-epoll-echo/echo.c
+fi
+if [[ $CLIENT == c ]]; then
+  mkdir -p bench/loadgen/bin
+  cc -O2 -g -Wall -Wextra -Werror -pthread -o "$LOADGEN" bench/loadgen/loadgen.c
+fi
+if [[ " $IMPLS " == *" redis "* ]] && ! command -v redis-server > /dev/null; then
+  echo "redis-server is not installed (apt-get install redis-server); dropping it from IMPLS" >&2
+  IMPLS=$(echo " $IMPLS " | sed 's/ redis / /')
 fi
 
 SERVER_PID=""
@@ -65,6 +96,16 @@ busy_percent_1s() {
     i1 = $5 + $6; i2 = $16 + $17; print ((t2 - t1) - (i2 - i1)) * 100 / (t2 - t1) }'
 }
 
+# Steal % between two "cpu ..." lines of /proc/stat: delta of the steal column (8th value) over the delta of
+# user..steal.
+steal_percent() {
+  echo "$1" "$2" | awk '{ for (i = 2; i <= 9; i++) { t1 += $i; t2 += $(i + 11) }
+    if (t2 > t1) printf "%.1f", ($20 - $9) * 100 / (t2 - t1); else print "n/a" }'
+}
+
+# Value of key=... in loadgen's line.
+kv() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1; }
+
 LOG=$(mktemp)
 ROWS=$(mktemp)
 machine() {
@@ -76,31 +117,42 @@ machine() {
 }
 
 {
-  echo "# Loopback echo comparison — $(date '+%Y-%m-%d %H:%M %Z')"
+  echo "# Loopback comparison ($WORKLOAD) — $(date '+%Y-%m-%d %H:%M %Z')"
   echo
   machine
   echo "- Conserv at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Conserv.Runtime 2>/dev/null || echo ' (plus uncommitted Conserv.Runtime changes)')"
   echo "- Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- $SIZE B messages, depth $DEPTH (1 = ping-pong), ${WARMUP} s warm-up then ${DURATION} s measured per row; every echoed byte verified."
-  echo "- Columns: msg/s = messages echoed per second (all connections); MB/s = payload one way; p50/p99 = round-trip µs seen by the client;"
-  echo "  server CPU = % of one core used by the server process (utime+stime from /proc) in the window; µs/msg = server CPU per message; client CPU likewise;"
-  echo "  other CPU = CPU used meanwhile by every other process on the machine (from /proc/stat): anything well above 0 means the row is disturbed."
-  echo "- Each row is the least disturbed (lowest other CPU) of ${REPEAT:-1} run(s)."
+  if [[ $CLIENT == c ]]; then
+    echo "- Client: bench/loadgen (C, epoll, $THREADS thread(s)), workload $WORKLOAD$([[ $WORKLOAD == redis ]] && echo " ($REDIS_CMD)")."
+  else
+    echo "- Client: bench/LoadClient (.NET, one blocking thread per connection)."
+  fi
+  echo "- $SIZE B messages, depth $DEPTH (1 = ping-pong), ${WARMUP} s warm-up then ${DURATION} s measured per row; every reply verified."
+  echo "- Columns: msg/s = messages (replies) per second, all connections; MB/s = bytes received by the client per second; p50/p99/p99.9 = round-trip µs seen by the client;"
+  echo "  server CPU = % of one core used by the server process (utime+stime from /proc) in the window; µs/msg = server CPU per message; client CPU = the client's own"
+  echo "  user+sys in % of one core; other CPU = CPU used meanwhile by every other process (from /proc/stat); steal = % of all CPU time the hypervisor"
+  echo "  took during the row (steal column of /proc/stat). Flags: client-saturated = client CPU >= 90 % of one core per client thread it can run"
+  echo "  (the row may be the client's limit, not the server's); disturbed = steal > 10 %."
+  echo "- Each row is the least disturbed (lowest other CPU + steal) of ${REPEAT:-1} run(s)."
   echo
 } > "$OUT"
 
+fmt_int() { awk -v x="$1" 'BEGIN { if (x !~ /^[0-9.]+$/) { print x; exit } x = sprintf("%.0f", x); s = ""
+  while (length(x) > 3) { s = "," substr(x, length(x) - 2) s; x = substr(x, 1, length(x) - 3) } print x s }'; }
+na() { [[ -z "$1" || "$1" == -1* ]] && echo "n/a" || echo "$1"; }
+
 for mode in $MODES; do
   if [[ $mode == pinned ]]; then
-    SERVER_CPU=(taskset -c 0); CLIENT_CPU=(taskset -c 1)
+    SERVER_CPU=(taskset -c 0); CLIENT_CPU=(taskset -c 1); CLIENT_CORES=1
     { echo "## pinned: server on CPU 0, client on CPU 1"; echo
       echo "Each server sees one core (Environment.ProcessorCount = 1), so conserv-group has one loop and Kestrel one I/O queue."; echo; } >> "$OUT"
   else
-    SERVER_CPU=(); CLIENT_CPU=()
+    SERVER_CPU=(); CLIENT_CPU=(); CLIENT_CORES=$(nproc)
     { echo "## shared: server and client float over all $(nproc) cores"; echo
       echo "Each server uses its defaults for $(nproc) cores (conserv-group: $(nproc) loops; Kestrel: $(nproc) I/O queues; DotNetty: $(nproc) workers); the client competes for the same cores."; echo; } >> "$OUT"
   fi
-  echo "| server | conns | msg/s | MB/s | p50 µs | p99 µs | server CPU % | server µs/msg | client CPU % | other CPU % | check |" >> "$OUT"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" >> "$OUT"
+  echo "| server | conns | msg/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU % | server µs/msg | client CPU % | other CPU % | steal % | check | flags |" >> "$OUT"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|" >> "$OUT"
   for impl in $IMPLS; do
     for conns in $CONNS; do
       best=""
@@ -110,29 +162,69 @@ for mode in $MODES; do
           for _ in $(seq "$QUIET"); do busy_percent_1s | awk '{exit !($1 < 10)}' && break; done
         fi
         : > "$LOG"
-        if [[ $impl == c-epoll ]]; then
-          "${SERVER_CPU[@]}" "$C_ECHO" "$PORT" 120 > "$LOG" 2>&1 &
-        elif [[ $impl == c-epoll-spin ]]; then
-          "${SERVER_CPU[@]}" "$C_ECHO" "$PORT" 120 50 > "$LOG" 2>&1 &
-        else
-          "${SERVER_CPU[@]}" dotnet "$SERVER_DLL" --impl "$impl" --port "$PORT" --max-seconds 120 > "$LOG" 2>&1 &
-        fi
+        ready=LISTENING
+        case $impl in
+          c-epoll) "${SERVER_CPU[@]}" "$C_ECHO" "$PORT" 120 > "$LOG" 2>&1 & ;;
+          c-epoll-spin) "${SERVER_CPU[@]}" "$C_ECHO" "$PORT" 120 50 > "$LOG" 2>&1 & ;;
+          keyvalue) ready="listening on"
+            "${SERVER_CPU[@]}" timeout 150 dotnet "$KV_DLL" --port "$PORT" > "$LOG" 2>&1 & ;;
+          redis) ready="Ready to accept"
+            "${SERVER_CPU[@]}" timeout 150 redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no \
+              --daemonize no > "$LOG" 2>&1 & ;;
+          *) "${SERVER_CPU[@]}" dotnet "$SERVER_DLL" --impl "$impl" --port "$PORT" --max-seconds 120 > "$LOG" 2>&1 & ;;
+        esac
         SERVER_PID=$!
-        for _ in $(seq 150); do grep -q LISTENING "$LOG" && break; sleep 0.2; done
-        if ! grep -q LISTENING "$LOG"; then
-          row="| $impl | $conns | server did not start: $(tr '\n' ' ' < "$LOG" | cut -c1-120) |"
+        for _ in $(seq 150); do grep -q "$ready" "$LOG" && break; sleep 0.2; done
+        CPU_PID=$SERVER_PID # the process whose CPU is measured: under timeout, its child
+        if [[ $impl == keyvalue || $impl == redis ]]; then CPU_PID=$(pgrep -P "$SERVER_PID" | head -1 || true); fi
+        if ! grep -q "$ready" "$LOG" || [[ -z "$CPU_PID" ]]; then
+          row="| $impl | $conns | server did not start: $(tr '\n' ' ' < "$LOG" | cut -c1-120) |"; other=1e9
         else
           echo "$mode $impl conns=$conns run $attempt ..." >&2
-          row=$(timeout $((DURATION + WARMUP + 30)) "${CLIENT_CPU[@]}" dotnet "$CLIENT_DLL" --port "$PORT" --connections "$conns" \
-                  --size "$SIZE" --depth "$DEPTH" --duration "$DURATION" --warmup "$WARMUP" \
-                  --server-pid "$SERVER_PID" --label "$impl" --markdown 2>&1) || row="| $impl | $conns | client failed: $(echo "$row" | tr '\n' ' ' | cut -c1-160) |"
-          row=$(echo "$row" | grep '^|' | head -1 || true)
-          [[ -n "$row" ]] || row="| $impl | $conns | client printed no result |"
+          stat0=$(head -1 /proc/stat)
+          if [[ $CLIENT == c ]]; then
+            out=$(timeout "$CLIENT_TIMEOUT" "${CLIENT_CPU[@]}" "$LOADGEN" -m "$WORKLOAD" -r "$REDIS_CMD" -p "$PORT" \
+                    -c "$conns" -t "$THREADS" -s "$SIZE" -D "$DEPTH" -d "$DURATION" -w "$WARMUP" -S "$CPU_PID" -l "$impl" 2>&1) || true
+            line=$(echo "$out" | grep '^loadgen ' | head -1 || true)
+          else
+            out=$(timeout "$CLIENT_TIMEOUT" "${CLIENT_CPU[@]}" dotnet "$CLIENT_DLL" --port "$PORT" --connections "$conns" \
+                    --size "$SIZE" --depth "$DEPTH" --duration "$DURATION" --warmup "$WARMUP" \
+                    --server-pid "$CPU_PID" --label "$impl" --markdown 2>&1) || true
+            line=$(echo "$out" | grep '^|' | head -1 || true)
+          fi
+          stat1=$(head -1 /proc/stat)
+          steal=$(steal_percent "$stat0" "$stat1")
+          if [[ -z "$line" ]]; then
+            row="| $impl | $conns | client failed: $(echo "$out" | tr '\n' ' ' | cut -c1-160) |"; other=1e9
+          else
+            if [[ $CLIENT == c ]]; then
+              rate=$(kv msgs_per_s "$line"); mb=$(kv mb_per_s "$line"); p50=$(kv p50_us "$line"); p99=$(kv p99_us "$line")
+              p999=$(kv p999_us "$line"); scpu=$(na "$(kv server_cpu_pct "$line")"); sus=$(na "$(kv server_us_per_msg "$line")")
+              ccpu=$(kv cpu_pct "$line"); other=$(kv other_cpu_pct "$line")
+              check=$(kv status "$line")
+              extra=""
+              for k in mismatches connect_fail resets closed; do
+                v=$(kv $k "$line"); [[ "$v" == 0 ]] || extra="$extra $k=$v"
+              done
+              [[ -z "$extra" ]] || check="$check:$extra"
+              [[ $check == ok ]] || echo "$out" | grep -v '^loadgen ' >&2 || true
+              allowance=$(( THREADS < CLIENT_CORES ? THREADS : CLIENT_CORES ))
+            else
+              IFS='|' read -r _ _ _ rate mb p50 p99 scpu sus ccpu other check _ <<< "$(echo "$line" | tr -d ' ,')"
+              p999="n/a"
+              allowance=$(( conns < CLIENT_CORES ? conns : CLIENT_CORES ))
+            fi
+            flags=$(awk -v c="$ccpu" -v a="$allowance" -v s="$steal" 'BEGIN { f = ""
+              if (c + 0 >= 90 * a) f = "client-saturated"
+              if (s + 0 > 10) f = f (f == "" ? "" : " ") "disturbed"
+              print (f == "" ? "-" : f) }')
+            row="| $impl | $conns | $(fmt_int "$rate") | $mb | $p50 | $p99 | $p999 | $scpu | $sus | $ccpu | $other | $steal | $check | $flags |"
+            other=$(awk -v o="$other" -v s="$steal" 'BEGIN { print o + s }')
+          fi
         fi
         stop_server
         echo "$row" >&2
-        # Keep the least disturbed run: the lowest "other CPU %" (column 11); a failed run only if nothing else.
-        other=$(echo "$row" | awk -F'|' '{gsub(/ /, "", $11); print ($11 ~ /^[0-9]+$/) ? $11 : 1e9}')
+        # Keep the least disturbed run: the lowest other CPU % + steal %; a failed run only if nothing else.
         if [[ -z "$best" ]] || awk -v a="$other" -v b="$best_other" 'BEGIN {exit !(a < b)}'; then
           best=$row; best_other=$other
         fi
