@@ -46,7 +46,7 @@ public sealed unsafe partial class EventLoop
     private int _pendingWork;
     private long _now = Environment.TickCount64;
     private readonly long _spinTicks;
-    private byte[] _readBuffer;
+    private byte[]? _readBuffer;
     private char[] _charBuffer = Array.Empty<char>();
 
     private EventLoop(EventLoopOptions? options)
@@ -59,7 +59,6 @@ public sealed unsafe partial class EventLoop
         }
 
         _events = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)(MaxEventsPerPoll * Libc.EpollEventSize));
-        _readBuffer = ArrayPool<byte>.Shared.Rent(Options.ReadBufferSize);
         _spinTicks = (long)(Options.SpinBeforeWait.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         _synchronizationContext = new LoopSynchronizationContext(this);
         _wakeUp = new WakeUp(this);
@@ -311,14 +310,30 @@ public sealed unsafe partial class EventLoop
 
     private SpareDescriptor? _spare;
 
-    /// <summary>The loop's read buffer. Only one read is handled at a time, so all sockets share it.</summary>
-    internal byte[] ReadBuffer => _readBuffer;
+    /// <summary>
+    /// The loop's read buffer, at least <paramref name="minimumLength"/> long. Only one read is handled at a time,
+    /// so all sockets share it: it grows to the largest read a bulk socket asks for, never one buffer per socket.
+    /// </summary>
+    internal byte[] ReadBuffer(int minimumLength)
+    {
+        if (_readBuffer is null || _readBuffer.Length < minimumLength)
+        {
+            if (_readBuffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_readBuffer);
+            }
 
-    /// <summary>Hands the read buffer to a socket whose async handler still uses it; the loop takes a fresh one.</summary>
+            _readBuffer = ArrayPool<byte>.Shared.Rent(minimumLength);
+        }
+
+        return _readBuffer;
+    }
+
+    /// <summary>Hands the read buffer to a socket whose async handler still uses it; the next read rents one of its own size.</summary>
     internal byte[] DetachReadBuffer()
     {
-        var buffer = _readBuffer;
-        _readBuffer = ArrayPool<byte>.Shared.Rent(Options.ReadBufferSize);
+        var buffer = _readBuffer!;
+        _readBuffer = null;
         return buffer;
     }
 
@@ -633,7 +648,10 @@ public sealed unsafe partial class EventLoop
         _spare?.Dispose();
         Libc.close(_epoll);
         System.Runtime.InteropServices.NativeMemory.Free(_events);
-        ArrayPool<byte>.Shared.Return(_readBuffer);
+        if (_readBuffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_readBuffer);
+        }
     }
 
     /// <summary>The eventfd that wakes the loop when work is posted from another thread.</summary>

@@ -5,10 +5,13 @@ namespace Conserv;
 /// <summary>Settings of an <see cref="EventLoop"/>.</summary>
 public sealed class EventLoopOptions
 {
-    private int _readBufferSize = 16 * 1024;
+    private int _readBufferSize = 256 * 1024;
 
     /// <summary>
-    /// The size of the loop's read buffer: the most one data event carries. Default 16 KiB; between 256 bytes and 16 MiB.
+    /// The most one read takes, and so the most one data event carries. Reads start at 16 KiB (or this, if smaller)
+    /// and adapt per socket: a socket whose reads fill what they ask for (bulk) reads twice as much next time, up to
+    /// this; one whose reads stay small comes back down to 16 KiB. All sockets of a loop share one read buffer, so
+    /// the size costs memory once per loop, not per connection. Default 256 KiB; between 256 bytes and 16 MiB.
     /// </summary>
     public int ReadBufferSize
     {

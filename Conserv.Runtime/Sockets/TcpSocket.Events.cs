@@ -123,17 +123,19 @@ public sealed partial class TcpSocket
 
     private unsafe void OnReadable()
     {
-        var buffer = _loop.ReadBuffer;
+        int size = ReadSize;
+        var buffer = _loop.ReadBuffer(size);
         nint count;
         fixed (byte* p = buffer)
         {
-            count = Libc.recv(_fd, p, _loop.Options.ReadBufferSize, 0);
+            count = Libc.recv(_fd, p, size, 0);
         }
 
         if (count > 0)
         {
             _bytesRead += count;
             _lastActivity = _loop.Now;
+            AdaptReadSize((int)count);
             DeliverData(buffer, (int)count);
             return;
         }
@@ -698,7 +700,7 @@ public sealed partial class TcpSocket
     /// </summary>
     private unsafe void DiscardInput()
     {
-        var buffer = _loop.ReadBuffer;
+        var buffer = _loop.ReadBuffer(ReadSize);
         fixed (byte* p = buffer)
         {
             for (int i = 0; i < 16 && Libc.recv(_fd, p, buffer.Length, 0) > 0; i++)

@@ -12,8 +12,6 @@ namespace Conserv.Runtime.Tests;
 /// <summary>Output water marks and the output limit: what a peer that does not read can cost a server.</summary>
 public class FlowControlTests
 {
-    private const int ReadBufferSize = 16 * 1024;
-
     [Fact]
     public async Task A_peer_that_sends_but_never_reads_stops_the_server_reading_it_and_its_queue_stays_at_the_high_water_mark()
     {
@@ -23,20 +21,22 @@ public class FlowControlTests
         using var slow = await ConnectWithSmallReceiveBufferAsync(server.Port!.Value);
         var serverSide = await driver.Log.SocketOfFirstAsync("connection");
 
-        // More than every kernel buffer on the way can hold: the server must stop reading, or queue it all.
-        var payload = Peer.Pattern(16 * 1024 * 1024, seed: 1);
+        // More than every kernel buffer on the way can hold (receive buffers grow up to 32 MiB here): the server
+        // must stop reading, or queue it all.
+        var payload = Peer.Pattern(64 * 1024 * 1024, seed: 1);
         using var stopSending = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var sending = SendUntilDoneOrCancelledAsync(slow, payload, stopSending.Token);
 
         await Poll.UntilAsync(loop.Loop, () => !serverSide.IsWritable, "the server side to stop being writable");
         long readWhenBlocked = await loop.OnLoop(() => serverSide.BytesRead);
         long high = TcpSocketOptions.DefaultOutputHighWaterMark;
-        Assert.InRange(await loop.OnLoop(() => serverSide.BytesQueued), high + 1, high + ReadBufferSize);
+        int oneRead = loop.Loop.Options.ReadBufferSize; // the most one read (and so one echo) can add
+        Assert.InRange(await loop.OnLoop(() => serverSide.BytesQueued), high + 1, high + oneRead);
 
         // Reads have stopped (the data waits in the kernel, throttling the peer), and the queue does not grow.
         await Task.Delay(300);
         Assert.Equal(readWhenBlocked, await loop.OnLoop(() => serverSide.BytesRead));
-        Assert.InRange(await loop.OnLoop(() => serverSide.BytesQueued), high + 1, high + ReadBufferSize);
+        Assert.InRange(await loop.OnLoop(() => serverSide.BytesQueued), high + 1, high + oneRead);
         Assert.False(sending.IsCompleted, "the peer could send everything although the server stopped reading");
 
         // Other connections carry on meanwhile.
@@ -194,7 +194,8 @@ public class FlowControlTests
             Features = SocketDriverFeatures.ByteData | SocketDriverFeatures.OutputEmpty | SocketDriverFeatures.OutputEmptyAtLowWaterMark,
             OnConnection = (_, client) =>
             {
-                // Marks far above what one drain of the kernel's send buffer can take (4 MiB at most here).
+                // Marks far above what one drain can take while the peer's window is small (the send buffer's
+                // free space: 4 MiB at most here).
                 client.SetOutputWaterMarks(low: 8 * 1024 * 1024, high: 12 * 1024 * 1024);
                 client.OutputLimit = null;
                 client.Write(Peer.Pattern(24 * 1024 * 1024, seed: 4));
@@ -207,10 +208,12 @@ public class FlowControlTests
             },
         };
         await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
-        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        // A small window: no single drain of the queue can take it from above the low mark to empty.
+        using var peer = await ConnectWithSmallReceiveBufferAsync(server.Port!.Value);
         await driver.Log.WaitForAsync("connection");
         var received = await peer.ReadExactlyAsync(24 * 1024 * 1024);
         await driver.Log.WaitForAsync("outputEmpty");
+        await loop.Loop.Barrier(); // the event is logged before its delegate runs
 
         Assert.True(received.AsSpan().SequenceEqual(Peer.Pattern(24 * 1024 * 1024, seed: 4)));
         Assert.True(queuedAtEvent.TryPeek(out long first));
@@ -241,6 +244,7 @@ public class FlowControlTests
         using var peer = await Peer.ConnectAsync(server.Port!.Value);
         await peer.ReadExactlyAsync(24 * 1024 * 1024);
         await driver.Log.WaitForAsync("outputEmpty");
+        await loop.Loop.Barrier(); // the event is logged before its delegate runs
         Assert.Equal(new long[] { 0 }, queuedAtEvent.ToArray());
     }
 
