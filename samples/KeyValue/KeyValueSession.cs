@@ -55,9 +55,41 @@ public sealed partial class KeyValueSession
         long.TryParse(bytes, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value)
         && bytes.Length > 0 && bytes[0] != (byte)'+' && (bytes.Length == 1 || bytes[0] != (byte)'0') && !(bytes.Length > 1 && bytes[0] == (byte)'-' && bytes[1] == (byte)'0');
 
+    // The commands this server knows, to name a command without allocating a string per request.
+    private static readonly string[] s_commands =
+        ["GET", "SET", "PING", "ECHO", "DEL", "EXISTS", "INCR", "INCRBY", "DECR", "DECRBY", "MGET", "MSET", "DBSIZE", "COMMAND", "QUIT"];
+
+    /// <summary>The command's name in upper case: one of <see cref="s_commands"/> (no allocation), or a new string.</summary>
+    private static string CommandName(byte[] raw)
+    {
+        foreach (string known in s_commands)
+        {
+            if (raw.Length == known.Length && EqualsIgnoringAsciiCase(raw, known))
+            {
+                return known;
+            }
+        }
+
+        return Text(raw).ToUpperInvariant();
+    }
+
+    private static bool EqualsIgnoringAsciiCase(byte[] raw, string upper)
+    {
+        for (int i = 0; i < raw.Length; i++)
+        {
+            int c = raw[i];
+            if ((c >= 'a' && c <= 'z' ? c - 32 : c) != upper[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private bool Execute(TcpSocket socket, List<byte[]> args)
     {
-        string name = Text(args[0]).ToUpperInvariant();
+        string name = CommandName(args[0]);
         switch (name)
         {
             case "PING" when args.Count <= 2:

@@ -33,7 +33,7 @@ public static class Resp
             return;
         }
 
-        socket.Write($"${value.Length.ToString(CultureInfo.InvariantCulture)}\r\n");
+        socket.Write($"${value.Length}\r\n"); // formatted into the write's pooled buffer: no string
         socket.Write(value);
         socket.Write("\r\n"u8);
     }
