@@ -100,6 +100,39 @@ public class BindingProblemTests
     }
 
     [Fact]
+    public void OverloadedHandlersOfOneEventGetDistinctTrampolinesNumberedFromTheSecond()
+    {
+        // Bytes and text: two handlers of OnSocketData with one name. A derived driver calls its base's handlers
+        // through trampolines named after event and method, so the second overload's needs a suffix.
+        const string source = Usings + """
+            public partial class D
+            {
+                [OnSocketData] void Handle(byte[] data) { }
+                [OnSocketData] void Handle(string text) { }
+            }
+            """;
+
+        Assert.Empty(ParseAll(source));
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        string generated = Assert.Single(Assert.Single(result.Results).GeneratedSources).SourceText.ToString();
+        Assert.Contains(" __Conserv1_SocketData_Handle(", generated);
+        Assert.Contains(" __Conserv1_SocketData_Handle_2(", generated);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Theory]
+    [InlineData("AtLowWaterMark = false", "global::Conserv.SocketDriverFeatures.OutputEmpty;")]
+    [InlineData("", "global::Conserv.SocketDriverFeatures.OutputEmpty;")]
+    [InlineData("AtLowWaterMark = true", "global::Conserv.SocketDriverFeatures.OutputEmpty | global::Conserv.SocketDriverFeatures.OutputEmptyAtLowWaterMark;")]
+    public void OnlyAtLowWaterMarkSetToTrueAsksForTheLowWaterMarkEvent(string arguments, string features)
+    {
+        string source = Usings + "public sealed partial class D { [OnSocketOutputEmpty(" + arguments + ")] void Drained(TcpSocket socket) { } }";
+
+        string generated = Assert.Single(GeneratorHarness.Generate(source)).Value;
+        Assert.Contains("global::Conserv.ISocketEventDriver.Features => " + features, generated);
+    }
+
+    [Fact]
     public void ASynchronousHandlerMayTakeACancellationTokenWhichIsTheClosedToken()
     {
         // Meant for async handlers (DESIGN §5), accepted in synchronous ones: it is the socket's or server's ClosedToken.
