@@ -1,6 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using Conserv.Generators.Model;
 using Conserv.Generators.Parsing;
 using Conserv.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -130,6 +132,30 @@ public class BindingProblemTests
 
         string generated = Assert.Single(GeneratorHarness.Generate(source)).Value;
         Assert.Contains("global::Conserv.ISocketEventDriver.Features => " + features, generated);
+    }
+
+    [Fact]
+    public void AnErrorHandlerForAnExceptionTypeThatDoesNotExistIsLeftToTheCompiler()
+    {
+        // typeof(Missing) is CS0246 already: the parser reports nothing more (not "not an Exception") and binds nothing.
+        CSharpCompilation compilation = GeneratorHarness.Compile(Usings + "public partial class D { [OnSocketError(typeof(Missing))] void C() { } }");
+        Assert.Contains(compilation.GetDiagnostics(), d => d.Id == "CS0246");
+        INamedTypeSymbol type = compilation.GetTypeByMetadataName("D")!;
+        var problems = new List<BindingProblem>();
+
+        List<HandlerModel> handlers = DriverParser.BindLevel(type, 0, new KnownTypes(compilation), problems.Add, CancellationToken.None);
+
+        Assert.Empty(problems);
+        Assert.Empty(handlers);
+    }
+
+    [Fact]
+    public void BindingAHandlerLevelStopsWhenTheGeneratorIsCancelled()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Usings + "public partial class D { [OnSocketConnect] void C() { } }");
+        INamedTypeSymbol type = compilation.GetTypeByMetadataName("D")!;
+
+        Assert.Throws<OperationCanceledException>(() => DriverParser.BindLevel(type, 0, new KnownTypes(compilation), null, new CancellationToken(canceled: true)));
     }
 
     [Fact]
