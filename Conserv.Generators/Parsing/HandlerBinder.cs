@@ -77,6 +77,7 @@ internal static class HandlerBinder
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             ArgumentKind? kind = BindParameter(parameter, driverEvent, exceptionType, brokenExceptionType, known, Problem);
+            // Stryker disable once all : a mutant here leaves the pattern variable unassigned (CS0165) and Stryker would drop every mutant of the method
             if (kind is not { } k)
             {
                 continue;
@@ -106,6 +107,7 @@ internal static class HandlerBinder
             Problem(HandlerProblem.MissingDataParameter, method);
         }
 
+        // Stryker disable once all : a mutant here leaves the pattern variable unassigned (CS0165) and Stryker would drop every mutant of the method
         if (!ok || returnKind is not { } returns)
         {
             return null;

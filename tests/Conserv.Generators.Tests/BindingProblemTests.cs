@@ -1,6 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using Conserv.Generators.Model;
 using Conserv.Generators.Parsing;
 using Conserv.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -97,6 +99,63 @@ public class BindingProblemTests
 
         Assert.Empty(ParseAll(source));
         Assert.Empty(GeneratorHarness.Generate(source));
+    }
+
+    [Fact]
+    public void OverloadedHandlersOfOneEventGetDistinctTrampolinesNumberedFromTheSecond()
+    {
+        // Bytes and text: two handlers of OnSocketData with one name. A derived driver calls its base's handlers
+        // through trampolines named after event and method, so the second overload's needs a suffix.
+        const string source = Usings + """
+            public partial class D
+            {
+                [OnSocketData] void Handle(byte[] data) { }
+                [OnSocketData] void Handle(string text) { }
+            }
+            """;
+
+        Assert.Empty(ParseAll(source));
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        string generated = Assert.Single(Assert.Single(result.Results).GeneratedSources).SourceText.ToString();
+        Assert.Contains(" __Conserv1_SocketData_Handle(", generated);
+        Assert.Contains(" __Conserv1_SocketData_Handle_2(", generated);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
+
+    [Theory]
+    [InlineData("AtLowWaterMark = false", "global::Conserv.SocketDriverFeatures.OutputEmpty;")]
+    [InlineData("", "global::Conserv.SocketDriverFeatures.OutputEmpty;")]
+    [InlineData("AtLowWaterMark = true", "global::Conserv.SocketDriverFeatures.OutputEmpty | global::Conserv.SocketDriverFeatures.OutputEmptyAtLowWaterMark;")]
+    public void OnlyAtLowWaterMarkSetToTrueAsksForTheLowWaterMarkEvent(string arguments, string features)
+    {
+        string source = Usings + "public sealed partial class D { [OnSocketOutputEmpty(" + arguments + ")] void Drained(TcpSocket socket) { } }";
+
+        string generated = Assert.Single(GeneratorHarness.Generate(source)).Value;
+        Assert.Contains("global::Conserv.ISocketEventDriver.Features => " + features, generated);
+    }
+
+    [Fact]
+    public void AnErrorHandlerForAnExceptionTypeThatDoesNotExistIsLeftToTheCompiler()
+    {
+        // typeof(Missing) is CS0246 already: the parser reports nothing more (not "not an Exception") and binds nothing.
+        CSharpCompilation compilation = GeneratorHarness.Compile(Usings + "public partial class D { [OnSocketError(typeof(Missing))] void C() { } }");
+        Assert.Contains(compilation.GetDiagnostics(), d => d.Id == "CS0246");
+        INamedTypeSymbol type = compilation.GetTypeByMetadataName("D")!;
+        var problems = new List<BindingProblem>();
+
+        List<HandlerModel> handlers = DriverParser.BindLevel(type, 0, new KnownTypes(compilation), problems.Add, CancellationToken.None);
+
+        Assert.Empty(problems);
+        Assert.Empty(handlers);
+    }
+
+    [Fact]
+    public void BindingAHandlerLevelStopsWhenTheGeneratorIsCancelled()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Usings + "public partial class D { [OnSocketConnect] void C() { } }");
+        INamedTypeSymbol type = compilation.GetTypeByMetadataName("D")!;
+
+        Assert.Throws<OperationCanceledException>(() => DriverParser.BindLevel(type, 0, new KnownTypes(compilation), null, new CancellationToken(canceled: true)));
     }
 
     [Fact]
