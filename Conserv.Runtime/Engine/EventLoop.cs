@@ -399,7 +399,8 @@ public sealed unsafe partial class EventLoop
         var handler = UnhandledException;
         if (handler is null)
         {
-            WriteToStandardError($"Conserv: unhandled exception in a handler: {exception}");
+            string where = server is not null ? $" ({server})" : socket is not null ? $" ({socket})" : "";
+            WriteToStandardError($"Conserv: an exception no handler took{where}: {exception}");
             return;
         }
 
