@@ -32,7 +32,7 @@ internal static class DriverEmitter
         HierarchyInfo hierarchy = driver.Hierarchy;
         if (hierarchy.Namespace.Length > 0)
         {
-            w.Open("namespace " + hierarchy.Namespace);
+            w.Open("namespace " + Identifiers.EscapeDotted(hierarchy.Namespace));
         }
 
         for (int i = 0; i < hierarchy.Types.Count - 1; i++)
