@@ -8,7 +8,7 @@ namespace Conserv.Generators.Model;
 /// <param name="Types">The containing types, outermost first; the last one is the driver.</param>
 internal sealed record HierarchyInfo(string Namespace, EquatableArray<TypeDeclaration> Types)
 {
-    /// <summary>The driver's fully qualified name with its type parameters, such as <c>global::Ns.Outer.Driver&lt;T&gt;</c>.</summary>
+    /// <summary>The driver's fully qualified name with its type parameters, such as <c>global::Ns.Outer.Driver&lt;T&gt;</c>, keywords escaped (<c>global::App.@class.@event</c>).</summary>
     public string FullyQualifiedName
     {
         get
@@ -21,7 +21,7 @@ internal sealed record HierarchyInfo(string Namespace, EquatableArray<TypeDeclar
 
             for (int i = 0; i < Types.Count; i++)
             {
-                builder.Append(i == 0 ? string.Empty : ".").Append(Types[i].Name).Append(Types[i].TypeParameters);
+                builder.Append(i == 0 ? string.Empty : ".").Append(Identifiers.Escape(Types[i].Name)).Append(Types[i].TypeParameters);
             }
 
             return builder.ToString();

@@ -204,7 +204,7 @@ internal static class DriverParser
         {
             string typeParameters = t.TypeParameters.Length == 0
                 ? string.Empty
-                : "<" + string.Join(", ", t.TypeParameters.Select(p => p.Name)) + ">";
+                : "<" + string.Join(", ", t.TypeParameters.Select(p => Identifiers.Escape(p.Name))) + ">";
             types.Insert(0, new TypeDeclaration(Keyword(t), t.Name, typeParameters, t.TypeParameters.Length));
         }
 
