@@ -40,18 +40,20 @@ public sealed class DriverGenerator : IIncrementalGenerator
                 : all.Value.Combine(drivers).Select(static (pair, _) => pair.Left.Concat(pair.Right).ToEquatableArray());
         }
 
-        IncrementalValuesProvider<DriverModel> distinct = all!.Value
-            .Select(static (models, _) => models
-                .GroupBy(m => m.Hierarchy.HintName)
+        // One model per driver (each of its handlers found it), ordered by exact metadata name; then hint names,
+        // which depend on every driver's name (a case-insensitive collision renames the drivers involved).
+        IncrementalValuesProvider<GeneratedDriver> distinct = all!.Value
+            .Select(static (models, _) => HintNames.Assign(models
+                .GroupBy(m => m.Hierarchy.MetadataName, System.StringComparer.Ordinal)
                 .Select(g => g.First())
-                .OrderBy(m => m.Hierarchy.HintName, System.StringComparer.Ordinal)
-                .ToEquatableArray())
+                .OrderBy(m => m.Hierarchy.MetadataName, System.StringComparer.Ordinal)
+                .ToList()))
             .WithTrackingName(TrackingNames.Drivers)
             .SelectMany(static (models, _) => models)
             .WithTrackingName(TrackingNames.Driver);
 
         context.RegisterSourceOutput(distinct, static (context, driver) =>
-            context.AddSource(driver.Hierarchy.HintName, SourceText.From(DriverEmitter.Emit(driver), System.Text.Encoding.UTF8)));
+            context.AddSource(driver.HintName, SourceText.From(DriverEmitter.Emit(driver.Driver), System.Text.Encoding.UTF8)));
     }
 
     private static DriverModel? Transform(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)

@@ -8,14 +8,22 @@ namespace Conserv.Generators.Emit;
 /// <param name="Data">The data expression (<c>ReadOnlyMemory&lt;byte&gt;</c> or <c>ReadOnlyMemory&lt;char&gt;</c>).</param>
 /// <param name="Exception">The exception expression, already of the attribute's type (or <c>System.Exception</c> in a trampoline).</param>
 /// <param name="ExceptionIsExact">Whether <paramref name="Exception"/> already has the attribute's type (no cast to an identical type).</param>
+/// <param name="Error">The interface member's own exception parameter, of type <c>System.Exception</c>.</param>
 /// <param name="Cause">The close cause expression.</param>
 /// <param name="Token">The cancellation token expression.</param>
+/// <remarks>
+/// Every expression has exactly the type of the parameter it is passed to (the exception is narrowed or cast to
+/// it), so the handler is always the best overload: an overload beside it (<c>Err(SocketException)</c> beside
+/// <c>[OnSocketError(typeof(SocketException))] Err(Exception)</c>, or a generic <c>Err&lt;T&gt;(T)</c>) needs a
+/// conversion no better than identity, and identical parameter types go to the non-generic, non-expanded method.
+/// </remarks>
 internal sealed record ArgumentExpressions(
     string? Socket,
     string Server,
     string Data,
     string Exception,
     bool ExceptionIsExact,
+    string Error,
     string Cause,
     string Token)
 {
@@ -28,8 +36,8 @@ internal sealed record ArgumentExpressions(
         ArgumentKind.ByteArray => Data + ".ToArray()",
         ArgumentKind.ByteSegment => "new global::System.ArraySegment<byte>(" + Data + ".ToArray())",
         ArgumentKind.String => Data + ".ToString()",
-        ArgumentKind.Exception => (ExceptionIsExact && argument.TypeName == exceptionType) || argument.TypeName == "global::System.Exception"
-            ? Exception
+        ArgumentKind.Exception => ExceptionIsExact && argument.TypeName == exceptionType ? Exception
+            : argument.TypeName == "global::System.Exception" ? Error
             : "(" + argument.TypeName + ")" + Exception,
         ArgumentKind.CloseCause => Cause,
         ArgumentKind.CancellationToken => Token,
@@ -46,6 +54,7 @@ internal sealed record ArgumentExpressions(
             Data: "data",
             Exception: exception,
             ExceptionIsExact: exceptionIsExact,
+            Error: "error",
             Cause: "cause",
             Token: server ? "server.ClosedToken" : "socket.ClosedToken");
     }

@@ -32,13 +32,13 @@ internal static class DriverEmitter
         HierarchyInfo hierarchy = driver.Hierarchy;
         if (hierarchy.Namespace.Length > 0)
         {
-            w.Open("namespace " + hierarchy.Namespace);
+            w.Open("namespace " + Identifiers.EscapeDotted(hierarchy.Namespace));
         }
 
         for (int i = 0; i < hierarchy.Types.Count - 1; i++)
         {
             TypeDeclaration outer = hierarchy.Types[i];
-            w.Open($"partial {outer.Keyword} {outer.Name}{outer.TypeParameters}");
+            w.Open($"partial {outer.Keyword} {Identifiers.Escape(outer.Name)}{outer.TypeParameters}");
         }
 
         TypeDeclaration self = hierarchy.Types[hierarchy.Types.Count - 1];
@@ -55,7 +55,7 @@ internal static class DriverEmitter
             interfaces.Add(EventSignature.ServerInterface);
         }
 
-        w.Open($"partial {self.Keyword} {self.Name}{self.TypeParameters} : {string.Join(", ", interfaces)}");
+        w.Open($"partial {self.Keyword} {Identifiers.Escape(self.Name)}{self.TypeParameters} : {string.Join(", ", interfaces)}");
         var members = new MemberList(w);
         if (socket)
         {
@@ -201,7 +201,7 @@ internal static class DriverEmitter
     private static void WriteCall(IndentedWriter w, DriverModel driver, HandlerModel handler, ArgumentExpressions arguments, EventSignature signature)
     {
         string target = handler.IsStatic ? driver.Hierarchy.FullyQualifiedName : "this";
-        string call = $"{target}.{handler.MethodName}({string.Join(", ", handler.Arguments.Select(a => arguments.For(a, handler.ExceptionType)))})";
+        string call = $"{target}.{Identifiers.Escape(handler.MethodName)}({string.Join(", ", handler.Arguments.Select(a => arguments.For(a, handler.ExceptionType)))})";
         if (handler.Return == ReturnKind.Task)
         {
             call = $"new {EventSignature.ValueTask}({call})";

@@ -4,7 +4,7 @@ namespace Conserv.Generators.Model;
 
 /// <summary>One bound handler method.</summary>
 /// <param name="Event">The event it handles.</param>
-/// <param name="MethodName">The method's name.</param>
+/// <param name="MethodName">The method's name as metadata spells it (no <c>@</c>; the emitter escapes keywords).</param>
 /// <param name="TrampolineName">The name of the protected adapter the driver's generated part exposes to derived drivers.</param>
 /// <param name="IsStatic">Whether the method is static.</param>
 /// <param name="Return">What it returns.</param>

@@ -205,12 +205,18 @@ internal static class DriverParser
         {
             string typeParameters = t.TypeParameters.Length == 0
                 ? string.Empty
-                : "<" + string.Join(", ", t.TypeParameters.Select(p => p.Name)) + ">";
+                : "<" + string.Join(", ", t.TypeParameters.Select(p => Identifiers.Escape(p.Name))) + ">";
             types.Insert(0, new TypeDeclaration(Keyword(t), t.Name, typeParameters, t.TypeParameters.Length));
         }
 
-        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
-        return new HierarchyInfo(ns, types.ToEquatableArray());
+        // Names as metadata spells them (no '@'): the hint name is made from them, and the emitter escapes keywords.
+        var segments = new List<string>();
+        for (INamespaceSymbol? n = type.ContainingNamespace; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace)
+        {
+            segments.Insert(0, n.Name);
+        }
+
+        return new HierarchyInfo(string.Join(".", segments), types.ToEquatableArray());
     }
 
     private static string Keyword(INamedTypeSymbol type) => type switch

@@ -1,6 +1,8 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.IO;
 using System.Linq;
+using System.Reflection;
 using Basic.Reference.Assemblies;
 using Conserv.Generators;
 using Microsoft.CodeAnalysis;
@@ -55,4 +57,13 @@ internal static class GeneratorHarness
     public static IReadOnlyList<Diagnostic> Problems(Compilation compilation) => compilation.GetDiagnostics()
         .Where(d => d.Severity >= DiagnosticSeverity.Warning)
         .ToList();
+
+    /// <summary>Emits a compilation (generated sources included) and loads it, asserting that it has no errors.</summary>
+    public static Assembly Load(Compilation compilation)
+    {
+        using var image = new MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult emitted = compilation.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        return Assembly.Load(image.ToArray());
+    }
 }

@@ -16,7 +16,7 @@ namespace App
         {
             if (error is global::System.Net.Sockets.SocketException e0)
             {
-                this.Reset(socket, e0);
+                this.Reset(socket, error);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
             if (error is global::System.IO.EndOfStreamException e1)
