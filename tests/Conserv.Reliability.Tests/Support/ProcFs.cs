@@ -70,7 +70,6 @@ public static class ProcFs
         {
             foreach (string entry in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
             {
-                descriptors++;
                 string? target;
                 try
                 {
@@ -78,10 +77,16 @@ public static class ProcFs
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    continue; // closed between listing and reading: counted, not a socket any more
+                    continue; // closed between listing and reading: not open any more
                 }
 
-                if (target is not null && target.StartsWith("socket:", StringComparison.Ordinal))
+                if (target is null)
+                {
+                    continue; // likewise: a descriptor closed while the server lets many go at once
+                }
+
+                descriptors++;
+                if (target.StartsWith("socket:", StringComparison.Ordinal))
                 {
                     sockets++;
                 }
