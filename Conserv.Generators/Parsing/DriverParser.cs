@@ -47,7 +47,7 @@ internal static class DriverParser
                 continue; // a base the generator skips has no generated part to call
             }
 
-            foreach (HandlerModel handler in BindLevel(definition, level, known, null, cancellationToken))
+            foreach (HandlerModel handler in BindLevel(definition, level, known, null, cancellationToken, derived: type))
             {
                 baseFeatures |= FeatureOf(handler);
                 if (handler.Event.IsError())
@@ -97,7 +97,7 @@ internal static class DriverParser
     /// methods; classes from referenced assemblies contribute the attributed trampolines their generated part exposes.
     /// Duplicated handlers are all dropped (and reported, from the second on).
     /// </summary>
-    public static List<HandlerModel> BindLevel(INamedTypeSymbol type, int level, KnownTypes known, Action<BindingProblem>? report, CancellationToken cancellationToken)
+    public static List<HandlerModel> BindLevel(INamedTypeSymbol type, int level, KnownTypes known, Action<BindingProblem>? report, CancellationToken cancellationToken, INamedTypeSymbol? derived = null)
     {
         bool inSource = IsInSource(type);
         int depth = InheritanceDepth(type);
@@ -128,7 +128,7 @@ internal static class DriverParser
             names.TryGetValue(c.Trampoline, out int seen);
             names[c.Trampoline] = seen + 1;
             string trampoline = seen == 0 ? c.Trampoline : $"{c.Trampoline}_{seen + 1}";
-            if (HandlerBinder.Bind(c.Method, c.Attribute, c.Event, known, level, trampoline, report) is { } model)
+            if (HandlerBinder.Bind(c.Method, c.Attribute, c.Event, known, level, trampoline, report, derived) is { } model)
             {
                 bound.Add((model, c.Method, c.Attribute));
             }
