@@ -20,11 +20,17 @@ internal static class DriverParser
     /// <summary>Prefix of the protected adapters a non-sealed driver's generated part exposes to derived drivers.</summary>
     public const string TrampolinePrefix = "__Conserv";
 
+    /// <summary>
+    /// The oldest C# the generated code compiles with: it writes <c>#nullable enable</c> and nullable annotations
+    /// (<c>TcpServer?</c>, <c>Exception?</c>) and a static local function, all C# 8.
+    /// </summary>
+    public const LanguageVersion MinimumLanguageVersion = LanguageVersion.CSharp8;
+
     /// <summary>Parses <paramref name="type"/> as a driver.</summary>
     /// <returns>The model, or null when the type cannot be a driver or has no bindable handler.</returns>
     public static DriverModel? Parse(INamedTypeSymbol type, KnownTypes known, Action<BindingProblem>? report, CancellationToken cancellationToken)
     {
-        if (!known.IsUsable || !CheckDeclaration(type, report, cancellationToken))
+        if (!known.IsUsable || !CheckLanguageVersion(type, report) || !CheckDeclaration(type, report, cancellationToken))
         {
             return null;
         }
@@ -65,6 +71,48 @@ internal static class DriverParser
             baseFeatures);
     }
 
+    /// <summary>Checks that the C# version of <paramref name="type"/>'s declaration is at least <see cref="MinimumLanguageVersion"/>.</summary>
+    public static bool CheckLanguageVersion(INamedTypeSymbol type, Action<BindingProblem>? report)
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: var version } && version < MinimumLanguageVersion)
+            {
+                report?.Invoke(new BindingProblem(HandlerProblem.LanguageVersionTooOld, type, null, version.ToDisplayString()));
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The outermost <c>file</c>-local type among <paramref name="type"/>, its containing types and (for constructed types) its type arguments, or null.</summary>
+    public static INamedTypeSymbol? FileLocalPart(ITypeSymbol type)
+    {
+        INamedTypeSymbol? found = null;
+        for (ITypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (t is INamedTypeSymbol named)
+            {
+                if (named.IsFileLocal)
+                {
+                    found = named;
+                }
+
+                foreach (ITypeSymbol argument in named.TypeArguments)
+                {
+                    found ??= FileLocalPart(argument);
+                }
+            }
+            else if (t is IArrayTypeSymbol array)
+            {
+                found ??= FileLocalPart(array.ElementType);
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Checks that <paramref name="type"/> can get a generated part: a non-static class, partial, in partial types.</summary>
     public static bool CheckDeclaration(INamedTypeSymbol type, Action<BindingProblem>? report, CancellationToken cancellationToken)
     {
@@ -77,6 +125,12 @@ internal static class DriverParser
         if (type.IsStatic)
         {
             report?.Invoke(new BindingProblem(HandlerProblem.DriverIsStatic, type, null, null));
+            return false;
+        }
+
+        if (FileLocalPart(type) is { } local)
+        {
+            report?.Invoke(new BindingProblem(HandlerProblem.FileLocalDriver, type, null, local.Name));
             return false;
         }
 

@@ -70,6 +70,11 @@ internal static class HandlerBinder
                 brokenExceptionType = exceptionType;
                 exceptionType = null;
             }
+            else if (DriverParser.FileLocalPart(exceptionType) is not null)
+            {
+                // The generated file cannot name it (CS0234); the type is a real exception, so parameters are still checked against it.
+                Problem(HandlerProblem.FileLocalExceptionType, method, exceptionType.ToDisplayString());
+            }
         }
 
         ReturnKind? returnKind = BindReturn(method, driverEvent, known, Problem);
