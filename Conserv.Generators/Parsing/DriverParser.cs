@@ -89,24 +89,26 @@ internal static class DriverParser
     /// <summary>The outermost <c>file</c>-local type among <paramref name="type"/>, its containing types and (for constructed types) its type arguments, or null.</summary>
     public static INamedTypeSymbol? FileLocalPart(ITypeSymbol type)
     {
-        INamedTypeSymbol? found = null;
-        for (ITypeSymbol? t = type; t is not null; t = t.ContainingType)
+        if (type is IArrayTypeSymbol array)
         {
-            if (t is INamedTypeSymbol named)
-            {
-                if (named.IsFileLocal)
-                {
-                    found = named;
-                }
+            return FileLocalPart(array.ElementType);
+        }
 
-                foreach (ITypeSymbol argument in named.TypeArguments)
+        INamedTypeSymbol? found = null;
+        for (INamedTypeSymbol? t = type as INamedTypeSymbol; t is not null; t = t.ContainingType)
+        {
+            if (t.IsFileLocal)
+            {
+                found = t;
+            }
+
+            // Type parameters are skipped: their containing type is this one, and only constructed arguments matter.
+            foreach (ITypeSymbol argument in t.TypeArguments)
+            {
+                if (argument is not ITypeParameterSymbol)
                 {
                     found ??= FileLocalPart(argument);
                 }
-            }
-            else if (t is IArrayTypeSymbol array)
-            {
-                found ??= FileLocalPart(array.ElementType);
             }
         }
 
