@@ -3,6 +3,7 @@ using System.Threading;
 using Conserv.Generators.Model;
 using Conserv.Generators.Parsing;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Conserv.Analyzers;
@@ -36,6 +37,34 @@ internal static class BindingDiagnostics
 
             case HandlerProblem.DriverIsStatic:
                 return Diagnostic.Create(rule, IdentifierLocation(symbol), symbol.Name);
+
+            case HandlerProblem.FileLocalDriver:
+                return Diagnostic.Create(
+                    rule,
+                    IdentifierLocation(symbol),
+                    "Driver",
+                    symbol.ToDisplayString(),
+                    problem.Detail,
+                    "be a part of it",
+                    "remove 'file' (a private nested or internal driver is hidden too)");
+
+            case HandlerProblem.FileLocalExceptionType:
+                return Diagnostic.Create(
+                    rule,
+                    AttributeArgumentLocation(problem.Attribute, cancellationToken) ?? IdentifierLocation(symbol),
+                    "Exception type",
+                    problem.Detail,
+                    ExceptionTypeOf(problem.Attribute, known) is { } exception && DriverParser.FileLocalPart(exception) is { } local ? local.Name : problem.Detail,
+                    "name it",
+                    $"handler '{methodName}' is skipped; remove 'file' from the exception type (make it internal), or handle a type that is not file-local");
+
+            case HandlerProblem.LanguageVersionTooOld:
+                return Diagnostic.Create(
+                    rule,
+                    IdentifierLocation(symbol),
+                    symbol.ToDisplayString(),
+                    DriverParser.MinimumLanguageVersion.ToDisplayString(),
+                    problem.Detail);
 
             case HandlerProblem.NotOrdinaryMethod:
             case HandlerProblem.GenericHandler:

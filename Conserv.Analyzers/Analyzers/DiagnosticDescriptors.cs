@@ -69,6 +69,16 @@ internal static class DiagnosticDescriptors
         "Handlers must be declared in a class",
         "'{0}' is a {1}, but drivers are classes: declare its handlers in a partial class");
 
+    public static readonly DiagnosticDescriptor FileLocalType = Error(
+        DiagnosticIds.FileLocalType,
+        "Generated code cannot use a file-local type",
+        "{0} '{1}' is file-local ('{2}' is declared 'file'), and the generated driver code is another file, which cannot {3}: so it is not generated; {4}");
+
+    public static readonly DiagnosticDescriptor LanguageVersionTooOld = Error(
+        DiagnosticIds.LanguageVersionTooOld,
+        "C# version too old for the generated driver code",
+        "The generated part of driver '{0}' needs C# {1} or later (#nullable enable, nullable annotations, a static local function), but this project compiles C# {2}, so nothing is generated: set <LangVersion> to {1} or later, or remove it to use the SDK's default");
+
     public static readonly DiagnosticDescriptor DriverIsStatic = Error(
         DiagnosticIds.DriverIsStatic,
         "Driver class must not be static",

@@ -22,4 +22,6 @@ internal static class DiagnosticIds
     public const string UnsupportedReturnType = "CONSERV017";
     public const string SpanInAsyncHandler = "CONSERV018";
     public const string DropConnectionAfterAwait = "CONSERV019";
+    public const string FileLocalType = "CONSERV020";
+    public const string LanguageVersionTooOld = "CONSERV021";
 }

@@ -5,7 +5,8 @@ namespace Conserv.Analyzers;
 
 /// <summary>
 /// CONSERV001, CONSERV010, CONSERV011: a type with handlers must be a non-static partial class, in partial types,
-/// so the generator can add the driver implementation to it.
+/// so the generator can add the driver implementation to it. CONSERV020: neither the driver nor an error handler's
+/// exception type may be file-local. CONSERV021: the C# version must be one the generated code compiles with.
 /// </summary>
 [DiagnosticAnalyzer(Microsoft.CodeAnalysis.LanguageNames.CSharp)]
 public sealed class DriverDeclarationAnalyzer : DriverBindingAnalyzer
@@ -15,7 +16,10 @@ public sealed class DriverDeclarationAnalyzer : DriverBindingAnalyzer
         : base(
             (HandlerProblem.NotPartial, DiagnosticDescriptors.NotPartial),
             (HandlerProblem.DriverNotClass, DiagnosticDescriptors.DriverNotClass),
-            (HandlerProblem.DriverIsStatic, DiagnosticDescriptors.DriverIsStatic))
+            (HandlerProblem.DriverIsStatic, DiagnosticDescriptors.DriverIsStatic),
+            (HandlerProblem.FileLocalDriver, DiagnosticDescriptors.FileLocalType),
+            (HandlerProblem.FileLocalExceptionType, DiagnosticDescriptors.FileLocalType),
+            (HandlerProblem.LanguageVersionTooOld, DiagnosticDescriptors.LanguageVersionTooOld))
     {
     }
 }

@@ -168,7 +168,8 @@ internal static class DriverEmitter
             }
             else
             {
-                w.Open($"if (error is {handler.ExceptionType})");
+                // A type the derived driver cannot name (private nested in the base, internal to the base's assembly) is tested by the base.
+                w.Open(handler.TypeTestInBase ? $"if (this.{TypeTestName(handler)}(error))" : $"if (error is {handler.ExceptionType})");
                 needsHelper = true;
                 w.Line($"return {HandledHelper}(this.{handler.TrampolineName}({signature.ForwardArguments}));");
             }
@@ -195,7 +196,19 @@ internal static class DriverEmitter
         w.Open($"protected {returnType} {handler.TrampolineName}({signature.Parameters})");
         WriteCall(w, driver, handler, ArgumentExpressions.ForEvent(handler.Event, "error", false), signature with { ReturnType = returnType });
         w.Close();
+        if (handler.Event.IsError() && handler.ExposesTypeTest)
+        {
+            w.Line();
+            w.Line($"/// <summary>Lets the generated part of a derived driver that cannot name <c>{handler.ExceptionType}</c> test for it. Not for use in code.</summary>");
+            w.Line(GeneratedCode);
+            w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+            w.Line($"protected bool {TypeTestName(handler)}(global::System.Exception error) => error is {handler.ExceptionType};");
+        }
     }
+
+    /// <summary>The name of the type test exposed beside an error trampoline: <c>__ConservTest{depth}_{Event}_{Method}</c>.</summary>
+    private static string TypeTestName(HandlerModel handler) =>
+        Parsing.DriverParser.TrampolinePrefix + "Test" + handler.TrampolineName.Substring(Parsing.DriverParser.TrampolinePrefix.Length);
 
     /// <summary>Writes the statements that call <paramref name="handler"/> and return what <paramref name="signature"/> returns.</summary>
     private static void WriteCall(IndentedWriter w, DriverModel driver, HandlerModel handler, ArgumentExpressions arguments, EventSignature signature)

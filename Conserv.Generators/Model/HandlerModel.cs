@@ -13,6 +13,12 @@ namespace Conserv.Generators.Model;
 /// <param name="ExceptionType">For error handlers, the fully qualified exception type it specializes on; otherwise null.</param>
 /// <param name="ExceptionDepth">For error handlers, the number of base classes between the exception type and <c>System.Exception</c>.</param>
 /// <param name="Level">0 for a handler of the driver itself, 1 for its base class, 2 for the base's base, …</param>
+/// <param name="ExposesTypeTest">
+/// For an error handler whose exception type is not public everywhere (a private or protected nested type, an
+/// internal type): the driver's generated part also exposes <c>__ConservTest…</c>, the type test a derived driver
+/// that cannot name the type calls instead.
+/// </param>
+/// <param name="TypeTestInBase">For a base's error handler: the derived driver cannot name the exception type, so its chain calls the base's type test.</param>
 /// <param name="AtLowWaterMark">For an output-empty handler: <c>[OnSocketOutputEmpty(AtLowWaterMark = true)]</c>.</param>
 internal sealed record HandlerModel(
     DriverEvent Event,
@@ -25,4 +31,6 @@ internal sealed record HandlerModel(
     string? ExceptionType,
     int ExceptionDepth,
     int Level,
-    bool AtLowWaterMark = false);
+    bool AtLowWaterMark = false,
+    bool ExposesTypeTest = false,
+    bool TypeTestInBase = false);

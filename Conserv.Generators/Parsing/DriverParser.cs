@@ -20,11 +20,17 @@ internal static class DriverParser
     /// <summary>Prefix of the protected adapters a non-sealed driver's generated part exposes to derived drivers.</summary>
     public const string TrampolinePrefix = "__Conserv";
 
+    /// <summary>
+    /// The oldest C# the generated code compiles with: it writes <c>#nullable enable</c> and nullable annotations
+    /// (<c>TcpServer?</c>, <c>Exception?</c>) and a static local function, all C# 8.
+    /// </summary>
+    public const LanguageVersion MinimumLanguageVersion = LanguageVersion.CSharp8;
+
     /// <summary>Parses <paramref name="type"/> as a driver.</summary>
     /// <returns>The model, or null when the type cannot be a driver or has no bindable handler.</returns>
     public static DriverModel? Parse(INamedTypeSymbol type, KnownTypes known, Action<BindingProblem>? report, CancellationToken cancellationToken)
     {
-        if (!known.IsUsable || !CheckDeclaration(type, report, cancellationToken))
+        if (!known.IsUsable || !CheckLanguageVersion(type, report) || !CheckDeclaration(type, report, cancellationToken))
         {
             return null;
         }
@@ -47,7 +53,7 @@ internal static class DriverParser
                 continue; // a base the generator skips has no generated part to call
             }
 
-            foreach (HandlerModel handler in BindLevel(definition, level, known, null, cancellationToken))
+            foreach (HandlerModel handler in BindLevel(definition, level, known, null, cancellationToken, derived: type))
             {
                 baseFeatures |= FeatureOf(handler);
                 if (handler.Event.IsError())
@@ -65,6 +71,50 @@ internal static class DriverParser
             baseFeatures);
     }
 
+    /// <summary>Checks that the C# version of <paramref name="type"/>'s declaration is at least <see cref="MinimumLanguageVersion"/>.</summary>
+    public static bool CheckLanguageVersion(INamedTypeSymbol type, Action<BindingProblem>? report)
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: var version } && version < MinimumLanguageVersion)
+            {
+                report?.Invoke(new BindingProblem(HandlerProblem.LanguageVersionTooOld, type, null, version.ToDisplayString()));
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The outermost <c>file</c>-local type among <paramref name="type"/>, its containing types and (for constructed types) its type arguments, or null.</summary>
+    public static INamedTypeSymbol? FileLocalPart(ITypeSymbol type)
+    {
+        if (type is IArrayTypeSymbol array)
+        {
+            return FileLocalPart(array.ElementType);
+        }
+
+        INamedTypeSymbol? found = null;
+        for (INamedTypeSymbol? t = type as INamedTypeSymbol; t is not null; t = t.ContainingType)
+        {
+            if (t.IsFileLocal)
+            {
+                found = t;
+            }
+
+            // Type parameters are skipped: their containing type is this one, and only constructed arguments matter.
+            foreach (ITypeSymbol argument in t.TypeArguments)
+            {
+                if (argument is not ITypeParameterSymbol)
+                {
+                    found ??= FileLocalPart(argument);
+                }
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Checks that <paramref name="type"/> can get a generated part: a non-static class, partial, in partial types.</summary>
     public static bool CheckDeclaration(INamedTypeSymbol type, Action<BindingProblem>? report, CancellationToken cancellationToken)
     {
@@ -77,6 +127,12 @@ internal static class DriverParser
         if (type.IsStatic)
         {
             report?.Invoke(new BindingProblem(HandlerProblem.DriverIsStatic, type, null, null));
+            return false;
+        }
+
+        if (FileLocalPart(type) is { } local)
+        {
+            report?.Invoke(new BindingProblem(HandlerProblem.FileLocalDriver, type, null, local.Name));
             return false;
         }
 
@@ -97,7 +153,7 @@ internal static class DriverParser
     /// methods; classes from referenced assemblies contribute the attributed trampolines their generated part exposes.
     /// Duplicated handlers are all dropped (and reported, from the second on).
     /// </summary>
-    public static List<HandlerModel> BindLevel(INamedTypeSymbol type, int level, KnownTypes known, Action<BindingProblem>? report, CancellationToken cancellationToken)
+    public static List<HandlerModel> BindLevel(INamedTypeSymbol type, int level, KnownTypes known, Action<BindingProblem>? report, CancellationToken cancellationToken, INamedTypeSymbol? derived = null)
     {
         bool inSource = IsInSource(type);
         int depth = InheritanceDepth(type);
@@ -128,7 +184,7 @@ internal static class DriverParser
             names.TryGetValue(c.Trampoline, out int seen);
             names[c.Trampoline] = seen + 1;
             string trampoline = seen == 0 ? c.Trampoline : $"{c.Trampoline}_{seen + 1}";
-            if (HandlerBinder.Bind(c.Method, c.Attribute, c.Event, known, level, trampoline, report) is { } model)
+            if (HandlerBinder.Bind(c.Method, c.Attribute, c.Event, known, level, trampoline, report, derived) is { } model)
             {
                 bound.Add((model, c.Method, c.Attribute));
             }

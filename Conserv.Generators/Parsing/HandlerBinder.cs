@@ -22,6 +22,7 @@ internal static class HandlerBinder
     /// <param name="level">0 for the driver's own handler, 1 for its base's, …</param>
     /// <param name="trampolineName">The name of the protected adapter for derived drivers.</param>
     /// <param name="report">Receives each problem; may be null.</param>
+    /// <param name="derived">For a base's handler, the derived driver whose chain will dispatch to it (to check it can name the exception type); otherwise null.</param>
     /// <returns>The bound handler, or null when any problem was found.</returns>
     public static HandlerModel? Bind(
         IMethodSymbol method,
@@ -30,7 +31,8 @@ internal static class HandlerBinder
         KnownTypes known,
         int level,
         string trampolineName,
-        Action<BindingProblem>? report)
+        Action<BindingProblem>? report,
+        INamedTypeSymbol? derived = null)
     {
         bool ok = true;
         void Problem(HandlerProblem kind, ISymbol symbol, string? detail = null)
@@ -67,6 +69,11 @@ internal static class HandlerBinder
                 Problem(HandlerProblem.ExceptionTypeNotException, method, exceptionType.ToDisplayString());
                 brokenExceptionType = exceptionType;
                 exceptionType = null;
+            }
+            else if (DriverParser.FileLocalPart(exceptionType) is not null)
+            {
+                // The generated file cannot name it (CS0234); the type is a real exception, so parameters are still checked against it.
+                Problem(HandlerProblem.FileLocalExceptionType, method, exceptionType.ToDisplayString());
             }
         }
 
@@ -124,7 +131,34 @@ internal static class HandlerBinder
             exceptionType?.ToDisplayString(TypeFormat),
             exceptionType is null ? 0 : DepthBelow(exceptionType, known.Exception),
             level,
-            driverEvent == DriverEvent.SocketOutputEmpty && IsSet(attribute, "AtLowWaterMark"));
+            driverEvent == DriverEvent.SocketOutputEmpty && IsSet(attribute, "AtLowWaterMark"),
+            exceptionType is not null && !IsPublicEverywhere(exceptionType),
+            exceptionType is not null && derived is not null && !known.Compilation.IsSymbolAccessibleWithin(exceptionType, derived));
+    }
+
+    /// <summary>Whether every assembly and every type can name <paramref name="type"/>: it, its containing types and its type arguments are public.</summary>
+    private static bool IsPublicEverywhere(ITypeSymbol type)
+    {
+        for (ITypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (t.DeclaredAccessibility != Accessibility.Public)
+            {
+                return false;
+            }
+
+            if (t is INamedTypeSymbol { TypeArguments: var arguments })
+            {
+                foreach (ITypeSymbol argument in arguments)
+                {
+                    if (argument is INamedTypeSymbol && !IsPublicEverywhere(argument))
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether the attribute sets the named bool property to true.</summary>

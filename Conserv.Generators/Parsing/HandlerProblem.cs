@@ -57,4 +57,16 @@ internal enum HandlerProblem
 
     /// <summary>Another error handler of the same class handles the same exception type. Symbol: the later method.</summary>
     DuplicateErrorType,
+
+    /// <summary>
+    /// The driver, or a type containing it, is a <c>file</c>-local type: the generated part is another file, which
+    /// cannot be part of it or name it. Symbol: the driver; detail: the file-local type.
+    /// </summary>
+    FileLocalDriver,
+
+    /// <summary>The error attribute names a <c>file</c>-local exception type (or one nested in a file-local type), which the generated file cannot name. Symbol: the method; the attribute is given; detail: the type.</summary>
+    FileLocalExceptionType,
+
+    /// <summary>The compilation's C# version is below what the generated code needs (<see cref="DriverParser.MinimumLanguageVersion"/>). Symbol: the driver; detail: the version.</summary>
+    LanguageVersionTooOld,
 }

@@ -28,6 +28,7 @@ internal sealed class KnownTypes
 
     public KnownTypes(Compilation compilation)
     {
+        Compilation = compilation;
         foreach (KeyValuePair<string, DriverEvent> pair in Attributes)
         {
             if (compilation.GetTypeByMetadataName(pair.Key) is { } attribute)
@@ -46,6 +47,9 @@ internal sealed class KnownTypes
         ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
     }
+
+    /// <summary>The compilation the types were looked up in (for accessibility checks).</summary>
+    public Compilation Compilation { get; }
 
     public INamedTypeSymbol? TcpSocket { get; }
 

@@ -1,3 +1,6 @@
+using Microsoft.CodeAnalysis.Diagnostics;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
 using System.Threading.Tasks;
 using Conserv.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -73,4 +76,86 @@ public class DriverDeclarationTests
             static void Connected(TcpSocket socket) { }
         }
         """);
+}
+
+public class FileLocalAndLanguageVersionTests
+{
+    [Fact]
+    public Task CONSERV020_fires_on_a_file_local_driver_and_a_driver_nested_in_a_file_local_type() => Verify.AnalyzeAsync(Verify.Usings + """
+        file partial class {|#0:LocalDriver|}
+        {
+            [OnSocketConnect]
+            void Connected(TcpSocket socket) { }
+        }
+
+        file class Outer
+        {
+            public partial class {|#1:Inner|}
+            {
+                [OnSocketConnect]
+                void Connected(TcpSocket socket) { }
+            }
+        }
+        """,
+        new DiagnosticResult("CONSERV020", DiagnosticSeverity.Error).WithLocation(0)
+            .WithMessage("Driver 'LocalDriver' is file-local ('LocalDriver' is declared 'file'), and the generated driver code is another file, which cannot be a part of it: so it is not generated; remove 'file' (a private nested or internal driver is hidden too)"),
+        new DiagnosticResult("CONSERV020", DiagnosticSeverity.Error).WithLocation(1)
+            .WithMessage("Driver 'Outer.Inner' is file-local ('Outer' is declared 'file'), and the generated driver code is another file, which cannot be a part of it: so it is not generated; remove 'file' (a private nested or internal driver is hidden too)"));
+
+    [Fact]
+    public Task CONSERV020_fires_on_an_error_attribute_naming_a_file_local_exception() => Verify.AnalyzeAsync(Verify.Usings + """
+        file sealed class LocalEx : Exception { }
+
+        public partial class Driver
+        {
+            [OnSocketError({|#0:typeof(LocalEx)|})]
+            void Local(Exception e) { }
+
+            [OnServerError(typeof(IOException))]
+            void Io(IOException e) { }
+        }
+        """,
+        new DiagnosticResult("CONSERV020", DiagnosticSeverity.Error).WithLocation(0)
+            .WithMessage("Exception type 'LocalEx' is file-local ('LocalEx' is declared 'file'), and the generated driver code is another file, which cannot name it: so it is not generated; handler 'Local' is skipped; remove 'file' from the exception type (make it internal), or handle a type that is not file-local"));
+
+    [Fact]
+    public async Task CONSERV021_is_reported_once_per_driver_below_CSharp_8_and_never_at_8()
+    {
+        const string source = """
+            using System;
+            using Conserv;
+
+            namespace App
+            {
+                public partial class Driver
+                {
+                    [OnSocketConnect] void Connected(TcpSocket socket) { }
+                    [OnSocketError] void Failed(Exception e) { }
+                }
+
+                public partial class Driver
+                {
+                    [OnServerListen] void Listening(TcpServer server) { }
+                }
+            }
+            """;
+        foreach ((LanguageVersion version, int expected) in new[] { (LanguageVersion.CSharp7_3, 1), (LanguageVersion.CSharp8, 0), (LanguageVersion.Latest, 0) })
+        {
+            CSharpCompilation compilation = CSharpCompilation.Create(
+                "Test",
+                [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(version))],
+                TestReferences.All,
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+            var diagnostics = await compilation.WithAnalyzers(AllAnalyzers.Create()).GetAnalyzerDiagnosticsAsync();
+            Assert.Equal(expected, diagnostics.Count(d => d.Id == "CONSERV021"));
+            if (expected == 1)
+            {
+                Diagnostic d = Assert.Single(diagnostics);
+                Assert.Equal(
+                    "The generated part of driver 'App.Driver' needs C# 8.0 or later (#nullable enable, nullable annotations, a static local function), but this project compiles C# 7.3, so nothing is generated: set <LangVersion> to 8.0 or later, or remove it to use the SDK's default",
+                    d.GetMessage());
+            }
+        }
+    }
 }
