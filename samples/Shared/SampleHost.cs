@@ -26,7 +26,7 @@ public static class SampleHost
         ExternalFormat externalFormatIn = default)
     {
         // Only notes that a stop was asked for; the loop's own signal handling does the stopping.
-        using var stop = new StopSignal();
+        using var stop = new StopSignal(announce: "stopping");
 
         // Open standard error now: a server that has run out of file descriptors (the fault most worth
         // reporting) could not open it later.
@@ -90,9 +90,13 @@ public sealed class StopSignal : IDisposable
     private readonly PosixSignalRegistration _sigint;
     private readonly PosixSignalRegistration _sigterm;
 
+    private readonly string? _announce;
+
     /// <summary>Starts listening for the signals.</summary>
-    public StopSignal()
+    /// <param name="announce">A line to print when the first signal arrives, or null for none.</param>
+    public StopSignal(string? announce = null)
     {
+        _announce = announce;
         _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
         _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
     }
@@ -110,9 +114,9 @@ public sealed class StopSignal : IDisposable
     private void Handle(PosixSignalContext context)
     {
         context.Cancel = true; // we stop cleanly ourselves
-        if (_signalled.TrySetResult())
+        if (_signalled.TrySetResult() && _announce is not null)
         {
-            Console.WriteLine("stopping");
+            Console.WriteLine(_announce);
         }
     }
 }
