@@ -78,9 +78,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint recv(int fd, byte* buf, nint len, int flags);
 
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial nint send(int fd, byte* buf, nint len, int flags);
-
     /// <summary><c>struct iovec</c>: one piece of a gathered write.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct IoVector
