@@ -22,17 +22,25 @@ public interface ISocketEventDriver : IEventDriver
     /// <summary>Which events this driver handles; read once when the driver is attached to a socket.</summary>
     SocketDriverFeatures Features => SocketDriverFeatures.ByteData | SocketDriverFeatures.OutputEmpty;
 
+    /// <summary>
+    /// How the socket's input is cut into frames, or null (the default) for data as it is read. With a framing,
+    /// <see cref="OnSocketData"/> and <see cref="OnSocketText"/> receive one frame per call (and an
+    /// <see cref="IFrameDriver{TFrame}"/> its decoder's frames). Read on the loop thread when the driver first
+    /// receives data on a socket; return the same shared instance every time.
+    /// </summary>
+    SocketFraming? Framing => null;
+
     /// <summary>A client socket's connection has been established.</summary>
     /// <param name="socket">The socket.</param>
     ValueTask OnSocketConnect(TcpSocket socket) => default;
 
-    /// <summary>Raw bytes were read. Called when <see cref="Features"/> has <see cref="SocketDriverFeatures.ByteData"/> and
+    /// <summary>Raw bytes were read (one frame of them, with a <see cref="Framing"/>). Called when <see cref="Features"/> has <see cref="SocketDriverFeatures.ByteData"/> and
     /// either the socket has no input format or the driver takes no text.</summary>
     /// <param name="socket">The socket.</param>
     /// <param name="data">The bytes read. Valid until the returned task completes; copy them to keep them longer.</param>
     ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) => default;
 
-    /// <summary>Text was read and decoded with <see cref="TcpSocket.ExternalFormatIn"/> by a stateful decoder,
+    /// <summary>Text was read (one frame of it, decoded on its own, with a <see cref="Framing"/>) and decoded with <see cref="TcpSocket.ExternalFormatIn"/> by a stateful decoder,
     /// so a character split across reads arrives whole. Called when <see cref="Features"/> has
     /// <see cref="SocketDriverFeatures.TextData"/> and the socket has an input format.</summary>
     /// <param name="socket">The socket.</param>

@@ -34,8 +34,6 @@ public sealed unsafe partial class EventLoop
     private readonly Stack<int> _freeSlots = new();
     private readonly List<int> _slotsFreedThisBatch = new();
     private readonly HashSet<IPollTarget> _open = new(ReferenceEqualityComparer.Instance);
-    private readonly List<TcpSocket> _outputEmptyPending = new();
-    private readonly List<TcpSocket> _flushPending = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LoopSynchronizationContext _synchronizationContext;
     private readonly byte* _events;
@@ -359,39 +357,6 @@ public sealed unsafe partial class EventLoop
         return buffer;
     }
 
-    // ---- pending writes ----------------------------------------------------------------------------
-
-    /// <summary>Asks the loop to flush <paramref name="socket"/> after the running callback (written to from outside its own handlers).</summary>
-    internal void EnlistFlush(TcpSocket socket) => _flushPending.Add(socket);
-
-    /// <summary>After each callback: one gathered write per socket it wrote to.</summary>
-    private void FlushPendingWrites()
-    {
-        // A flush may finish a close whose handler writes elsewhere: index-based so the list may grow meanwhile.
-        for (int i = 0; i < _flushPending.Count; i++)
-        {
-            _flushPending[i].FlushIfRequested();
-        }
-
-        _flushPending.Clear();
-    }
-
-    // ---- output-empty bookkeeping -----------------------------------------------------------------
-
-    /// <summary>Asks the loop to raise output-empty for <paramref name="socket"/> once no handler of it is running.</summary>
-    internal void EnlistOutputEmpty(TcpSocket socket) => _outputEmptyPending.Add(socket);
-
-    private void FlushOutputEmpty()
-    {
-        // Handlers may write again and enlist more sockets; index-based so the list may grow meanwhile.
-        for (int i = 0; i < _outputEmptyPending.Count; i++)
-        {
-            _outputEmptyPending[i].RaiseOutputEmptyIfDue();
-        }
-
-        _outputEmptyPending.Clear();
-    }
-
     // ---- errors nobody handled -------------------------------------------------------------------
 
     internal void ReportUnhandled(Exception exception, TcpSocket? socket, TcpServer? server)
@@ -457,13 +422,18 @@ public sealed unsafe partial class EventLoop
             RunPosted();
             RunTimers();
             FlushOutputEmpty();
+            if (_framesPending.Count > 0)
+            {
+                DeliverPendingFrames();
+            }
+
             if (_stopRequested || (_draining && _open.Count == 0)
                 || (_runUntilIdle && _open.Count == 0 && _activeTimers == 0 && Volatile.Read(ref _pendingWork) == 0))
             {
                 return;
             }
 
-            int timeout = Volatile.Read(ref _pendingWork) > 0 ? 0 : NextTimerTimeout();
+            int timeout = Volatile.Read(ref _pendingWork) > 0 || _framesPending.Count > 0 ? 0 : NextTimerTimeout();
             int count = timeout != 0 && _spinTicks > 0 ? Spin() : 0;
             if (count == 0)
             {

@@ -66,6 +66,11 @@ public sealed partial class TcpSocket
 
         if ((events & (Libc.EPOLLIN | Libc.EPOLLHUP | Libc.EPOLLRDHUP)) != 0)
         {
+            if (IsReading && _frames is { Stalled: true })
+            {
+                DeliverBufferedFrames(); // frames buffered while delivery was stopped go before anything read now
+            }
+
             if (IsReading)
             {
                 OnReadable();
@@ -91,6 +96,7 @@ public sealed partial class TcpSocket
             return;
         }
 
+        EnlistFramesIfStalled();
         uint wanted = (IsReading ? Libc.EPOLLIN | Libc.EPOLLRDHUP : 0) | (_awaitingWritable ? Libc.EPOLLOUT : 0);
 
         // A hung-up descriptor is reported by epoll whatever it is asked for: leave epoll until there is
@@ -161,6 +167,35 @@ public sealed partial class TcpSocket
             return;
         }
 
+        FrameReader? frames;
+        byte[]? leftover;
+        try
+        {
+            frames = FramesFor(driver, out leftover);
+        }
+        catch (Exception e)
+        {
+            RaiseError(e, fatal: true); // a framing the driver cannot take (say, a decoder without IFrameDriver)
+            return;
+        }
+
+        if (frames is not null)
+        {
+            DeliverFrames(frames, buffer, count);
+            return;
+        }
+
+        bool loopBuffer = leftover is null;
+        if (leftover is not null)
+        {
+            // The driver that buffered a partial frame was replaced by one without framing: it gets those bytes
+            // first, joined to this read in an array of its own (rare, so not pooled).
+            var joined = new byte[leftover.Length + count];
+            leftover.CopyTo(joined, 0);
+            Buffer.BlockCopy(buffer, 0, joined, leftover.Length, count);
+            (buffer, count) = (joined, joined.Length);
+        }
+
         var previous = Enter();
         try
         {
@@ -186,7 +221,7 @@ public sealed partial class TcpSocket
                 pending = driver.OnSocketData(this, new ReadOnlyMemory<byte>(buffer, 0, count));
                 if (!pending.IsCompleted)
                 {
-                    AwaitDataHandler(pending, null, _loop.DetachReadBuffer());
+                    AwaitDataHandler(pending, null, loopBuffer ? _loop.DetachReadBuffer() : null);
                     return;
                 }
             }
@@ -300,9 +335,11 @@ public sealed partial class TcpSocket
         var previous = Enter();
         try
         {
+            EndFrames();
+
             // A character cut short by the end of the stream still reaches the text handler (as the
             // encoding's replacement), like a stateful decoder's final flush.
-            if ((_features & SocketDriverFeatures.TextData) != 0 && _formatIn is not null && _decoder is not null)
+            if (_frames is null && (_features & SocketDriverFeatures.TextData) != 0 && _formatIn is not null && _decoder is not null)
             {
                 int chars = Decode(Array.Empty<byte>(), 0, flush: true);
                 if (chars > 0 && driver is not null)
@@ -752,6 +789,7 @@ public sealed partial class TcpSocket
         _pendingFault = null;
         ReleaseDescriptor();
         DropQueuedOutput();
+        ReleaseFrames();
         _server?.RemoveClient(this);
         _loop.Forget(this);
 

@@ -19,6 +19,9 @@ public sealed class RecordingDriver : ISocketEventDriver, IServerEventDriver
 
     public SocketDriverFeatures Features { get; init; } = SocketDriverFeatures.ByteData | SocketDriverFeatures.OutputEmpty;
 
+    /// <summary>The framing of the driver's sockets; null: data as read.</summary>
+    public SocketFraming? Framing { get; init; }
+
     public Func<TcpSocket, ValueTask>? OnConnect { get; init; }
 
     public Func<TcpSocket, ReadOnlyMemory<byte>, ValueTask>? OnData { get; init; }

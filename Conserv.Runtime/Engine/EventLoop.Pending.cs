@@ -1,0 +1,64 @@
+using System.Collections.Generic;
+
+namespace Conserv;
+
+// Work the loop does for sockets between callbacks, rather than inside them: one gathered write per socket a
+// callback wrote to, output-empty events deferred past a handler, and frames buffered while their socket could
+// not take them. Each list is drained once per turn, before the loop polls again.
+public sealed partial class EventLoop
+{
+    private readonly List<TcpSocket> _outputEmptyPending = new();
+    private readonly List<TcpSocket> _flushPending = new();
+    private readonly List<TcpSocket> _framesPending = new();
+
+    /// <summary>Asks the loop to flush <paramref name="socket"/> after the running callback (written to from outside its own handlers).</summary>
+    internal void EnlistFlush(TcpSocket socket) => _flushPending.Add(socket);
+
+    /// <summary>After each callback: one gathered write per socket it wrote to.</summary>
+    private void FlushPendingWrites()
+    {
+        // A flush may finish a close whose handler writes elsewhere: index-based so the list may grow meanwhile.
+        for (int i = 0; i < _flushPending.Count; i++)
+        {
+            _flushPending[i].FlushIfRequested();
+        }
+
+        _flushPending.Clear();
+    }
+
+    /// <summary>Asks the loop to raise output-empty for <paramref name="socket"/> once no handler of it is running.</summary>
+    internal void EnlistOutputEmpty(TcpSocket socket) => _outputEmptyPending.Add(socket);
+
+    private void FlushOutputEmpty()
+    {
+        // Handlers may write again and enlist more sockets; index-based so the list may grow meanwhile.
+        for (int i = 0; i < _outputEmptyPending.Count; i++)
+        {
+            _outputEmptyPending[i].RaiseOutputEmptyIfDue();
+        }
+
+        _outputEmptyPending.Clear();
+    }
+
+    /// <summary>
+    /// Asks the loop to deliver <paramref name="socket"/>'s buffered frames: it could not take them (paused, an async
+    /// handler, output above its high water mark) and now can, but no read will come to bring them.
+    /// </summary>
+    internal void EnlistFrames(TcpSocket socket) => _framesPending.Add(socket);
+
+    private void DeliverPendingFrames()
+    {
+        // Only the sockets enlisted before this pass: a handler that pauses and resumes again waits for the next turn.
+        int count = _framesPending.Count;
+        for (int i = 0; i < count; i++)
+        {
+            _framesPending[i].DeliverBufferedFrames();
+        }
+
+        _framesPending.RemoveRange(0, count);
+        if (_flushPending.Count > 0)
+        {
+            FlushPendingWrites();
+        }
+    }
+}

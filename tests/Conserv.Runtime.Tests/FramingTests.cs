@@ -1,0 +1,627 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Tasks;
+
+namespace Conserv.Runtime.Tests;
+
+/// <summary>
+/// Framing over real loopback sockets: frames cut at every point arrive whole, frames in one read arrive one by one,
+/// limits hold, errors lose nothing, and delivery stops and resumes between buffered frames.
+/// </summary>
+public class FramingTests
+{
+    private static readonly Encoding StrictUtf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
+
+    [Fact]
+    public async Task Lines_cut_at_every_point_arrive_whole_including_inside_a_multibyte_character_and_inside_crlf()
+    {
+        var message = Encoding.UTF8.GetBytes("héllo wörld\r\n€uro\nlast ✓\r\n");
+        string[] expected = { "héllo wörld", "€uro", "last ✓" };
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { Framing = SocketFraming.Lines(), Features = SocketDriverFeatures.TextData };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: StrictUtf8);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+
+        long sent = 0;
+        for (int cut = 1; cut < message.Length; cut++)
+        {
+            sent = await SendInTwoReadsAsync(loop, peer, side, message, cut, sent);
+            await driver.Log.WaitForAsync("text", count: expected.Length * cut);
+        }
+
+        var texts = driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray();
+        Assert.Equal(Enumerable.Range(1, message.Length - 1).SelectMany(_ => expected), texts);
+        Assert.Equal(0, driver.Log.Count("error"));
+    }
+
+    [Fact]
+    public async Task Frames_back_to_back_in_one_read_arrive_one_per_call_in_order()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { Framing = SocketFraming.Lines(), Features = SocketDriverFeatures.ByteData };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var lines = Enumerable.Range(0, 500).Select(i => $"line {i} " + new string('x', i % 37)).ToArray();
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
+
+        await driver.Log.WaitForAsync("data", count: lines.Length);
+        var got = driver.Log.Events.Where(e => e.Kind == "data").Select(e => Encoding.ASCII.GetString(e.Bytes!)).ToArray();
+        Assert.Equal(lines, got);
+    }
+
+    [Theory]
+    [InlineData(LineEnding.Any, "a\r\nb\nc\rd\n", new[] { "a", "b", "c\rd" })]
+    [InlineData(LineEnding.Lf, "a\r\nb\n", new[] { "a\r", "b" })]
+    [InlineData(LineEnding.CrLf, "a\nb\r\nc\r\n", new[] { "a\nb", "c" })]
+    public async Task Each_line_ending_cuts_where_it_says(LineEnding ending, string input, string[] expected)
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { Framing = SocketFraming.Lines(ending: ending), Features = SocketDriverFeatures.TextData };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes(input));
+        await driver.Log.WaitForAsync("text", count: expected.Length);
+        await loop.Loop.Barrier();
+        Assert.Equal(expected, driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
+    }
+
+    [Fact]
+    public async Task A_line_of_the_maximum_length_arrives_one_over_is_refused_and_the_next_line_still_arrives()
+    {
+        const int max = 100;
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(maxLength: max),
+            Features = SocketDriverFeatures.TextData,
+            OnError = (_, e) => new ValueTask<bool>(e is FrameTooLongException),
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+
+        string exact = new('a', max), over = new('b', max + 1), huge = new('c', 10 * max);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes($"{exact}\r\n{over}\r\nnext\n"));
+        await driver.Log.WaitForAsync("text", count: 2);
+
+        // An endless line is refused before the socket buffers it all, and the stream is in step again after it.
+        long before = await loop.OnLoop(() => side.BytesRead);
+        for (int i = 0; i < 10; i++)
+        {
+            await peer.SendAllAsync(Encoding.ASCII.GetBytes(huge));
+        }
+
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("\nafter\n"));
+        await driver.Log.WaitForAsync("text", count: 3);
+        await loop.Loop.Barrier();
+
+        Assert.Equal(new[] { exact, "next", "after" }, driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
+        var errors = driver.Log.Events.Where(e => e.Kind == "error").Select(e => e.Error).ToArray();
+        Assert.Equal(2, errors.Length);
+        Assert.All(errors, e => Assert.Equal(max, Assert.IsType<FrameTooLongException>(e).MaxLength));
+        Assert.False(side.IsClosed);
+        Assert.True(await loop.OnLoop(() => side.BytesRead) - before > 10 * huge.Length);
+    }
+
+    [Fact]
+    public async Task An_unhandled_frame_too_long_drops_the_connection()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { Framing = SocketFraming.Lines(maxLength: 10), Features = SocketDriverFeatures.TextData };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes(new string('x', 100)));
+        await driver.Log.WaitForAsync("close");
+        Assert.IsType<FrameTooLongException>(driver.Log.First("close").Error);
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_in_the_middle_of_a_batch_loses_no_later_frame()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            Features = SocketDriverFeatures.TextData,
+            OnText = (s, line) =>
+            {
+                if (line.Span.StartsWith("BOGUS"))
+                {
+                    throw new CustomTestException("unknown command");
+                }
+
+                s.Write(Encoding.ASCII.GetBytes("+" + line.ToString() + "\n"));
+                return default;
+            },
+            OnError = (s, e) =>
+            {
+                s.Write(Encoding.ASCII.GetBytes("-ERR " + e.Message + "\n"));
+                return new ValueTask<bool>(e is CustomTestException);
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync("SET a 1\nGET a\nBOGUS x\nGET b\n"u8.ToArray());
+
+        var expected = "+SET a 1\n+GET a\n-ERR unknown command\n+GET b\n";
+        Assert.Equal(expected, Encoding.ASCII.GetString(await peer.ReadExactlyAsync(expected.Length)));
+    }
+
+    [Fact]
+    public async Task A_strict_decoding_error_fails_only_its_own_line()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            Features = SocketDriverFeatures.TextData,
+            OnError = (_, e) => new ValueTask<bool>(e is DecoderFallbackException),
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: StrictUtf8);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync([.. "one\n"u8, 0xC3, 0x28, .. "\nthree\n"u8]);
+
+        await driver.Log.WaitForAsync("text", count: 2);
+        await loop.Loop.Barrier();
+        Assert.Equal(new[] { "one", "three" }, driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
+        Assert.IsType<DecoderFallbackException>(Assert.Single(driver.Log.Events, e => e.Kind == "error").Error);
+    }
+
+    [Fact]
+    public async Task Pause_stops_delivery_between_frames_already_read_and_resume_continues_with_the_next()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            Features = SocketDriverFeatures.TextData,
+            OnText = (s, line) =>
+            {
+                if (line.Span.SequenceEqual("pause"))
+                {
+                    s.Pause();
+                }
+
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+        await peer.SendAllAsync("1\npause\n3\n4\n"u8.ToArray());
+        await Poll.UntilAsync(loop.Loop, () => side.BytesRead == 12, "the whole batch to be read");
+        await driver.Log.WaitForAsync("text", count: 2);
+
+        // Everything is read, but the frames after the pause wait, however long.
+        for (int i = 0; i < 5; i++)
+        {
+            await loop.Loop.Barrier();
+        }
+
+        Assert.Equal(2, driver.Log.Count("text"));
+
+        // Resumed from off the loop: nothing new arrives from the peer, so the loop itself must deliver the rest.
+        side.Resume();
+        await driver.Log.WaitForAsync("text", count: 4);
+        Assert.Equal(new[] { "1", "pause", "3", "4" }, driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
+    }
+
+    [Fact]
+    public async Task An_async_handler_holds_back_the_next_frame_until_its_task_completes()
+    {
+        await using var loop = new TestLoop();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new List<string>();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            Features = SocketDriverFeatures.ByteData,
+            OnData = async (s, line) =>
+            {
+                string text = Encoding.ASCII.GetString(line.Span);
+                if (text == "wait")
+                {
+                    await gate.Task;
+                }
+
+                seen.Add(Encoding.ASCII.GetString(line.Span)); // the frame's bytes are still intact after the await
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+        var input = "a\nwait\nc\nd\n"u8.ToArray();
+        await peer.SendAllAsync(input);
+        await Poll.UntilAsync(loop.Loop, () => side.BytesRead == input.Length, "the batch to be read");
+        await driver.Log.WaitForAsync("data", count: 2);
+        await loop.Loop.Barrier();
+        Assert.Equal(2, driver.Log.Count("data"));
+
+        // Meanwhile the loop reads new input into its shared buffer: the held frame must not be overwritten.
+        using var other = await Peer.ConnectAsync(server.Port!.Value);
+        await other.SendAllAsync(Encoding.ASCII.GetBytes(new string('z', 1000) + "\n"));
+        await driver.Log.WaitForAsync("data", count: 3);
+
+        gate.SetResult();
+        await driver.Log.WaitForAsync("data", count: 5);
+        await loop.Loop.Barrier();
+        Assert.Equal(new[] { "a", new string('z', 1000), "wait", "c", "d" }, seen);
+    }
+
+    [Fact]
+    public async Task Output_above_the_high_water_mark_stops_delivery_between_frames_and_draining_resumes_it()
+    {
+        await using var loop = new TestLoop();
+        var reply = Peer.Pattern(48 * 1024, seed: 3);
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            Features = SocketDriverFeatures.ByteData,
+            OnData = (s, _) =>
+            {
+                s.Write(reply);
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await peer.ConnectAsync(System.Net.IPAddress.Loopback, server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+
+        // 200 requests in one write: replying to all at once would queue 9.6 MB.
+        const int requests = 200;
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("q\n", requests))));
+        await Poll.UntilAsync(loop.Loop, () => !side.IsWritable, "the socket to stop being writable");
+        for (int i = 0; i < 5; i++)
+        {
+            await loop.Loop.Barrier();
+        }
+
+        int delivered = driver.Log.Count("data");
+        Assert.InRange(delivered, 1, requests - 1);
+        Assert.InRange(await loop.OnLoop(() => side.BytesQueued), 0, TcpSocketOptions.DefaultOutputHighWaterMark + reply.Length);
+
+        // The peer reads everything: every request is answered, in order, byte for byte.
+        var all = await peer.ReadExactlyAsync(requests * reply.Length);
+        for (int i = 0; i < requests; i++)
+        {
+            Assert.True(all.AsSpan(i * reply.Length, reply.Length).SequenceEqual(reply));
+        }
+
+        Assert.Equal(requests, driver.Log.Count("data"));
+    }
+
+    [Fact]
+    public async Task At_end_of_file_a_last_unterminated_line_is_delivered_before_the_end_of_file_event()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { Framing = SocketFraming.Lines(), Features = SocketDriverFeatures.TextData };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+        await peer.SendAllAsync("one\ntwo\r"u8.ToArray());
+        peer.Shutdown(SocketShutdown.Send);
+        await driver.Log.WaitForAsync("close");
+        Assert.Equal(new[] { "text", "text", "eof", "close" }, driver.Log.KindsOf(side).Where(k => k != "connection").ToArray());
+        Assert.Equal(new[] { "one", "two" }, driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
+    }
+
+    [Theory]
+    [InlineData(1, ByteOrder.BigEndian, false)]
+    [InlineData(2, ByteOrder.BigEndian, false)]
+    [InlineData(2, ByteOrder.LittleEndian, true)]
+    [InlineData(4, ByteOrder.BigEndian, true)]
+    [InlineData(4, ByteOrder.LittleEndian, false)]
+    [InlineData(8, ByteOrder.BigEndian, false)]
+    [InlineData(8, ByteOrder.LittleEndian, true)]
+    public async Task Length_prefixed_frames_cut_at_every_point_including_inside_the_prefix_arrive_whole(int prefix, ByteOrder order, bool includesPrefix)
+    {
+        var frames = new[] { Peer.Pattern(7, 1), Array.Empty<byte>(), Peer.Pattern(200, 2) };
+        var stream = frames.SelectMany(f => Prefixed(f, prefix, order, includesPrefix)).ToArray();
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { Framing = SocketFraming.LengthPrefixed(prefix, order, includesPrefix, maxLength: 255) };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+
+        long sent = 0;
+        var cuts = Enumerable.Range(1, prefix + 2).Concat(new[] { stream.Length / 2, stream.Length - 1 }).Distinct().ToArray();
+        foreach (int cut in cuts)
+        {
+            sent = await SendInTwoReadsAsync(loop, peer, side, stream, cut, sent);
+        }
+
+        await driver.Log.WaitForAsync("data", count: frames.Length * cuts.Length);
+        var got = driver.Log.Events.Where(e => e.Kind == "data").Select(e => e.Bytes!).ToArray();
+        for (int i = 0; i < got.Length; i++)
+        {
+            Assert.Equal(frames[i % frames.Length], got[i]);
+        }
+    }
+
+    [Fact]
+    public async Task A_length_prefix_over_the_maximum_is_refused_at_once_and_the_frame_after_it_arrives()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.LengthPrefixed(4, maxLength: 1000),
+            OnError = (_, e) => new ValueTask<bool>(e is FrameTooLongException),
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+
+        // The header arrives alone: refused before any of the 1,001 bytes.
+        await peer.SendAllAsync(Prefixed(new byte[1001], 4, ByteOrder.BigEndian, false)[..4]);
+        await driver.Log.WaitForAsync("error");
+        var error = Assert.IsType<FrameTooLongException>(driver.Log.First("error").Error);
+        Assert.Equal(1001, error.Length);
+
+        await peer.SendAllAsync([.. new byte[1001], .. Prefixed(Peer.Pattern(1000, 5), 4, ByteOrder.BigEndian, false)]);
+        await driver.Log.WaitForAsync("data");
+        Assert.Equal(Peer.Pattern(1000, 5), driver.Log.First("data").Bytes);
+    }
+
+    [Fact]
+    public async Task The_stream_ending_inside_a_length_prefixed_frame_is_an_end_of_stream_error()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { Framing = SocketFraming.LengthPrefixed(2) };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync([0, 10, 1, 2, 3]);
+        peer.Shutdown(SocketShutdown.Send);
+        await driver.Log.WaitForAsync("close");
+        Assert.IsType<EndOfStreamException>(driver.Log.First("error").Error);
+        Assert.Equal(0, driver.Log.Count("data"));
+    }
+
+    [Fact]
+    public async Task Delimited_frames_with_a_delimiter_split_across_reads_arrive_whole()
+    {
+        var delimiter = "\r\n\r\n"u8.ToArray();
+        var stream = "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\n\r\n"u8.ToArray();
+        string[] expected = { "GET / HTTP/1.1\r\nHost: a", "GET /b HTTP/1.1" };
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { Framing = SocketFraming.Delimited(delimiter), Features = SocketDriverFeatures.TextData };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+
+        long sent = 0;
+        for (int cut = 1; cut < stream.Length; cut++)
+        {
+            sent = await SendInTwoReadsAsync(loop, peer, side, stream, cut, sent);
+        }
+
+        await driver.Log.WaitForAsync("text", count: expected.Length * (stream.Length - 1));
+        Assert.Equal(Enumerable.Range(1, stream.Length - 1).SelectMany(_ => expected), driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text));
+    }
+
+    [Fact]
+    public async Task A_decoder_of_the_drivers_own_gets_its_frames_delivered_one_per_call()
+    {
+        await using var loop = new TestLoop();
+        var driver = new NetstringDriver();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var stream = "5:hello,0:,11:hello world,"u8.ToArray();
+
+        // One byte per send: the decoder sees the input grow byte by byte and must not re-parse it.
+        foreach (byte b in stream)
+        {
+            await peer.SendAllAsync([b]);
+        }
+
+        await peer.SendAllAsync("3:abc,"u8.ToArray());
+        await Poll.UntilAsync(loop.Loop, () => driver.Frames.Count == 4, "four frames");
+        Assert.Equal(new[] { "hello", "", "hello world", "abc" }, driver.Frames);
+        Assert.True(driver.BytesExamined <= stream.Length + 6, $"the decoder examined {driver.BytesExamined} bytes of {stream.Length + 6}");
+    }
+
+    [Fact]
+    public async Task A_decoder_error_goes_to_error_dispatch_and_a_handled_one_lets_the_next_read_be_framed_afresh()
+    {
+        await using var loop = new TestLoop();
+        var driver = new NetstringDriver { HandleErrors = true };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync("x:junk"u8.ToArray());
+        await Poll.UntilAsync(loop.Loop, () => driver.Errors.Count == 1, "the decoding error");
+        Assert.IsType<InvalidDataException>(driver.Errors[0]);
+
+        await peer.SendAllAsync("2:ok,"u8.ToArray());
+        await Poll.UntilAsync(loop.Loop, () => driver.Frames.Count == 1, "the next frame");
+        Assert.Equal("ok", driver.Frames[0]);
+    }
+
+    [Fact]
+    public async Task Input_beyond_a_decoders_maximum_without_a_frame_is_refused()
+    {
+        await using var loop = new TestLoop();
+        var driver = new NetstringDriver();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("99999:" + new string('a', NetstringDriver.MaxLength)));
+        await Poll.UntilAsync(loop.Loop, () => driver.Closed is not null, "the close");
+        Assert.IsType<FrameTooLongException>(driver.Closed);
+    }
+
+    [Fact]
+    public async Task A_driver_replaced_in_the_middle_of_a_frame_hands_its_buffered_bytes_to_the_next_one()
+    {
+        await using var loop = new TestLoop();
+        var second = new RecordingDriver { Framing = SocketFraming.Lines(), Features = SocketDriverFeatures.TextData };
+        var first = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            Features = SocketDriverFeatures.TextData,
+            OnText = (s, line) =>
+            {
+                if (line.Span.SequenceEqual("switch"))
+                {
+                    s.Driver = second;
+                }
+
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(first, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await first.Log.SocketOfFirstAsync("connection");
+        await peer.SendAllAsync("switch\nhal"u8.ToArray());
+        await Poll.UntilAsync(loop.Loop, () => side.BytesRead == 10, "the first read");
+        await peer.SendAllAsync("f\nrest\n"u8.ToArray());
+        await second.Log.WaitForAsync("text", count: 2);
+        Assert.Equal(new[] { "half", "rest" }, second.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
+    }
+
+    [Fact]
+    public void Bad_framing_arguments_are_refused_naming_the_argument()
+    {
+        Assert.Equal("maxLength", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.Lines(maxLength: 0)).ParamName);
+        Assert.Equal("ending", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.Lines(ending: (LineEnding)7)).ParamName);
+        Assert.Equal("prefixLength", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.LengthPrefixed(3)).ParamName);
+        Assert.Equal("byteOrder", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.LengthPrefixed(4, (ByteOrder)9)).ParamName);
+        Assert.Equal("delimiter", Assert.Throws<ArgumentException>(() => SocketFraming.Delimited(Array.Empty<byte>())).ParamName);
+        Assert.Equal("delimiter", Assert.Throws<ArgumentNullException>(() => SocketFraming.Delimited(null!)).ParamName);
+        Assert.Equal("createDecoder", Assert.Throws<ArgumentNullException>(() => SocketFraming.Decoder<string>(null!)).ParamName);
+    }
+
+    /// <summary>Sends <paramref name="message"/> as two writes cut at <paramref name="cut"/>, the second only once the server has read the first.</summary>
+    internal static async Task<long> SendInTwoReadsAsync(TestLoop loop, Socket peer, TcpSocket side, byte[] message, int cut, long sentBefore)
+    {
+        await peer.SendAllAsync(message[..cut]);
+        await Poll.UntilAsync(loop.Loop, () => side.BytesRead == sentBefore + cut, $"the server to read the first {cut} bytes");
+        await peer.SendAllAsync(message[cut..]);
+        await Poll.UntilAsync(loop.Loop, () => side.BytesRead == sentBefore + message.Length, "the server to read the rest");
+        return sentBefore + message.Length;
+    }
+
+    internal static byte[] Prefixed(byte[] frame, int prefix, ByteOrder order, bool includesPrefix)
+    {
+        ulong length = (ulong)frame.Length + (includesPrefix ? (ulong)prefix : 0);
+        var header = new byte[prefix];
+        for (int i = 0; i < prefix; i++)
+        {
+            int shift = 8 * (order == ByteOrder.BigEndian ? prefix - 1 - i : i);
+            header[i] = (byte)(length >> shift);
+        }
+
+        return [.. header, .. frame];
+    }
+}
+
+/// <summary>Netstrings ("5:hello,"): a decoder that remembers how far it parsed, so it examines each byte once.</summary>
+internal sealed class NetstringDecoder : IFrameDecoder<ReadOnlyMemory<byte>>
+{
+    private int _parsed;   // digits parsed so far
+    private int _length;
+    private bool _inPayload;
+
+    public long Examined { get; private set; }
+
+    public int Decode(ReadOnlyMemory<byte> input, out ReadOnlyMemory<byte> frame)
+    {
+        frame = default;
+        var span = input.Span;
+        while (!_inPayload)
+        {
+            if (_parsed >= span.Length)
+            {
+                return 0;
+            }
+
+            byte b = span[_parsed];
+            Examined++;
+            if (b == (byte)':')
+            {
+                if (_parsed == 0)
+                {
+                    throw new InvalidDataException("A netstring has no length.");
+                }
+
+                _inPayload = true;
+                break;
+            }
+
+            if (b is < (byte)'0' or > (byte)'9')
+            {
+                throw new InvalidDataException($"'{(char)b}' in a netstring's length.");
+            }
+
+            _length = checked((_length * 10) + (b - '0'));
+            _parsed++;
+        }
+
+        int total = _parsed + 1 + _length + 1;
+        if (span.Length < total)
+        {
+            return 0;
+        }
+
+        Examined += _length + 1;
+        if (span[total - 1] != (byte)',')
+        {
+            throw new InvalidDataException("A netstring does not end with ','.");
+        }
+
+        frame = input.Slice(_parsed + 1, _length);
+        Reset();
+        return total;
+    }
+
+    public void Reset()
+    {
+        _parsed = 0;
+        _length = 0;
+        _inPayload = false;
+    }
+}
+
+internal sealed class NetstringDriver : IFrameDriver<ReadOnlyMemory<byte>>
+{
+    public const int MaxLength = 4096;
+
+    private static readonly NetstringDecoder s_probe = new();
+    private readonly List<NetstringDecoder> _decoders = new();
+
+    public NetstringDriver() =>
+        Framing = SocketFraming.Decoder<ReadOnlyMemory<byte>>(() =>
+        {
+            var decoder = new NetstringDecoder();
+            _decoders.Add(decoder);
+            return decoder;
+        }, MaxLength);
+
+    public SocketFraming Framing { get; }
+
+    public bool HandleErrors { get; init; }
+
+    public List<string> Frames { get; } = new();
+
+    public List<Exception> Errors { get; } = new();
+
+    public Exception? Closed { get; private set; }
+
+    public long BytesExamined => _decoders.Sum(d => d.Examined) + s_probe.Examined;
+
+    public ValueTask OnSocketFrame(TcpSocket socket, ReadOnlyMemory<byte> frame)
+    {
+        Frames.Add(Encoding.ASCII.GetString(frame.Span));
+        return default;
+    }
+
+    ValueTask<bool> ISocketEventDriver.OnSocketError(TcpSocket socket, Exception error)
+    {
+        Errors.Add(error);
+        return new ValueTask<bool>(HandleErrors);
+    }
+
+    void ISocketEventDriver.OnSocketClose(TcpSocket socket, Exception? cause) => Closed = cause ?? new Exception("closed without a cause");
+}
