@@ -28,6 +28,25 @@ public sealed class AllocationTests
         AssertNothingPerMessage(allocated);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task Echo_of_lines_allocates_nothing_per_frame_even_when_frames_are_split_across_reads(bool text, bool split)
+    {
+        var driver = new MeasuringEcho(text ? SocketDriverFeatures.TextData : SocketDriverFeatures.ByteData) { Framing = SocketFraming.Lines() };
+        long allocated = await MeasureEchoAsync(driver, text ? default : ExternalFormat.Bytes, split);
+        AssertNothingPerMessage(allocated);
+    }
+
+    [Fact]
+    public async Task Echo_of_length_prefixed_frames_allocates_nothing_per_frame()
+    {
+        var driver = new MeasuringEcho(SocketDriverFeatures.ByteData) { Framing = SocketFraming.LengthPrefixed(1), Prefix = true };
+        long allocated = await MeasureEchoAsync(driver, ExternalFormat.Bytes);
+        AssertNothingPerMessage(allocated);
+    }
+
     /// <summary>
     /// Anything allocated per read or write would be at least one object (24 bytes or more) per message,
     /// 24,000+ bytes over the measured echoes. Under CPU load a lone small object can show up once (the
@@ -37,7 +56,7 @@ public sealed class AllocationTests
     private static void AssertNothingPerMessage(long allocated) =>
         Assert.True(allocated < Measured, $"{allocated} bytes allocated on the loop thread over {Measured} echoes");
 
-    private static async Task<long> MeasureEchoAsync(MeasuringEcho driver, ExternalFormat format)
+    private static async Task<long> MeasureEchoAsync(MeasuringEcho driver, ExternalFormat format, bool split = false)
     {
         var loop = EventLoop.Start();
         try
@@ -51,10 +70,25 @@ public sealed class AllocationTests
                 message[i] = (byte)('a' + (message[i] % 26)); // ASCII, so text mode echoes the same bytes
             }
 
+            if (driver.Framing is not null)
+            {
+                message[^1] = (byte)'\n'; // one line; or, length-prefixed, one 63-byte frame after its prefix
+                message[0] = driver.Prefix ? (byte)(message.Length - 1) : message[0];
+            }
+
             // Ping-pong: one message in flight, so each data event carries exactly one message.
             for (int i = 0; i < WarmUp + Measured + 1; i++)
             {
-                await client.SendAllAsync(message);
+                if (split)
+                {
+                    await client.SendAllAsync(message[..10]); // a partial frame waits in the socket's buffer
+                    await client.SendAllAsync(message[10..]);
+                }
+                else
+                {
+                    await client.SendAllAsync(message);
+                }
+
                 var echoed = await client.ReadExactlyAsync(message.Length);
                 Assert.Equal(message, echoed);
             }
@@ -79,12 +113,27 @@ public sealed class AllocationTests
 
         public SocketDriverFeatures Features { get; }
 
+        public SocketFraming? Framing { get; init; }
+
+        /// <summary>Length-prefixed framing: the echo puts the one-byte prefix back.</summary>
+        public bool Prefix { get; init; }
+
         public TaskCompletionSource<long> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data)
         {
             Count();
+            if (Prefix)
+            {
+                socket.WriteByte((byte)data.Length);
+            }
+
             socket.Write(data.Span);
+            if (Framing is not null && !Prefix)
+            {
+                socket.WriteByte((byte)'\n');
+            }
+
             return default;
         }
 
@@ -92,6 +141,11 @@ public sealed class AllocationTests
         {
             Count();
             socket.Write(text.Span);
+            if (Framing is not null)
+            {
+                socket.WriteByte((byte)'\n');
+            }
+
             return default;
         }
 
