@@ -39,6 +39,7 @@ internal sealed record ArgumentExpressions(
         ArgumentKind.Exception => ExceptionIsExact && argument.TypeName == exceptionType ? Exception
             : argument.TypeName == "global::System.Exception" ? Error
             : "(" + argument.TypeName + ")" + Exception,
+        ArgumentKind.Frame => "frame",
         ArgumentKind.CloseCause => Cause,
         ArgumentKind.CancellationToken => Token,
         _ => "default",

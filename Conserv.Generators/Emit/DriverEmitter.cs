@@ -15,7 +15,7 @@ internal static class DriverEmitter
 
     private static readonly DriverEvent[] EventOrder =
     {
-        DriverEvent.SocketConnect, DriverEvent.SocketData, DriverEvent.SocketEndOfFile, DriverEvent.SocketOutputEmpty,
+        DriverEvent.SocketConnect, DriverEvent.SocketData, DriverEvent.SocketFrame, DriverEvent.SocketEndOfFile, DriverEvent.SocketOutputEmpty,
         DriverEvent.SocketError, DriverEvent.SocketClose,
         DriverEvent.ServerListen, DriverEvent.ServerConnection, DriverEvent.ServerError, DriverEvent.ServerClose,
     };
@@ -50,6 +50,11 @@ internal static class DriverEmitter
             interfaces.Add(EventSignature.SocketInterface);
         }
 
+        foreach (string frameType in driver.Handlers.Where(h => h.Event == DriverEvent.SocketFrame).Select(h => h.Framing!.FrameType!).Distinct())
+        {
+            interfaces.Add(EventSignature.FrameInterface(frameType));
+        }
+
         if (server)
         {
             interfaces.Add(EventSignature.ServerInterface);
@@ -61,6 +66,12 @@ internal static class DriverEmitter
         {
             members.Next();
             WriteFeatures(w, driver);
+        }
+
+        if (driver.Handlers.FirstOrDefault(h => h.Framing is not null)?.Framing is { } framing)
+        {
+            members.Next();
+            FramingEmitter.WriteFraming(w, framing, GeneratedCode);
         }
 
         bool needsHelper = false;
@@ -81,7 +92,7 @@ internal static class DriverEmitter
             foreach (HandlerModel handler in driver.Handlers.Where(h => h.Event == driverEvent).OrderBy(h => h.Data))
             {
                 members.Next();
-                EventSignature signature = EventSignature.For(handler.Event, handler.Data);
+                EventSignature signature = EventSignature.For(handler.Event, handler.Data, handler.Framing?.FrameType);
                 WriteMemberHeader(w, signature, $"{signature.Interface}.{signature.Member}");
                 WriteCall(w, driver, handler, ArgumentExpressions.ForEvent(handler.Event, "error", false), signature);
                 w.Close();
@@ -184,15 +195,21 @@ internal static class DriverEmitter
 
     private static void WriteTrampoline(IndentedWriter w, DriverModel driver, HandlerModel handler)
     {
-        EventSignature signature = EventSignature.For(handler.Event, handler.Data);
+        EventSignature signature = EventSignature.For(handler.Event, handler.Data, handler.Framing?.FrameType);
         string attributeArguments = handler.Event.IsError() ? $"(typeof({handler.ExceptionType}))"
             : handler.AtLowWaterMark ? "(AtLowWaterMark = true)"
             : string.Empty;
+        string attribute = signature.Attribute;
+        if (handler.Framing is { } framing)
+        {
+            (attribute, attributeArguments) = FramingEmitter.Attribute(framing);
+        }
+
         string returnType = signature.ReturnType == "void" ? "void" : EventSignature.ValueTask;
         w.Line($"/// <summary>Lets the generated part of a derived driver call <c>{handler.MethodName}</c>. Not for use in code.</summary>");
         w.Line(GeneratedCode);
         w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-        w.Line($"[global::Conserv.{signature.Attribute}{attributeArguments}]");
+        w.Line($"[global::Conserv.{attribute}{attributeArguments}]");
         w.Open($"protected {returnType} {handler.TrampolineName}({signature.Parameters})");
         WriteCall(w, driver, handler, ArgumentExpressions.ForEvent(handler.Event, "error", false), signature with { ReturnType = returnType });
         w.Close();

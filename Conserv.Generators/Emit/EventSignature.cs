@@ -20,8 +20,12 @@ internal sealed record EventSignature(string Interface, string Member, string Re
     private const string Error = "global::System.Exception error";
 
     /// <summary>The signature of the interface member that a handler of <paramref name="driverEvent"/> (and <paramref name="data"/> slot) implements.</summary>
-    public static EventSignature For(DriverEvent driverEvent, DataKind data) => driverEvent switch
+    /// <param name="driverEvent">The event.</param>
+    /// <param name="data">The data slot, for data handlers.</param>
+    /// <param name="frameType">The decoder's frame type, for <see cref="DriverEvent.SocketFrame"/>.</param>
+    public static EventSignature For(DriverEvent driverEvent, DataKind data, string? frameType = null) => driverEvent switch
     {
+        DriverEvent.SocketFrame => new(FrameInterface(frameType!), "OnSocketFrame", ValueTask, Socket + ", " + frameType + " frame", "OnSocketFrame"),
         DriverEvent.SocketConnect => new(SocketInterface, "OnSocketConnect", ValueTask, Socket, "OnSocketConnect"),
         DriverEvent.SocketData when data == DataKind.Text => new(SocketInterface, "OnSocketText", ValueTask, Socket + ", global::System.ReadOnlyMemory<char> data", "OnSocketData"),
         DriverEvent.SocketData => new(SocketInterface, "OnSocketData", ValueTask, Socket + ", global::System.ReadOnlyMemory<byte> data", "OnSocketData"),
@@ -35,6 +39,9 @@ internal sealed record EventSignature(string Interface, string Member, string Re
         _ => new(ServerInterface, "OnServerClose", "void", Server, "OnServerClose"),
     };
 
+    /// <summary>The interface a driver with decoder frames of <paramref name="frameType"/> implements.</summary>
+    public static string FrameInterface(string frameType) => $"global::Conserv.IFrameDriver<{frameType}>";
+
     /// <summary>The argument list that forwards this member's parameters to a trampoline.</summary>
     public string ForwardArguments => Member switch
     {
@@ -42,6 +49,7 @@ internal sealed record EventSignature(string Interface, string Member, string Re
         "OnServerError" => "server, error",
         "OnSocketClose" => "socket, cause",
         "OnSocketData" or "OnSocketText" => "socket, data",
+        "OnSocketFrame" => "socket, frame",
         "OnServerConnection" => "server, client",
         _ => Parameters.StartsWith(Socket, System.StringComparison.Ordinal) ? "socket" : "server",
     };

@@ -30,6 +30,9 @@ internal enum ArgumentKind
     /// <summary><c>ReadOnlyMemory&lt;char&gt;</c>: the decoded text, no copy.</summary>
     CharMemory,
 
+    /// <summary>The frame of a decoder framing, of the decoder's frame type.</summary>
+    Frame,
+
     /// <summary>The exception of an error event, as the parameter's type.</summary>
     Exception,
 

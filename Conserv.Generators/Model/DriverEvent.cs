@@ -5,6 +5,15 @@ internal enum DriverEvent
 {
     SocketConnect,
     SocketData,
+
+    /// <summary>One frame of a decoder of the driver's own (<c>[OnSocketFrame(Decoder = …)]</c>).</summary>
+    SocketFrame,
+
+    /// <summary>
+    /// <c>[OnSocketLine]</c> as the attribute marks it; bound as <see cref="SocketData"/> with a line framing.
+    /// (<c>[OnSocketFrame]</c> is marked <see cref="SocketFrame"/> and bound as <see cref="SocketData"/> unless it names a decoder.)
+    /// </summary>
+    SocketLine,
     SocketEndOfFile,
     SocketClose,
     SocketOutputEmpty,

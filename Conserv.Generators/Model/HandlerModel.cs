@@ -19,6 +19,7 @@ namespace Conserv.Generators.Model;
 /// that cannot name the type calls instead.
 /// </param>
 /// <param name="TypeTestInBase">For a base's error handler: the derived driver cannot name the exception type, so its chain calls the base's type test.</param>
+/// <param name="Framing">For a framed data handler (<c>[OnSocketLine]</c>, <c>[OnSocketFrame]</c>): how the input is cut; otherwise null.</param>
 /// <param name="AtLowWaterMark">For an output-empty handler: <c>[OnSocketOutputEmpty(AtLowWaterMark = true)]</c>.</param>
 internal sealed record HandlerModel(
     DriverEvent Event,
@@ -31,6 +32,7 @@ internal sealed record HandlerModel(
     string? ExceptionType,
     int ExceptionDepth,
     int Level,
+    FramingModel? Framing = null,
     bool AtLowWaterMark = false,
     bool ExposesTypeTest = false,
     bool TypeTestInBase = false);

@@ -190,6 +190,20 @@ internal static class DriverParser
             }
         }
 
+        // One framing per driver: every data and frame handler must agree with the first one (raw is a framing too).
+        var firstData = bound.FirstOrDefault(b => b.Model.Event is DriverEvent.SocketData or DriverEvent.SocketFrame);
+        if (firstData.Model is not null)
+        {
+            foreach (var other in bound.Where(b => b.Model.Event is DriverEvent.SocketData or DriverEvent.SocketFrame).Skip(1).ToList())
+            {
+                if (!Equals(other.Model.Framing, firstData.Model.Framing) || other.Model.Event != firstData.Model.Event)
+                {
+                    report?.Invoke(new BindingProblem(HandlerProblem.FramingConflict, other.Method, other.Attribute, firstData.Method.Name, firstData.Method));
+                    bound.Remove(other);
+                }
+            }
+        }
+
         var result = new List<HandlerModel>(bound.Count);
         foreach (var group in bound.GroupBy(b => (b.Model.Event, b.Model.Data, b.Model.ExceptionType)))
         {

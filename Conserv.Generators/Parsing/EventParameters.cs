@@ -22,7 +22,8 @@ internal static class EventParameters
     public static IReadOnlyList<ArgumentKind> For(DriverEvent driverEvent) => driverEvent switch
     {
         DriverEvent.SocketConnect or DriverEvent.SocketEndOfFile or DriverEvent.SocketOutputEmpty => SocketCommon,
-        DriverEvent.SocketData => SocketCommon.Concat(Data).ToArray(),
+        DriverEvent.SocketData or DriverEvent.SocketLine => SocketCommon.Concat(Data).ToArray(),
+        DriverEvent.SocketFrame => SocketCommon.Concat(new[] { ArgumentKind.Frame }).ToArray(),
         DriverEvent.SocketClose => new[] { ArgumentKind.Socket, ArgumentKind.Server, ArgumentKind.CloseCause, ArgumentKind.CancellationToken },
         DriverEvent.SocketError => new[] { ArgumentKind.Socket, ArgumentKind.Server, ArgumentKind.CancellationToken, ArgumentKind.Exception },
         DriverEvent.ServerListen or DriverEvent.ServerClose => new[] { ArgumentKind.Server, ArgumentKind.CancellationToken },
@@ -57,6 +58,7 @@ internal static class EventParameters
         ArgumentKind.String => "string",
         ArgumentKind.CharSpan => "ReadOnlySpan<char>",
         ArgumentKind.CharMemory => "ReadOnlyMemory<char>",
+        ArgumentKind.Frame => "the decoder's frame type",
         ArgumentKind.Exception => exceptionType is null ? "the exception" : $"the exception as {exceptionType} or a base of it",
         ArgumentKind.CloseCause => "Exception? (the cause, null for an orderly close)",
         _ => kind.ToString(),

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Conserv.Generators.Helpers;
 using Conserv.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -77,13 +78,24 @@ internal static class HandlerBinder
             }
         }
 
+        FramingModel? framing = null;
+        ITypeSymbol? frameType = null;
+        if (driverEvent is DriverEvent.SocketLine or DriverEvent.SocketFrame)
+        {
+            framing = Framings.Bind(method, attribute, driverEvent, known, out frameType, Problem);
+            driverEvent = attribute.NamedArguments.Any(a => a.Key == "Decoder" && a.Value.Value is not null) ? DriverEvent.SocketFrame : DriverEvent.SocketData;
+        }
+
         ReturnKind? returnKind = BindReturn(method, driverEvent, known, Problem);
         var arguments = new List<ArgumentBinding>(method.Parameters.Length);
         var seen = new HashSet<ArgumentKind>();
         DataKind data = DataKind.None;
         foreach (IParameterSymbol parameter in method.Parameters)
         {
-            ArgumentKind? kind = BindParameter(parameter, driverEvent, exceptionType, brokenExceptionType, known, Problem);
+            ArgumentKind? kind = driverEvent != DriverEvent.SocketFrame ? BindParameter(parameter, driverEvent, exceptionType, brokenExceptionType, known, Problem)
+                : frameType is not null && Is(parameter.Type, frameType) && parameter.RefKind == RefKind.None ? ArgumentKind.Frame
+                : frameType is null && Classify(parameter.Type, known) is null ? null // the frame parameter of a decoder already reported as unusable
+                : BindParameter(parameter, driverEvent, exceptionType, brokenExceptionType, known, Problem);
             // Stryker disable once all : a mutant here leaves the pattern variable unassigned (CS0165) and Stryker would drop every mutant of the method
             if (kind is not { } k)
             {
@@ -109,13 +121,14 @@ internal static class HandlerBinder
             arguments.Add(new ArgumentBinding(k, parameter.Type.ToDisplayString(TypeFormat)));
         }
 
-        if (driverEvent == DriverEvent.SocketData && data == DataKind.None)
+        if ((driverEvent == DriverEvent.SocketData && data == DataKind.None)
+            || (driverEvent == DriverEvent.SocketFrame && frameType is not null && !seen.Contains(ArgumentKind.Frame)))
         {
             Problem(HandlerProblem.MissingDataParameter, method);
         }
 
         // Stryker disable once all : a mutant here leaves the pattern variable unassigned (CS0165) and Stryker would drop every mutant of the method
-        if (!ok || returnKind is not { } returns)
+        if (!ok || returnKind is not { } returns || (framing is null && driverEvent is DriverEvent.SocketFrame))
         {
             return null;
         }
@@ -131,9 +144,10 @@ internal static class HandlerBinder
             exceptionType?.ToDisplayString(TypeFormat),
             exceptionType is null ? 0 : DepthBelow(exceptionType, known.Exception),
             level,
-            driverEvent == DriverEvent.SocketOutputEmpty && IsSet(attribute, "AtLowWaterMark"),
-            exceptionType is not null && !IsPublicEverywhere(exceptionType),
-            exceptionType is not null && derived is not null && !known.Compilation.IsSymbolAccessibleWithin(exceptionType, derived));
+            Framing: framing,
+            AtLowWaterMark: driverEvent == DriverEvent.SocketOutputEmpty && IsSet(attribute, "AtLowWaterMark"),
+            ExposesTypeTest: exceptionType is not null && !IsPublicEverywhere(exceptionType),
+            TypeTestInBase: exceptionType is not null && derived is not null && !known.Compilation.IsSymbolAccessibleWithin(exceptionType, derived));
     }
 
     /// <summary>Whether every assembly and every type can name <paramref name="type"/>: it, its containing types and its type arguments are public.</summary>

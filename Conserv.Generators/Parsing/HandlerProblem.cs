@@ -69,4 +69,23 @@ internal enum HandlerProblem
 
     /// <summary>The compilation's C# version is below what the generated code needs (<see cref="DriverParser.MinimumLanguageVersion"/>). Symbol: the driver; detail: the version.</summary>
     LanguageVersionTooOld,
+
+    /// <summary>
+    /// A framing attribute's settings are invalid: no or several framings, a length prefix other than 1, 2, 4 or 8, a
+    /// maximum length below 1, an empty delimiter or one with characters above U+00FF, an undefined enum value. Symbol:
+    /// the method; the attribute is given; detail: what is wrong.
+    /// </summary>
+    InvalidFraming,
+
+    /// <summary>
+    /// A decoder type cannot serve: not a class or struct implementing <c>IFrameDecoder&lt;TFrame&gt;</c> exactly once, abstract,
+    /// open generic, or without a public parameterless constructor. Symbol: the method; the attribute is given; detail: what is wrong.
+    /// </summary>
+    InvalidDecoder,
+
+    /// <summary>
+    /// Handlers of one driver disagree on framing: a raw <c>[OnSocketData]</c> beside a framed handler, or two framed
+    /// handlers with different settings. Symbol: the later method; detail: the earlier method's name.
+    /// </summary>
+    FramingConflict,
 }

@@ -14,6 +14,8 @@ internal sealed class KnownTypes
     {
         Pair("Conserv.OnSocketConnectAttribute", DriverEvent.SocketConnect),
         Pair("Conserv.OnSocketDataAttribute", DriverEvent.SocketData),
+        Pair("Conserv.OnSocketLineAttribute", DriverEvent.SocketLine),
+        Pair("Conserv.OnSocketFrameAttribute", DriverEvent.SocketFrame),
         Pair("Conserv.OnSocketEndOfFileAttribute", DriverEvent.SocketEndOfFile),
         Pair("Conserv.OnSocketCloseAttribute", DriverEvent.SocketClose),
         Pair("Conserv.OnSocketOutputEmptyAttribute", DriverEvent.SocketOutputEmpty),
@@ -46,6 +48,7 @@ internal sealed class KnownTypes
         ArraySegment = compilation.GetTypeByMetadataName("System.ArraySegment`1");
         ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
+        FrameDecoder = compilation.GetTypeByMetadataName("Conserv.IFrameDecoder`1");
     }
 
     /// <summary>The compilation the types were looked up in (for accessibility checks).</summary>
@@ -68,6 +71,9 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? ValueTask { get; }
 
     public INamedTypeSymbol? Task { get; }
+
+    /// <summary><c>Conserv.IFrameDecoder&lt;TFrame&gt;</c>, the contract of a decoder framing.</summary>
+    public INamedTypeSymbol? FrameDecoder { get; }
 
     /// <summary>Whether the runtime is referenced at all (without it nothing can be generated).</summary>
     public bool IsUsable => TcpSocket is not null && TcpServer is not null && Exception is not null && _attributes.Count == Attributes.Count;

@@ -178,6 +178,64 @@ public class SnapshotTests
         }
         """);
 
+    [Fact]
+    public void LineFraming() => VerifyGenerated("""
+        namespace App;
+
+        public partial class LineDriver
+        {
+            [OnSocketLine(MaxLength = 1024)] void Line(TcpSocket socket, string line) => socket.Write(line);
+            [OnSocketLine(MaxLength = 1024)] void RawLine(TcpSocket socket, ReadOnlySpan<byte> line) => socket.Write(line);
+        }
+
+        public sealed partial class StrictLines
+        {
+            [OnSocketLine(Ending = LineEnding.CrLf)] ValueTask Line(ReadOnlyMemory<char> line) => default;
+        }
+        """);
+
+    [Fact]
+    public void LengthPrefixedAndDelimitedFraming() => VerifyGenerated("""
+        namespace App;
+
+        public sealed partial class Prefixed
+        {
+            [OnSocketFrame(LengthPrefix = 4, ByteOrder = ByteOrder.LittleEndian, LengthIncludesPrefix = true, MaxLength = 1 << 20)]
+            void Frame(TcpSocket socket, ReadOnlyMemory<byte> frame) { }
+        }
+
+        public partial class HeadDelimited
+        {
+            [OnSocketFrame(Delimiter = "\r\n\r\n")] void Head(string head) { }
+        }
+        """);
+
+    [Fact]
+    public void DecoderFraming() => VerifyGenerated("""
+        namespace App;
+
+        public readonly record struct Command(string Name);
+
+        public sealed class CommandDecoder : IFrameDecoder<Command>
+        {
+            public int Decode(ReadOnlyMemory<byte> input, out Command frame)
+            {
+                frame = default;
+                return 0;
+            }
+
+            public void Reset() { }
+        }
+
+        public partial class CommandDriver
+        {
+            [OnSocketFrame(Decoder = typeof(CommandDecoder), MaxLength = 4096)]
+            ValueTask Command(TcpSocket socket, Command command) => default;
+
+            [OnSocketError(typeof(FrameTooLongException))] void TooLong(TcpSocket socket) => socket.Write("-ERR too long\r\n");
+        }
+        """);
+
     private static void VerifyGenerated(string source, [CallerMemberName] string method = "")
     {
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(Usings + source));

@@ -119,4 +119,24 @@ public class GeneratedDriverTests
 
         Assert.True(condition(), "the expected event did not arrive");
     }
+
+    [Fact]
+    public async Task AGeneratedLineDriverAnswersEveryLineOfABatchEvenAfterAnErrorAndRefusesOverlongLines()
+    {
+        await using TcpServer server = TcpServer.Listen(new LineCommandDriver());
+        using LineClient client = await LineClient.ConnectAsync(server.Port!.Value);
+        await client.SendAsync("SET a 1\nGET a\nBOGUS x\n" + new string('x', 65) + "\r\nGET b\r\n");
+        string expected = "+SET a 1\n+GET a\n-ERR unknown command\n-ERR longer than 64\n+GET b\n";
+        Assert.Equal(expected, await client.ReceiveAsync(expected.Length));
+    }
+
+    [Fact]
+    public async Task AGeneratedDecoderDriverGetsOneFramePerCall()
+    {
+        await using TcpServer server = TcpServer.Listen(new PrefixDecoderDriver(), externalFormatIn: null);
+        using LineClient client = await LineClient.ConnectAsync(server.Port!.Value);
+        await client.SendAsync("\u0003abc\u0000\u0002hi");
+        string expected = "3:abc\n0:\n2:hi\n";
+        Assert.Equal(expected, await client.ReceiveAsync(expected.Length));
+    }
 }

@@ -165,3 +165,51 @@ public sealed partial class FailingServerDriver
         Closed.TrySetResult();
     }
 }
+
+/// <summary>A generated line driver: answers each line, including after a handled error in the same batch.</summary>
+public sealed partial class LineCommandDriver
+{
+    [OnSocketLine(MaxLength = 64)]
+    private void Line(TcpSocket socket, string line)
+    {
+        if (line.StartsWith("BOGUS", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("unknown command");
+        }
+
+        socket.Write("+" + line + "\n");
+    }
+
+    [OnSocketError(typeof(FrameTooLongException))]
+    private void TooLong(TcpSocket socket, FrameTooLongException error) => socket.Write($"-ERR longer than {error.MaxLength}\n");
+
+    [OnSocketError(typeof(InvalidOperationException))]
+    private void Unknown(TcpSocket socket, InvalidOperationException error) => socket.Write("-ERR " + error.Message + "\n");
+}
+
+/// <summary>One-byte-length-prefixed frames decoded by a decoder of the driver's own; each frame is answered with its length.</summary>
+public sealed partial class PrefixDecoderDriver
+{
+    [OnSocketFrame(Decoder = typeof(ByteCountDecoder), MaxLength = 300)]
+    private void Frame(TcpSocket socket, ReadOnlyMemory<byte> frame) => socket.Write($"{frame.Length}:{System.Text.Encoding.ASCII.GetString(frame.Span)}\n");
+}
+
+/// <summary>A frame is one length byte and that many bytes.</summary>
+public sealed class ByteCountDecoder : IFrameDecoder<ReadOnlyMemory<byte>>
+{
+    public int Decode(ReadOnlyMemory<byte> input, out ReadOnlyMemory<byte> frame)
+    {
+        frame = default;
+        if (input.Length == 0 || input.Length < 1 + input.Span[0])
+        {
+            return 0;
+        }
+
+        frame = input.Slice(1, input.Span[0]);
+        return 1 + frame.Length;
+    }
+
+    public void Reset()
+    {
+    }
+}
