@@ -49,8 +49,9 @@ internal sealed class LineFraming : SocketFraming
 
             if (end < 0)
             {
-                // Longer than the maximum whatever comes next (even if the last byte is a '\r' before a '\n')?
-                if (input.Length > MaxLength + 1)
+                // Longer than the maximum whatever comes next? One byte over may still be the '\r' of a "\r\n".
+                if (input.Length > MaxLength + 1
+                    || (input.Length == MaxLength + 1 && (_ending == LineEnding.Lf || input[^1] != (byte)'\r')))
                 {
                     consumed = input.Length;
                     _discarding = true;

@@ -12,15 +12,14 @@ namespace Conserv.Samples.Chat;
 public sealed partial class ChatSession
 {
     private const int MaxNickLength = 32;
-    private readonly LineFramer _lines = new(maxLineLength: 4096);
 
     /// <summary>The nick, or null until the client has chosen one.</summary>
     public string? Nick { get; private set; }
 
-    // Text mode: the server's input format (UTF-8) decodes with a stateful decoder, so a character split
-    // across two reads arrives whole; the framer joins lines split across reads.
-    [OnSocketData]
-    private void Received(TcpSocket socket, ReadOnlySpan<char> text) => _lines.Feed(text, line => OnLine(socket, line));
+    // One line per call, without its \n or \r\n: the runtime joins lines split across reads and decodes each
+    // whole line with the server's input format (UTF-8), so a character split across reads arrives whole.
+    [OnSocketLine(MaxLength = 4096)]
+    private void Line(TcpSocket socket, string line) => OnLine(socket, line);
 
     [OnSocketClose]
     private void Left(TcpSocket socket, Exception? cause)
@@ -31,11 +30,12 @@ public sealed partial class ChatSession
         }
     }
 
-    // A line that is too long: tell the client and drop it (only this client).
-    [OnSocketError(typeof(InvalidOperationException))]
-    private static void TooLong(TcpSocket socket, InvalidOperationException error)
+    // A line that is too long (refused before the runtime buffers more than 4 KiB of it): tell the client and
+    // drop it (only this client).
+    [OnSocketError(typeof(FrameTooLongException))]
+    private static void TooLong(TcpSocket socket, FrameTooLongException error)
     {
-        socket.Write($"! {error.Message} Bye.\n");
+        socket.Write($"! Line longer than {error.MaxLength} bytes. Bye.\n");
         socket.Close();
     }
 

@@ -21,10 +21,10 @@ public sealed partial class ThrottleSession
     public const long MaxStream = 1L << 30;
 
     private readonly long _rate;
-    private readonly ByteLineFramer _lines = new();
     private readonly Queue<string> _pending = new();
     private double _allowance;
     private long _lastRefill = Environment.TickCount64;
+    private long _charged;
     private long _pauses;
     private long _streamRemaining;
     private long _streamTotal;
@@ -41,11 +41,13 @@ public sealed partial class ThrottleSession
 
     private bool Streaming => _streamRemaining > 0;
 
-    [OnSocketData]
-    private void Received(TcpSocket socket, ReadOnlySpan<byte> data)
+    // One line per call (an unterminated last line too, at end of file). Pausing stops delivery between lines:
+    // lines already read wait until the pause is over, and so does reading.
+    [OnSocketLine(MaxLength = 4096)]
+    private void Line(TcpSocket socket, string line)
     {
-        Throttle(socket, data.Length);
-        _lines.Feed(data, line => Run(socket, line));
+        Throttle(socket);
+        Run(socket, line);
     }
 
     // The client ended its side: finish what it asked for (the socket is half-open), then close.
@@ -53,11 +55,6 @@ public sealed partial class ThrottleSession
     private void EndOfFile(TcpSocket socket)
     {
         _endOfFile = true;
-        if (_lines.Flush() is { } last)
-        {
-            Run(socket, last);
-        }
-
         CloseIfDone(socket);
     }
 
@@ -77,10 +74,10 @@ public sealed partial class ThrottleSession
         }
     }
 
-    [OnSocketError(typeof(InvalidOperationException))]
-    private static void TooLong(TcpSocket socket, InvalidOperationException error)
+    [OnSocketError(typeof(FrameTooLongException))]
+    private static void TooLong(TcpSocket socket, FrameTooLongException error)
     {
-        socket.Write($"error: {error.Message}\n");
+        socket.Write($"error: line longer than {error.MaxLength} bytes\n");
         socket.Close();
     }
 
@@ -91,11 +88,13 @@ public sealed partial class ThrottleSession
 
     private static string Name(TcpSocket socket) => socket.IsLocal ? "unix client" : $"{socket.RemoteName}:{socket.RemotePort}";
 
-    // Token bucket: the allowance grows at _rate bytes per second up to one second's worth; each read spends
-    // its length. In debt, stop reading for as long as it takes to pay the debt back.
-    private void Throttle(TcpSocket socket, int received)
+    // Token bucket: the allowance grows at _rate bytes per second up to one second's worth; what was read since
+    // the last line spends it. In debt, stop for as long as it takes to pay the debt back.
+    private void Throttle(TcpSocket socket)
     {
-        if (_rate == 0)
+        long received = socket.BytesRead - _charged;
+        _charged = socket.BytesRead;
+        if (_rate == 0 || received == 0)
         {
             return;
         }

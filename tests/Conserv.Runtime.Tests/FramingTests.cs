@@ -109,6 +109,35 @@ public class FramingTests
     }
 
     [Fact]
+    public async Task One_byte_over_the_maximum_is_refused_at_once_unless_it_may_be_the_cr_of_a_crlf()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(maxLength: 10),
+            Features = SocketDriverFeatures.TextData,
+            OnError = (_, e) => new ValueTask<bool>(e is FrameTooLongException),
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+
+        // Ten bytes and a '\r': a line at the limit may follow. Nothing is decided until the '\n'.
+        await peer.SendAllAsync("0123456789\r"u8.ToArray());
+        await Poll.UntilAsync(loop.Loop, () => side.BytesRead == 11, "the read");
+        await loop.Loop.Barrier();
+        Assert.Equal(0, driver.Log.Count("error") + driver.Log.Count("text"));
+        await peer.SendAllAsync("\n"u8.ToArray());
+        await driver.Log.WaitForAsync("text");
+        Assert.Equal("0123456789", driver.Log.First("text").Text);
+
+        // Eleven bytes, the last not a '\r': too long already, with no further byte sent.
+        await peer.SendAllAsync("0123456789x"u8.ToArray());
+        await driver.Log.WaitForAsync("error");
+        Assert.IsType<FrameTooLongException>(driver.Log.First("error").Error);
+    }
+
+    [Fact]
     public async Task An_unhandled_frame_too_long_drops_the_connection()
     {
         await using var loop = new TestLoop();

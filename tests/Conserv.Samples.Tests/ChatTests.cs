@@ -86,6 +86,29 @@ public sealed class ChatTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_line_over_4_KiB_ends_only_its_senders_connection_even_sent_in_pieces()
+    {
+        await using var chat = await SampleProcess.StartServerAsync("Chat", log);
+        using var alice = await Join(chat.Port, "alice");
+        using var bob = await Join(chat.Port, "bob");
+        Assert.Equal("* bob joined", await alice.ReadLineAsync());
+
+        // Exactly 4,096 bytes (a "é" is two) with its \r\n is a line; then 4,097 in three writes is not.
+        await bob.SendAsync(new string('é', 2048) + "\r\n");
+        Assert.Equal("<bob> " + new string('é', 2048), await alice.ReadLineAsync());
+        await bob.SendAsync(new string('x', 2000));
+        await bob.SendAsync(new string('x', 2000));
+        await bob.SendAsync(new string('x', 97));
+
+        Assert.Equal("! Line longer than 4096 bytes. Bye.", await bob.ReadLineAsync());
+        Assert.Equal("", await bob.ReadToEndAsync());
+        Assert.Equal("* bob left", await alice.ReadLineAsync());
+        await alice.SendAsync("still here\n");
+        using var carol = await Join(chat.Port, "carol");
+        Assert.Equal("* carol joined", await alice.ReadLineAsync());
+    }
+
+    [Fact]
     public async Task Many_clients_at_once_all_get_every_message()
     {
         await using var chat = await SampleProcess.StartServerAsync("Chat", log);

@@ -2,10 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
-using Conserv.Samples.Chat;
 using Conserv.Samples.HttpHello;
 using Conserv.Samples.KeyValue;
-using Conserv.Samples.Throttle;
 
 namespace Conserv.Samples.Tests;
 
@@ -28,15 +26,11 @@ public sealed class FramerSplitTests
         "\r\nPOST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello\r\n\r\nxx" +
         "GET /x?y=1 HTTP/1.0\nConnection: keep-alive\n\n");
 
-    private static readonly byte[] s_text = Encoding.UTF8.GetBytes("héllo ✓\r\n\nwörld 😀 line\nlast\r\n");
-
     public static IEnumerable<object[]> SplitPoints(int length) => Enumerable.Range(0, length + 1).Select(i => new object[] { i });
 
     public static IEnumerable<object[]> RespSplits => SplitPoints(s_resp.Length);
 
     public static IEnumerable<object[]> HttpSplits => SplitPoints(s_http.Length);
-
-    public static IEnumerable<object[]> TextSplits => SplitPoints(s_text.Length);
 
     [Theory]
     [MemberData(nameof(RespSplits))]
@@ -94,45 +88,6 @@ public sealed class FramerSplitTests
         var parser = new HttpRequestParser();
         parser.Append(Encoding.Latin1.GetBytes(input));
         Assert.Equal(status, Assert.Throws<HttpParseException>(() => parser.TryRead(out _)).Status);
-    }
-
-    [Theory]
-    [MemberData(nameof(TextSplits))]
-    public void Lines_are_the_same_wherever_the_input_is_cut(int cut)
-    {
-        string[] expected = ["héllo ✓", "", "wörld 😀 line", "last"];
-
-        // Chat's framer gets text that a stateful decoder produced from the two reads.
-        var decoder = new UTF8Encoding(false).GetDecoder();
-        var chat = new LineFramer();
-        var chatLines = new List<string>();
-        foreach (var part in new[] { s_text[..cut], s_text[cut..] })
-        {
-            var chars = new char[part.Length + 4];
-            int count = decoder.GetChars(part, chars, flush: false);
-            chat.Feed(chars.AsSpan(0, count), chatLines.Add);
-        }
-
-        // Throttle's framer gets the bytes themselves.
-        var bytes = new ByteLineFramer();
-        var byteLines = new List<string>();
-        bytes.Feed(s_text[..cut], byteLines.Add);
-        bytes.Feed(s_text[cut..], byteLines.Add);
-
-        Assert.Equal(expected, chatLines);
-        Assert.Equal(expected, byteLines);
-    }
-
-    [Fact]
-    public void A_line_over_the_limit_is_an_error_even_when_it_arrives_in_pieces()
-    {
-        var framer = new LineFramer(maxLineLength: 10);
-        var lines = new List<string>();
-        framer.Feed("0123456789\r\n", lines.Add); // exactly at the limit, with its \r\n
-        framer.Feed("0123456", lines.Add);
-
-        Assert.Throws<InvalidOperationException>(() => framer.Feed("7890a", lines.Add));
-        Assert.Equal(["0123456789"], lines);
     }
 
     private static List<string> RespWhole() => Resp(s_resp);

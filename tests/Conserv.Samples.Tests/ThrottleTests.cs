@@ -45,6 +45,20 @@ public sealed class ThrottleTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_last_line_without_a_newline_is_answered_before_the_close_and_an_overlong_line_is_refused()
+    {
+        await using var throttle = await SampleProcess.StartServerAsync("Throttle", log);
+        string port = throttle.Port.ToString(CultureInfo.InvariantCulture);
+
+        // socat ends its side after "echo last" (no newline): the line still counts.
+        var last = await Tool.RunAsync("socat", "echo first\necho last", "-t", "30", "-", $"TCP:127.0.0.1:{port}");
+        Assert.Equal("first\nlast\n", Encoding.UTF8.GetString(last.Stdout));
+
+        var tooLong = await Tool.RunAsync("socat", "echo ok\n" + new string('x', 5000) + "\necho never\n", "-t", "30", "-", $"TCP:127.0.0.1:{port}");
+        Assert.Equal("ok\nerror: line longer than 4096 bytes\n", Encoding.UTF8.GetString(tooLong.Stdout));
+    }
+
+    [Fact]
     public async Task Input_is_read_no_faster_than_the_configured_rate()
     {
         const int rate = 1000; // bytes per second, and the burst allowed at first
