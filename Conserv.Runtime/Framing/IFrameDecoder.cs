@@ -12,7 +12,8 @@ namespace Conserv;
 /// <para><b>Linear work.</b> When <see cref="Decode"/> returns 0 (no whole frame yet), the next call receives the
 /// same bytes again, from the same start, with more appended. The decoder may therefore remember how far it has
 /// already parsed and go on from there, so every byte is examined once however the frame is split across reads.
-/// After a call returns a frame, the next call starts at the byte after it.</para>
+/// Remember offsets from the start of the input, not slices of it: between two calls the bytes of an incomplete
+/// frame may move to another buffer. After a call returns a frame, the next call starts at the byte after it.</para>
 /// <para><b>Frames may point into the input.</b> A frame may hold slices of <c>input</c> (no copy): they stay valid
 /// until the frame's handler has returned, or its task has completed.</para>
 /// <para><b>Errors.</b> Throw for malformed input: the exception goes to the socket's error dispatch, the buffered

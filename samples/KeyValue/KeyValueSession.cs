@@ -7,13 +7,13 @@ using System.Text;
 namespace Conserv.Samples.KeyValue;
 
 /// <summary>
-/// One Redis client. Every complete command in a read is answered in order (pipelining); a malformed
-/// request gets an error reply and closes this connection only.
+/// One Redis client. The runtime cuts its input into commands with <see cref="RespDecoder"/> and delivers them
+/// one per call, in order (pipelining); every reply a batch of commands writes goes out in one system call.
+/// A malformed request gets an error reply and closes this connection only.
 /// </summary>
 public sealed partial class KeyValueSession
 {
     private readonly KeyValueStore _store;
-    private readonly RespParser _parser = new();
 
     /// <summary>Creates a session on <paramref name="store"/>.</summary>
     /// <param name="store">The shared data.</param>
@@ -22,16 +22,13 @@ public sealed partial class KeyValueSession
         _store = store;
     }
 
-    [OnSocketData]
-    private void Received(TcpSocket socket, ReadOnlySpan<byte> data)
+    // One command per call; after QUIT's Close() no further command is delivered.
+    [OnSocketFrame(Decoder = typeof(RespDecoder), MaxLength = RespDecoder.MaxCommandLength)]
+    private void Command(TcpSocket socket, RespCommand command)
     {
-        _parser.Append(data);
-        while (_parser.TryRead(out var command))
+        if (command.Count > 0) // an empty line or "*0": Redis ignores it
         {
-            if (!Execute(socket, command))
-            {
-                return; // QUIT: the rest of the input is not read
-            }
+            Execute(socket, command);
         }
     }
 
@@ -43,15 +40,23 @@ public sealed partial class KeyValueSession
         socket.Close();
     }
 
+    // A command larger than the server takes (Redis: "too big request"), refused before it is all buffered.
+    [OnSocketError(typeof(FrameTooLongException))]
+    private static void TooBig(TcpSocket socket, FrameTooLongException error)
+    {
+        Resp.Error(socket, $"ERR Protocol error: request longer than {error.MaxLength} bytes");
+        socket.Close();
+    }
+
     // Clients that vanish without QUIT are normal.
     [OnSocketError(typeof(SocketException))]
     private static void Gone(SocketException error)
     {
     }
 
-    private static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+    private static string Text(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 
-    private static bool TryParseInteger(byte[] bytes, out long value) =>
+    private static bool TryParseInteger(ReadOnlySpan<byte> bytes, out long value) =>
         long.TryParse(bytes, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value)
         && bytes.Length > 0 && bytes[0] != (byte)'+' && (bytes.Length == 1 || bytes[0] != (byte)'0') && !(bytes.Length > 1 && bytes[0] == (byte)'-' && bytes[1] == (byte)'0');
 
@@ -60,7 +65,7 @@ public sealed partial class KeyValueSession
         ["GET", "SET", "PING", "ECHO", "DEL", "EXISTS", "INCR", "INCRBY", "DECR", "DECRBY", "MGET", "MSET", "DBSIZE", "COMMAND", "QUIT"];
 
     /// <summary>The command's name in upper case: one of <see cref="s_commands"/> (no allocation), or a new string.</summary>
-    private static string CommandName(byte[] raw)
+    private static string CommandName(ReadOnlySpan<byte> raw)
     {
         foreach (string known in s_commands)
         {
@@ -73,7 +78,7 @@ public sealed partial class KeyValueSession
         return Text(raw).ToUpperInvariant();
     }
 
-    private static bool EqualsIgnoringAsciiCase(byte[] raw, string upper)
+    private static bool EqualsIgnoringAsciiCase(ReadOnlySpan<byte> raw, string upper)
     {
         for (int i = 0; i < raw.Length; i++)
         {
@@ -87,7 +92,7 @@ public sealed partial class KeyValueSession
         return true;
     }
 
-    private bool Execute(TcpSocket socket, List<byte[]> args)
+    private void Execute(TcpSocket socket, RespCommand args)
     {
         string name = CommandName(args[0]);
         switch (name)
@@ -164,7 +169,7 @@ public sealed partial class KeyValueSession
             case "MSET" when args.Count >= 3 && args.Count % 2 == 1:
                 for (int i = 1; i < args.Count; i += 2)
                 {
-                    _store.Set(args[i], args[i + 1]);
+                    _store.Set(args[i], args[i + 1].ToArray());
                 }
 
                 Resp.Simple(socket, "OK");
@@ -179,7 +184,7 @@ public sealed partial class KeyValueSession
             case "QUIT":
                 Resp.Simple(socket, "OK");
                 socket.Close(); // sends the reply, then closes
-                return false;
+                return;
             case "PING" or "ECHO" or "GET" or "SET" or "DEL" or "EXISTS" or "INCR" or "INCRBY" or "DECR" or "DECRBY" or "MGET" or "MSET" or "DBSIZE":
                 Resp.Error(socket, $"ERR wrong number of arguments for '{name.ToLowerInvariant()}' command");
                 break;
@@ -193,18 +198,16 @@ public sealed partial class KeyValueSession
                 Resp.Error(socket, sb.ToString());
                 break;
         }
-
-        return true;
     }
 
     // SET key value [NX|XX] [EX seconds|PX milliseconds]
-    private void Set(TcpSocket socket, List<byte[]> args)
+    private void Set(TcpSocket socket, RespCommand args)
     {
         bool nx = false, xx = false;
         long ttl = 0;
         for (int i = 3; i < args.Count; i++)
         {
-            string option = Text(args[i]).ToUpperInvariant();
+            string option = Text(args[i]).ToUpperInvariant(); // options are rare: a string is fine
             if (option == "NX" && !xx)
             {
                 nx = true;
@@ -243,11 +246,11 @@ public sealed partial class KeyValueSession
             return;
         }
 
-        _store.Set(args[1], args[2], ttl);
+        _store.Set(args[1], args[2].ToArray(), ttl); // the value outlives the command: its one copy
         Resp.Simple(socket, "OK");
     }
 
-    private void Increment(TcpSocket socket, byte[] key, long by)
+    private void Increment(TcpSocket socket, ReadOnlySpan<byte> key, long by)
     {
         long current = 0;
         if (_store.Get(key) is { } value && !TryParseInteger(value, out current))

@@ -10,8 +10,15 @@ namespace Conserv.Samples.KeyValue;
 /// </summary>
 public sealed class KeyValueStore
 {
-    // Latin-1 maps each byte to one char and back: a binary-safe string key.
+    private const int StackKeyLength = 256;
+
+    // Latin-1 maps each byte to one char and back: a binary-safe string key. Looked up by a span of those chars,
+    // so reading a key allocates nothing; only a new key becomes a string.
     private readonly Dictionary<string, (byte[] Value, long ExpiresAt)> _data = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (byte[] Value, long ExpiresAt)>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    /// <summary>Creates an empty store.</summary>
+    public KeyValueStore() => _lookup = _data.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The number of keys (expired ones included until touched).</summary>
     public int Count => _data.Count;
@@ -19,34 +26,47 @@ public sealed class KeyValueStore
     /// <summary>Gets a value, or null.</summary>
     /// <param name="key">The key.</param>
     /// <returns>The value, or null if absent or expired.</returns>
-    public byte[]? Get(byte[] key)
+    public byte[]? Get(ReadOnlySpan<byte> key)
     {
-        string k = Key(key);
-        if (!_data.TryGetValue(k, out var entry))
+        Span<char> chars = key.Length <= StackKeyLength ? stackalloc char[key.Length] : new char[key.Length];
+        Encoding.Latin1.GetChars(key, chars);
+        if (!_lookup.TryGetValue(chars, out var entry))
         {
             return null;
         }
 
         if (entry.ExpiresAt != 0 && entry.ExpiresAt <= Environment.TickCount64)
         {
-            _data.Remove(k);
+            _lookup.Remove(chars);
             return null;
         }
 
         return entry.Value;
     }
 
-    /// <summary>Sets a value.</summary>
+    /// <summary>Sets a value (kept as it is: the caller gives up <paramref name="value"/>).</summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
     /// <param name="ttlMilliseconds">Time to live, or 0 for none.</param>
-    public void Set(byte[] key, byte[] value, long ttlMilliseconds = 0) =>
-        _data[Key(key)] = (value, ttlMilliseconds == 0 ? 0 : Environment.TickCount64 + ttlMilliseconds);
+    public void Set(ReadOnlySpan<byte> key, byte[] value, long ttlMilliseconds = 0)
+    {
+        Span<char> chars = key.Length <= StackKeyLength ? stackalloc char[key.Length] : new char[key.Length];
+        Encoding.Latin1.GetChars(key, chars);
+        _lookup[chars] = (value, ttlMilliseconds == 0 ? 0 : Environment.TickCount64 + ttlMilliseconds);
+    }
 
     /// <summary>Removes a key.</summary>
     /// <param name="key">The key.</param>
     /// <returns>True if it existed (and had not expired).</returns>
-    public bool Remove(byte[] key) => Get(key) is not null && _data.Remove(Key(key));
+    public bool Remove(ReadOnlySpan<byte> key)
+    {
+        if (Get(key) is null)
+        {
+            return false;
+        }
 
-    private static string Key(byte[] key) => Encoding.Latin1.GetString(key);
+        Span<char> chars = key.Length <= StackKeyLength ? stackalloc char[key.Length] : new char[key.Length];
+        Encoding.Latin1.GetChars(key, chars);
+        return _lookup.Remove(chars);
+    }
 }

@@ -38,6 +38,16 @@ public static class Resp
         socket.Write("\r\n"u8);
     }
 
+    /// <summary>A bulk string of <paramref name="value"/>'s bytes.</summary>
+    /// <param name="socket">The socket.</param>
+    /// <param name="value">The bytes.</param>
+    public static void Bulk(TcpSocket socket, ReadOnlySpan<byte> value)
+    {
+        socket.Write($"${value.Length}\r\n");
+        socket.Write(value);
+        socket.Write("\r\n"u8);
+    }
+
     /// <summary>An array header: <c>*count</c>; the elements follow.</summary>
     /// <param name="socket">The socket.</param>
     /// <param name="count">The number of elements.</param>
