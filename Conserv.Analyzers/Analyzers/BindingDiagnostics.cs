@@ -153,6 +153,23 @@ internal static class BindingDiagnostics
                     problem.Other?.Name,
                     driver.Name);
 
+            case HandlerProblem.InvalidFraming:
+            case HandlerProblem.InvalidDecoder:
+                return Diagnostic.Create(
+                    rule,
+                    AttributeLocation(problem.Attribute, cancellationToken) ?? IdentifierLocation(symbol),
+                    attribute,
+                    methodName,
+                    problem.Detail);
+
+            case HandlerProblem.FramingConflict:
+                return Diagnostic.Create(
+                    rule,
+                    AttributeLocation(problem.Attribute, cancellationToken) ?? IdentifierLocation(symbol),
+                    methodName,
+                    problem.Detail,
+                    driver.Name);
+
             default:
                 // A problem kind added to the binder that no descriptor covers yet: report it where it is, never drop it.
                 return Diagnostic.Create(rule, IdentifierLocation(symbol), methodName);

@@ -129,6 +129,21 @@ internal static class DiagnosticDescriptors
         description: "SocketEvents.DropConnection acts on the error being dispatched, which ends at the handler's first await.",
         helpLinkUri: HelpPagesRoot + DiagnosticIds.DropConnectionAfterAwait + ".md");
 
+    public static readonly DiagnosticDescriptor InvalidFraming = Error(
+        DiagnosticIds.InvalidFraming,
+        "Framing settings are invalid",
+        "[{0}] on '{1}': {2}");
+
+    public static readonly DiagnosticDescriptor InvalidDecoder = Error(
+        DiagnosticIds.InvalidDecoder,
+        "Decoder type cannot be used",
+        "[{0}] on '{1}': {2}; a decoder is a class or struct implementing IFrameDecoder<TFrame> once, with a public parameterless constructor");
+
+    public static readonly DiagnosticDescriptor FramingConflict = Error(
+        DiagnosticIds.FramingConflict,
+        "Handlers disagree on framing",
+        "'{0}' is framed differently from '{1}' in '{2}': a driver cuts its input one way, so its data and frame handlers must all be raw ([OnSocketData]) or all have the same framing");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) => new(
         id,
         title,

@@ -24,4 +24,9 @@ internal static class DiagnosticIds
     public const string DropConnectionAfterAwait = "CONSERV019";
     public const string FileLocalType = "CONSERV020";
     public const string LanguageVersionTooOld = "CONSERV021";
+
+    // Framing (30-39).
+    public const string InvalidFraming = "CONSERV030";
+    public const string InvalidDecoder = "CONSERV031";
+    public const string FramingConflict = "CONSERV032";
 }
