@@ -510,6 +510,90 @@ public class FramingTests
         Assert.Equal(new[] { "half", "rest" }, second.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
     }
 
+    [Theory]
+    [InlineData("lines")]
+    [InlineData("prefix")]
+    [InlineData("delimited")]
+    [InlineData("decoder")]
+    public async Task Every_framing_stops_between_buffered_frames_for_a_pause_and_an_async_handler_and_resumes_in_order(string kind)
+    {
+        await using var loop = new TestLoop();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new List<string>();
+        async ValueTask Frame(TcpSocket socket, ReadOnlyMemory<byte> frame)
+        {
+            string text = Encoding.ASCII.GetString(frame.Span);
+            if (text == "pause")
+            {
+                socket.Pause();
+            }
+            else if (text == "wait")
+            {
+                await gate.Task;
+            }
+
+            seen.Add(Encoding.ASCII.GetString(frame.Span));
+        }
+
+        ISocketEventDriver driver = kind == "decoder"
+            ? new DecodedFrames(Frame)
+            : new RecordingDriver
+            {
+                Framing = kind switch
+                {
+                    "lines" => SocketFraming.Lines(),
+                    "prefix" => SocketFraming.LengthPrefixed(2),
+                    _ => SocketFraming.Delimited("||"u8.ToArray()),
+                },
+                OnData = Frame,
+            };
+        string[] frames = { "a", "pause", "b", "wait", "c", "d" };
+        byte[] stream = frames.SelectMany(f => Encode(kind, Encoding.ASCII.GetBytes(f))).ToArray();
+        await using var server = TcpServer.Listen(new GiveDriver(driver), port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(stream);
+        await Poll.UntilAsync(loop.Loop, () => seen.Count == 2, "the frames up to the pause");
+        var side = await loop.OnLoop(() => server.Clients.Single());
+        await Poll.UntilAsync(loop.Loop, () => side.BytesRead == stream.Length, "the whole stream to be read");
+        await loop.Loop.Barrier();
+        Assert.Equal(new[] { "a", "pause" }, await loop.OnLoop(() => seen.ToArray()));
+
+        side.Resume();
+        await Poll.UntilAsync(loop.Loop, () => seen.Count == 3, "the frame before the async one");
+        await loop.Loop.Barrier();
+        Assert.Equal(new[] { "a", "pause", "b" }, await loop.OnLoop(() => seen.ToArray()));
+
+        gate.SetResult();
+        await Poll.UntilAsync(loop.Loop, () => seen.Count == frames.Length, "every frame");
+        Assert.Equal(frames, await loop.OnLoop(() => seen.ToArray()));
+    }
+
+    private static byte[] Encode(string kind, byte[] frame) => kind switch
+    {
+        "lines" => [.. frame, (byte)'\n'],
+        "prefix" => Prefixed(frame, 2, ByteOrder.BigEndian, false),
+        "delimited" => [.. frame, .. "||"u8],
+        _ => [.. Encoding.ASCII.GetBytes($"{frame.Length}:"), .. frame, (byte)','],
+    };
+
+    /// <summary>A server driver that gives each client <paramref name="driver"/>.</summary>
+    private sealed class GiveDriver(ISocketEventDriver driver) : IServerEventDriver
+    {
+        public ValueTask OnServerConnection(TcpServer server, TcpSocket client)
+        {
+            client.Driver = driver;
+            return default;
+        }
+    }
+
+    /// <summary>Netstring frames through a decoder, to a delegate.</summary>
+    private sealed class DecodedFrames(Func<TcpSocket, ReadOnlyMemory<byte>, ValueTask> onFrame) : IFrameDriver<ReadOnlyMemory<byte>>
+    {
+        public SocketFraming Framing { get; } = SocketFraming.Decoder<NetstringDecoder, ReadOnlyMemory<byte>>();
+
+        public ValueTask OnSocketFrame(TcpSocket socket, ReadOnlyMemory<byte> frame) => onFrame(socket, frame);
+    }
+
     [Fact]
     public void Bad_framing_arguments_are_refused_naming_the_argument()
     {
