@@ -402,6 +402,7 @@ public sealed unsafe partial class EventLoop
         var previousContext = System.Threading.SynchronizationContext.Current;
         t_current = this;
         System.Threading.SynchronizationContext.SetSynchronizationContext(_synchronizationContext);
+        ConservMetrics.LoopStarted(this);
         try
         {
             Loop();
@@ -409,6 +410,7 @@ public sealed unsafe partial class EventLoop
         finally
         {
             Shutdown();
+            ConservMetrics.LoopStopped(this);
             t_current = null;
             System.Threading.SynchronizationContext.SetSynchronizationContext(previousContext);
             _completion.TrySetResult();

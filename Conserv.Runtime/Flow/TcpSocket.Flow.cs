@@ -89,6 +89,7 @@ public sealed partial class TcpSocket
     private void OnOutputLevelChanged()
     {
         long queued = BytesQueued;
+        CountQueued(queued);
         if (!_outputBlocked)
         {
             if (queued > _highWaterMark)

@@ -46,7 +46,16 @@ public sealed partial class TcpServer
 
         Libc.close(fd);
         Interlocked.Increment(ref _rejected);
+        CountRejected(1);
         return false;
+    }
+
+    private static void CountRejected(long count)
+    {
+        if (count > 0 && ConservMetrics.RejectedConnections.Enabled)
+        {
+            ConservMetrics.RejectedConnections.Add(count);
+        }
     }
 
     private void ReleaseSlot(TcpSocket client) => _limits?.Release(client.RemoteAddress);
@@ -64,7 +73,9 @@ public sealed partial class TcpServer
 
         if (errno is Libc.EMFILE or Libc.ENFILE)
         {
-            Interlocked.Add(ref _rejected, _loop.Spare.ShedPending(_fd));
+            long shed = _loop.Spare.ShedPending(_fd);
+            Interlocked.Add(ref _rejected, shed);
+            CountRejected(shed);
         }
 
         _acceptRetryTimer = _loop.Schedule(_acceptRetry, static s => ((TcpServer)s!).RetryAccept(), this);

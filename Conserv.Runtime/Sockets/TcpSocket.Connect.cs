@@ -102,6 +102,7 @@ public sealed partial class TcpSocket
         }
 
         loop.Track(socket);
+        socket.CountOpened();
         socket.UpdateInterest();
         socket.StartIdleTimer();
         return socket;

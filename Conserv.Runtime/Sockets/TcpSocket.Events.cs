@@ -97,6 +97,7 @@ public sealed partial class TcpSocket
         }
 
         EnlistFramesIfStalled();
+        CountReading(paused: _userPaused || _outputBlocked);
         uint wanted = (IsReading ? Libc.EPOLLIN | Libc.EPOLLRDHUP : 0) | (_awaitingWritable ? Libc.EPOLLOUT : 0);
 
         // A hung-up descriptor is reported by epoll whatever it is asked for: leave epoll until there is
@@ -140,6 +141,7 @@ public sealed partial class TcpSocket
         if (count > 0)
         {
             _bytesRead += count;
+            CountRead(count);
             _lastActivity = _loop.Now;
             AdaptReadSize((int)count);
             DeliverData(buffer, (int)count);
@@ -390,6 +392,7 @@ public sealed partial class TcpSocket
         }
 
         _state = SocketState.Open;
+        CountOpened();
         SockAddr.Local(_fd, out _localAddress, out _localPort);
         OnConnected();
         UpdateInterest();
@@ -433,6 +436,7 @@ public sealed partial class TcpSocket
         var driver = _driver;
         if (driver is null)
         {
+            CountError(error, dropped: true);
             AbortCore(error);
             return;
         }
@@ -445,6 +449,7 @@ public sealed partial class TcpSocket
         try
         {
             bool drop;
+            bool decidedLater = false;
             try
             {
                 var handled = driver.OnSocketError(this, error);
@@ -455,7 +460,8 @@ public sealed partial class TcpSocket
                 else
                 {
                     drop = false;
-                    ObserveErrorHandler(handled, error);
+                    decidedLater = !(_dropRequested || fatal);
+                    ObserveErrorHandler(handled, error, counted: !decidedLater);
                 }
             }
             catch (Exception handlerFailure)
@@ -467,7 +473,12 @@ public sealed partial class TcpSocket
             // The error handler is over: the close event AbortCore raises must not count as inside it
             // (DropConnection there would wrongly succeed). The finally restores it again on an exception.
             _loop.ErrorScope = previousScope;
-            if (drop || _dropRequested || fatal)
+            bool dropping = drop || _dropRequested || fatal;
+            if (!decidedLater)
+            {
+                CountError(error, dropping);
+            }
+            if (dropping)
             {
                 AbortCore(_dropCause ?? error);
             }
@@ -479,20 +490,29 @@ public sealed partial class TcpSocket
         }
     }
 
-    private void ObserveErrorHandler(ValueTask<bool> handled, Exception error)
+    /// <summary>An async error handler: the connection is dropped if it finds no match or fails; <paramref name="counted"/>: the outcome is already in the metrics.</summary>
+    private void ObserveErrorHandler(ValueTask<bool> handled, Exception error, bool counted)
     {
         handled.GetAwaiter().OnCompleted(() =>
         {
+            bool drop;
             try
             {
-                if (!handled.GetAwaiter().GetResult())
-                {
-                    AbortCore(error);
-                }
+                drop = !handled.GetAwaiter().GetResult();
             }
             catch (Exception handlerFailure)
             {
                 _loop.ReportUnhandled(handlerFailure, this, null);
+                drop = true;
+            }
+
+            if (!counted)
+            {
+                CountError(error, drop);
+            }
+
+            if (drop)
+            {
                 AbortCore(error);
             }
         });
@@ -790,6 +810,7 @@ public sealed partial class TcpSocket
         ReleaseDescriptor();
         DropQueuedOutput();
         ReleaseFrames();
+        CountClosed(cause);
         _server?.RemoveClient(this);
         _loop.Forget(this);
 

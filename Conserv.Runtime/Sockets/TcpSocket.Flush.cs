@@ -147,6 +147,7 @@ public sealed partial class TcpSocket
                 }
 
                 _bytesWritten += sent;
+                CountWritten(sent);
                 _lastActivity = _loop.Now;
                 long fromQueue = Math.Min(sent, queuedBytes);
                 if (fromQueue > 0)

@@ -1,0 +1,151 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.Linq;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+
+namespace Conserv.Runtime.Tests;
+
+/// <summary>Tests that read process-wide metrics run alone, so no other test's sockets add to what they count.</summary>
+[CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+}
+
+/// <summary>The "Conserv" meter, read with a <see cref="MeterListener"/> while real sockets come and go.</summary>
+[Collection(nameof(MetricsCollection))]
+public sealed class MetricsTests : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentQueue<(string Name, double Value, Dictionary<string, object?> Tags)> _measurements = new();
+
+    public MetricsTests()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == ConservMetrics.MeterName)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((i, value, tags, _) => Record(i, value, tags));
+        _listener.SetMeasurementEventCallback<double>((i, value, tags, _) => Record(i, value, tags));
+        _listener.Start();
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    [Fact]
+    public async Task Connections_bytes_durations_and_the_active_count_follow_real_connections()
+    {
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        long activeBefore = Observe("conserv.connections.active");
+
+        using (var a = await Peer.ConnectAsync(server.Port!.Value))
+        using (var b = await Peer.ConnectAsync(server.Port!.Value))
+        {
+            await driver.Log.WaitForAsync("connection", count: 2);
+            Assert.Equal(activeBefore + 2, Observe("conserv.connections.active"));
+            await a.SendAllAsync(Peer.Pattern(100, 1));
+            await b.SendAllAsync(Peer.Pattern(150, 2));
+            await a.ReadExactlyAsync(100);
+            await b.ReadExactlyAsync(150);
+            a.Shutdown(SocketShutdown.Send); // an orderly close
+            await driver.Log.WaitForAsync("close");
+        }
+
+        await driver.Log.WaitForAsync("close", count: 2);
+        await loop.Loop.Barrier();
+        Assert.Equal(activeBefore, Observe("conserv.connections.active"));
+        Assert.Equal(2, Sum("conserv.connections", ("conserv.connection.side", "server"), ("network.transport", "tcp")));
+        Assert.Equal(250, Sum("conserv.io.read"));
+        Assert.Equal(250, Sum("conserv.io.written"));
+        var durations = Measured("conserv.connection.duration").ToList();
+        Assert.Equal(2, durations.Count);
+        Assert.All(durations, d => Assert.InRange(d.Value, 0, 60));
+        Assert.Contains(durations, d => !d.Tags.ContainsKey("error.type")); // the orderly close has no error type
+    }
+
+    [Fact]
+    public async Task Errors_count_by_type_and_outcome_and_time_outs_by_kind()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            OnData = (_, data) => throw new CustomTestException("bad input"),
+            OnError = (_, e) => new ValueTask<bool>(e is IdleTimeoutException && false),
+        };
+        var options = new TcpServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: options);
+        using var talker = await Peer.ConnectAsync(server.Port!.Value);
+        await talker.SendAllAsync([1]);
+        using var idle = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("close", count: 2);
+        await loop.Loop.Barrier();
+
+        Assert.Equal(1, Sum("conserv.errors", ("error.type", typeof(CustomTestException).FullName), ("conserv.error.outcome", "dropped")));
+        Assert.Equal(1, Sum("conserv.errors", ("error.type", typeof(IdleTimeoutException).FullName), ("conserv.error.outcome", "dropped")));
+        Assert.Equal(1, Sum("conserv.timeouts", ("conserv.timeout.kind", "idle")));
+        Assert.Contains(Measured("conserv.connection.duration"), d => Equals(d.Tags.GetValueOrDefault("error.type"), typeof(CustomTestException).FullName));
+    }
+
+    [Fact]
+    public async Task Rejected_connections_paused_sockets_and_queued_output_are_counted()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { MaxConnections = 1 });
+        using var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await first.ConnectAsync(System.Net.IPAddress.Loopback, server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+        using var second = await Peer.ConnectAsync(server.Port!.Value);
+        await Poll.UntilAsync(loop.Loop, () => server.RejectedConnections == 1, "the second client to be turned away");
+        Assert.Equal(1, Sum("conserv.connections.rejected"));
+
+        long pausedBefore = Observe("conserv.sockets.paused");
+        side.Pause();
+        await loop.Loop.Barrier();
+        Assert.Equal(pausedBefore + 1, Observe("conserv.sockets.paused"));
+        side.Resume();
+        await loop.Loop.Barrier();
+        Assert.Equal(pausedBefore, Observe("conserv.sockets.paused"));
+
+        // The first client does not read: what the kernel does not take stays queued, and shows.
+        await loop.OnLoop(() => side.Write(new byte[8 * 1024 * 1024]));
+        await Poll.UntilAsync(loop.Loop, () => side.BytesQueued > 0 && !side.IsWritable, "output to queue");
+        long queued = await loop.OnLoop(() => side.BytesQueued);
+        Assert.Equal(queued, Observe("conserv.output.queued"));
+        Assert.True(Observe("conserv.sockets.paused") >= pausedBefore + 1, "a socket above its high water mark does not read");
+        await loop.OnLoop(() => side.Abort());
+        Assert.Equal(0, Observe("conserv.output.queued"));
+    }
+
+    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var copy = new Dictionary<string, object?>();
+        foreach (var tag in tags)
+        {
+            copy[tag.Key] = tag.Value;
+        }
+
+        _measurements.Enqueue((instrument.Name, value, copy));
+    }
+
+    private IEnumerable<(string Name, double Value, Dictionary<string, object?> Tags)> Measured(string name) =>
+        _measurements.Where(m => m.Name == name);
+
+    private long Sum(string name, params (string Key, object? Value)[] tags) =>
+        (long)Measured(name).Where(m => tags.All(t => Equals(m.Tags.GetValueOrDefault(t.Key), t.Value))).Sum(m => m.Value);
+
+    /// <summary>The current value of an observable instrument.</summary>
+    private long Observe(string name)
+    {
+        int before = _measurements.Count;
+        _listener.RecordObservableInstruments();
+        return (long)_measurements.Skip(before).Last(m => m.Name == name).Value;
+    }
+}
