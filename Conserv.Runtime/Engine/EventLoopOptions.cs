@@ -74,4 +74,13 @@ public sealed class EventLoopOptions
 
     /// <summary>The name of the loop's thread, for debuggers and logs. Default "Conserv event loop".</summary>
     public string ThreadName { get; set; } = "Conserv event loop";
+
+    /// <summary>
+    /// Where the loop's servers and sockets log (categories <c>Conserv.Server</c> and <c>Conserv.Connection</c>):
+    /// listening and closing, accepted, rejected and closed connections with their cause, error dispatch outcomes,
+    /// time-outs, output overflows, transient accept failures, and handler exceptions nobody took. Nothing is logged
+    /// per read or write. Null (the default): nothing is logged, and exceptions nobody took still go to
+    /// <see cref="EventLoop.UnhandledException"/> or, without a subscriber, to standard error.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 }

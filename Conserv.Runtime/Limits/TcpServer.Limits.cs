@@ -47,6 +47,11 @@ public sealed partial class TcpServer
         Libc.close(fd);
         Interlocked.Increment(ref _rejected);
         CountRejected(1);
+        if (_loop.ServerLog is { } log)
+        {
+            RuntimeLog.ConnectionRejected(log, ToString(), $"{remote?.ToString() ?? "a local client"}: over MaxConnections ({_options.MaxConnections}) or MaxConnectionsPerAddress");
+        }
+
         return false;
     }
 
@@ -83,7 +88,13 @@ public sealed partial class TcpServer
         if (firstInARow)
         {
             // One report per run of failures: a flood of them would only add to the load.
-            ReportTransient(Errno.Exception(errno, "accept"));
+            var failure = Errno.Exception(errno, "accept");
+            if (_loop.ServerLog is { } log)
+            {
+                RuntimeLog.AcceptFailed(log, ToString(), failure.Message, _acceptRetry.TotalMilliseconds);
+            }
+
+            ReportTransient(failure);
         }
     }
 

@@ -29,6 +29,11 @@ public sealed partial class TcpServer
         _state = ServerState.Listening;
         _slot = _loop.Register(this, _fd, _paused ? 0 : Libc.EPOLLIN);
         _registered = true;
+        if (_loop.ServerLog is { } log)
+        {
+            RuntimeLog.Listening(log, ToString());
+        }
+
         if (_serverDriver is { } driver)
         {
             Dispatch(static (d, s, _) => d.OnServerListen(s), driver, null);
@@ -347,6 +352,11 @@ public sealed partial class TcpServer
         StopListening();
         _state = ServerState.Closed;
         _loop.Forget(this);
+        if (_loop.ServerLog is { } log)
+        {
+            RuntimeLog.ServerClosed(log, ToString());
+        }
+
         if (_serverDriver is { } driver)
         {
             var previous = _loop.CurrentServer;

@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Conserv;
 
-// What a socket reports to ConservMetrics: its open/close (with duration and cause), its bytes, its errors and
-// time-outs, and its share of the loop's paused and queued totals.
+// What a socket reports: to ConservMetrics its open/close (with duration and cause), its bytes, its errors and
+// time-outs, and its share of the loop's paused and queued totals; to the loop's connection logger (if any) its
+// open, its close and cause, and each error dispatch's outcome. Nothing is logged per read or write.
 public sealed partial class TcpSocket
 {
     private long _openedAt;
@@ -23,6 +25,11 @@ public sealed partial class TcpSocket
         {
             ConservMetrics.Connections.Add(1, ConservMetrics.Transport(IsLocal), new KeyValuePair<string, object?>("conserv.connection.side", _server is null ? "client" : "server"));
         }
+
+        if (_loop.ConnectionLog is { } log && log.IsEnabled(LogLevel.Debug))
+        {
+            RuntimeLog.ConnectionOpened(log, ToString());
+        }
     }
 
     /// <summary>The socket closed: its duration, and its shares of the loop's totals given back.</summary>
@@ -37,6 +44,18 @@ public sealed partial class TcpSocket
 
         _countedOpen = false;
         _loop.CountConnection(-1);
+        if (_loop.ConnectionLog is { } log)
+        {
+            if (cause is not null && log.IsEnabled(LogLevel.Information))
+            {
+                RuntimeLog.ConnectionClosedByError(log, ToString(), cause.GetType().Name, cause.Message);
+            }
+            else if (cause is null && log.IsEnabled(LogLevel.Debug))
+            {
+                RuntimeLog.ConnectionClosed(log, ToString());
+            }
+        }
+
         if (ConservMetrics.ConnectionDuration.Enabled)
         {
             double seconds = Stopwatch.GetElapsedTime(_openedAt).TotalSeconds;
@@ -69,6 +88,11 @@ public sealed partial class TcpSocket
 
     private void CountError(Exception error, bool dropped)
     {
+        if (_loop.ConnectionLog is { } log)
+        {
+            LogError(log, error, dropped);
+        }
+
         if (ConservMetrics.Errors.Enabled)
         {
             ConservMetrics.Errors.Add(1, ConservMetrics.ErrorType(error), new KeyValuePair<string, object?>("conserv.error.outcome", dropped ? "dropped" : "handled"));
@@ -83,6 +107,27 @@ public sealed partial class TcpSocket
                 _ => "deadline",
             };
             ConservMetrics.Timeouts.Add(1, new KeyValuePair<string, object?>("conserv.timeout.kind", kind));
+        }
+    }
+
+    private void LogError(ILogger log, Exception error, bool dropped)
+    {
+        if (error is SocketTimeoutException && log.IsEnabled(LogLevel.Information))
+        {
+            RuntimeLog.TimedOut(log, ToString(), error switch { IdleTimeoutException => "idle", ConnectTimeoutException => "connect", _ => "deadline" });
+        }
+        else if (error is OutputOverflowException overflow && log.IsEnabled(LogLevel.Warning))
+        {
+            RuntimeLog.OutputOverflow(log, ToString(), overflow.Queued, overflow.Refused);
+        }
+
+        if (dropped && log.IsEnabled(LogLevel.Information))
+        {
+            RuntimeLog.ErrorDropped(log, ToString(), error.GetType().Name, error);
+        }
+        else if (!dropped && log.IsEnabled(LogLevel.Debug))
+        {
+            RuntimeLog.ErrorHandled(log, ToString(), error.GetType().Name, error);
         }
     }
 

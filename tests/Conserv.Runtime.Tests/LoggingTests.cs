@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace Conserv.Runtime.Tests;
+
+/// <summary>The runtime's log events through <see cref="EventLoopOptions.LoggerFactory"/>: stable ids, the right levels, nothing per read.</summary>
+public sealed class LoggingTests
+{
+    [Fact]
+    public async Task A_servers_life_is_logged_with_stable_event_ids_and_nothing_per_read()
+    {
+        var logs = new ListLoggerFactory();
+        await using var loop = new TestLoop(new EventLoopOptions { LoggerFactory = logs });
+        var driver = new RecordingDriver
+        {
+            OnData = (s, data) => data.Span[0] == (byte)'!' ? throw new CustomTestException("bang") : WriteBack(s, data),
+            OnError = (_, e) => new ValueTask<bool>(e is IdleTimeoutException),
+        };
+        var options = new TcpServerOptions { MaxConnections = 2, IdleTimeout = TimeSpan.FromMilliseconds(300) };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: options);
+        await driver.Log.WaitForAsync("listen");
+
+        using (var talker = await Peer.ConnectAsync(server.Port!.Value))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                await talker.SendAllAsync("hello"u8.ToArray());
+                await talker.ReadExactlyAsync(5);
+            }
+
+            await talker.SendAllAsync("!"u8.ToArray()); // the handler throws; nothing handles it: dropped
+            await driver.Log.WaitForAsync("close");
+        }
+
+        using var idle = await Peer.ConnectAsync(server.Port!.Value);
+        using var second = await Peer.ConnectAsync(server.Port!.Value);
+        using var third = await Peer.ConnectAsync(server.Port!.Value); // over MaxConnections: turned away
+        await Poll.UntilAsync(loop.Loop, () => server.RejectedConnections == 1, "the third client to be turned away");
+        await Poll.UntilAsync(() => Task.FromResult(logs.Has(205)), "the idle time-out to be logged");
+        await server.DisposeAsync();
+        await Poll.UntilAsync(() => Task.FromResult(logs.Has(101)), "the server's close to be logged");
+
+        Assert.Equal(LogLevel.Information, logs.Single(100).Level);
+        Assert.Contains($":{server.Port}", logs.Single(100).Message);
+        Assert.Equal(RuntimeLog.ServerCategory, logs.Single(100).Category);
+        Assert.Equal(LogLevel.Information, logs.Single(102).Level);
+        var dropped = logs.Entries.First(e => e.Id == 204);
+        Assert.IsType<CustomTestException>(dropped.Exception);
+        Assert.Equal(RuntimeLog.ConnectionCategory, dropped.Category);
+        Assert.Contains(logs.Entries, e => e.Id == 202 && e.Message.Contains("CustomTestException: bang"));
+        Assert.Contains(logs.Entries, e => e.Id == 203 && e.Exception is IdleTimeoutException); // handled
+        Assert.True(logs.Entries.Count(e => e.Id == 200) >= 3, "each accepted connection is logged at Debug");
+
+        // Twenty requests, twenty replies: not one log line for them.
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("hello"));
+        Assert.True(logs.Entries.Length < 40, $"{logs.Entries.Length} entries for a handful of connections");
+    }
+
+    [Fact]
+    public async Task An_exception_no_handler_took_is_logged_as_an_error_instead_of_written_to_standard_error()
+    {
+        var logs = new ListLoggerFactory();
+        await using var loop = new TestLoop(new EventLoopOptions { LoggerFactory = logs });
+        await using var server = TcpServer.Listen(RecordingDriver.EchoWithFailingErrorHandler(), port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync("!"u8.ToArray());
+        await Poll.UntilAsync(() => Task.FromResult(logs.Has(104)), "the handler failure to be logged");
+        var failure = logs.Single(104);
+        Assert.Equal(LogLevel.Error, failure.Level);
+        Assert.IsType<ArgumentException>(failure.Exception);
+    }
+
+    private static ValueTask WriteBack(TcpSocket socket, ReadOnlyMemory<byte> data)
+    {
+        socket.Write(data.Span);
+        return default;
+    }
+
+    private sealed record Entry(string Category, int Id, LogLevel Level, string Message, Exception? Exception);
+
+    private sealed class ListLoggerFactory : ILoggerFactory
+    {
+        public ConcurrentQueue<Entry> Queue { get; } = new();
+
+        public Entry[] Entries => Queue.ToArray();
+
+        public bool Has(int id) => Queue.Any(e => e.Id == id);
+
+        public Entry Single(int id) => Assert.Single(Queue, e => e.Id == id);
+
+        public ILogger CreateLogger(string categoryName) => new ListLogger(categoryName, Queue);
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class ListLogger(string category, ConcurrentQueue<Entry> queue) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            queue.Enqueue(new Entry(category, eventId.Id, logLevel, formatter(state, exception), exception));
+    }
+}
