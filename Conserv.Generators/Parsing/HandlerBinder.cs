@@ -52,19 +52,47 @@ internal static class HandlerBinder
             Problem(HandlerProblem.GenericHandler, method);
         }
 
+        if (method.IsVararg)
+        {
+            Problem(HandlerProblem.VarargsHandler, method);
+        }
+
+        if (IsObsoleteError(method, out string? obsoleteMessage))
+        {
+            Problem(HandlerProblem.ObsoleteHandler, method, obsoleteMessage);
+        }
+
         ITypeSymbol? exceptionType = null;
         ITypeSymbol? brokenExceptionType = null;
         if (driverEvent.IsError())
         {
-            exceptionType = attribute.ConstructorArguments.Length == 1
-                ? attribute.ConstructorArguments[0].Value as ITypeSymbol
-                : known.Exception;
-            if (exceptionType is null || exceptionType.TypeKind == TypeKind.Error)
+            if (attribute.ConstructorArguments.Length == 1)
+            {
+                TypedConstant argument = attribute.ConstructorArguments[0];
+                if (argument.Kind == TypedConstantKind.Error)
+                {
+                    return null; // the compiler reports the broken attribute
+                }
+
+                exceptionType = argument.Value as ITypeSymbol;
+            }
+            else
+            {
+                exceptionType = known.Exception;
+            }
+
+            if (exceptionType is null)
+            {
+                // typeof(...) of nothing: [OnSocketError(null!)]. The compiler is silent; what the exception
+                // parameter would receive is unknown, so it is judged as for a type that is not an exception.
+                Problem(HandlerProblem.ExceptionTypeNotException, method, "null");
+                brokenExceptionType = known.Exception;
+            }
+            else if (exceptionType.TypeKind == TypeKind.Error)
             {
                 return null; // the compiler reports the broken attribute
             }
-
-            if (!InheritsFrom(exceptionType, known.Exception))
+            else if (IsOpenGeneric(exceptionType) || !InheritsFrom(exceptionType, known.Exception))
             {
                 Problem(HandlerProblem.ExceptionTypeNotException, method, exceptionType.ToDisplayString());
                 brokenExceptionType = exceptionType;
@@ -134,6 +162,44 @@ internal static class HandlerBinder
             driverEvent == DriverEvent.SocketOutputEmpty && IsSet(attribute, "AtLowWaterMark"),
             exceptionType is not null && !IsPublicEverywhere(exceptionType),
             exceptionType is not null && derived is not null && !known.Compilation.IsSymbolAccessibleWithin(exceptionType, derived));
+    }
+
+    /// <summary>Whether <paramref name="type"/> is an unbound generic type (<c>typeof(MyEx&lt;&gt;)</c>), or nested in one: no exception has that type.</summary>
+    public static bool IsOpenGeneric(ITypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type as INamedTypeSymbol; t is not null; t = t.ContainingType)
+        {
+            if (t.IsUnboundGenericType)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether calling <paramref name="method"/> is an error: it (or a method it overrides) is <c>[Obsolete(message, true)]</c>.
+    /// A plain <c>[Obsolete]</c> is only a warning, which the generated file disables.
+    /// </summary>
+    private static bool IsObsoleteError(IMethodSymbol method, out string? message)
+    {
+        for (IMethodSymbol? m = method; m is not null; m = m.OverriddenMethod)
+        {
+            foreach (AttributeData attribute in m.GetAttributes())
+            {
+                if (attribute.AttributeClass is { Name: "ObsoleteAttribute", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+                    && attribute.ConstructorArguments.Length == 2
+                    && attribute.ConstructorArguments[1].Value is true)
+                {
+                    message = attribute.ConstructorArguments[0].Value as string;
+                    return true;
+                }
+            }
+        }
+
+        message = null;
+        return false;
     }
 
     /// <summary>Whether every assembly and every type can name <paramref name="type"/>: it, its containing types and its type arguments are public.</summary>

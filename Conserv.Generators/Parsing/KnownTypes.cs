@@ -46,6 +46,8 @@ internal sealed class KnownTypes
         ArraySegment = compilation.GetTypeByMetadataName("System.ArraySegment`1");
         ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
+        SocketDriver = compilation.GetTypeByMetadataName("Conserv.ISocketEventDriver");
+        ServerDriver = compilation.GetTypeByMetadataName("Conserv.IServerEventDriver");
     }
 
     /// <summary>The compilation the types were looked up in (for accessibility checks).</summary>
@@ -68,6 +70,15 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? ValueTask { get; }
 
     public INamedTypeSymbol? Task { get; }
+
+    /// <summary>The runtime's <c>ISocketEventDriver</c>.</summary>
+    public INamedTypeSymbol? SocketDriver { get; }
+
+    /// <summary>The runtime's <c>IServerEventDriver</c>.</summary>
+    public INamedTypeSymbol? ServerDriver { get; }
+
+    /// <summary>The interface whose member a handler of <paramref name="driverEvent"/> implements.</summary>
+    public INamedTypeSymbol? InterfaceFor(DriverEvent driverEvent) => driverEvent.IsServerEvent() ? ServerDriver : SocketDriver;
 
     /// <summary>Whether the runtime is referenced at all (without it nothing can be generated).</summary>
     public bool IsUsable => TcpSocket is not null && TcpServer is not null && Exception is not null && _attributes.Count == Attributes.Count;
