@@ -109,12 +109,14 @@ internal static class HandlerBinder
         var arguments = new List<ArgumentBinding>(method.Parameters.Length);
         var seen = new HashSet<ArgumentKind>();
         DataKind data = DataKind.None;
+        bool unbound = false;
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             ArgumentKind? kind = BindParameter(parameter, driverEvent, exceptionType, brokenExceptionType, known, Problem);
             // Stryker disable once all : a mutant here leaves the pattern variable unassigned (CS0165) and Stryker would drop every mutant of the method
             if (kind is not { } k)
             {
+                unbound = true;
                 continue;
             }
 
@@ -137,7 +139,8 @@ internal static class HandlerBinder
             arguments.Add(new ArgumentBinding(k, parameter.Type.ToDisplayString(TypeFormat)));
         }
 
-        if (driverEvent == DriverEvent.SocketData && data == DataKind.None)
+        // A parameter that could not be bound (int data) may be the data parameter with a wrong type: reported once, as that.
+        if (driverEvent == DriverEvent.SocketData && data == DataKind.None && !unbound)
         {
             Problem(HandlerProblem.MissingDataParameter, method);
         }
