@@ -135,6 +135,7 @@ internal static class DriverParser
     private static bool SameSignature(ISymbol member, ISymbol interfaceMember) => (member, interfaceMember) switch
     {
         (IMethodSymbol m, IMethodSymbol i) => !m.IsGenericMethod
+            && SymbolEqualityComparer.Default.Equals(m.ReturnType, i.ReturnType)
             && m.Parameters.Length == i.Parameters.Length
             && m.Parameters.Zip(i.Parameters, (a, b) => a.RefKind == b.RefKind && SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(same => same),
         (IPropertySymbol p, IPropertySymbol i) => p.Parameters.Length == 0 && SymbolEqualityComparer.Default.Equals(p.Type, i.Type),
@@ -159,6 +160,11 @@ internal static class DriverParser
             if (!b.AllInterfaces.Contains(driverInterface, SymbolEqualityComparer.Default) || HandWritten(b, driverInterface, memberName) is not { } written)
             {
                 continue; // not a driver by hand, or a generated one: its handlers are in the chain already
+            }
+
+            if (written.IsAbstract)
+            {
+                return false; // nothing to call: the override is the driver's own, or a class between
             }
 
             if (written is IMethodSymbol { MethodKind: MethodKind.ExplicitInterfaceImplementation })

@@ -151,6 +151,43 @@ public class EdgeCaseTests
         Assert.Equal(SocketDriverFeatures.ByteData, driver.Features);
     }
 
+    [Fact]
+    public void AMethodNamedLikeAnInterfaceMemberWithAnotherSignatureIsNotAHandWrittenImplementation()
+    {
+        const string source = """
+            using System;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public abstract class AbstractBase : ISocketEventDriver
+            {
+                public abstract ValueTask<bool> OnSocketError(TcpSocket socket, Exception error);
+            }
+
+            public sealed partial class Driver : AbstractBase
+            {
+                public void OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) { }
+                public ValueTask OnSocketConnect(TcpSocket socket, int retries) => default;
+                public int Features => 0;
+
+                public override ValueTask<bool> OnSocketError(TcpSocket socket, Exception error) => new(false);
+
+                [OnSocketData] void Received(TcpSocket socket, ReadOnlySpan<byte> data) { }
+                [OnSocketConnect] void Connected(TcpSocket socket) { }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        string generated = Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString();
+        Assert.Contains("this.Received(socket, data.Span)", generated);
+        Assert.Contains("this.Connected(socket)", generated);
+        Assert.Contains("Features =>", generated);
+    }
+
     [Theory]
     [InlineData("public")]
     [InlineData("public virtual")]
