@@ -33,7 +33,7 @@ internal static class BindingDiagnostics
                     driver.ToDisplayString());
 
             case HandlerProblem.DriverNotClass:
-                return Diagnostic.Create(rule, IdentifierLocation(symbol), symbol.Name, Describe(((INamedTypeSymbol)symbol).TypeKind));
+                return Diagnostic.Create(rule, IdentifierLocation(symbol), DisplayName((INamedTypeSymbol)symbol, cancellationToken), Describe(((INamedTypeSymbol)symbol).TypeKind));
 
             case HandlerProblem.DriverIsStatic:
                 return Diagnostic.Create(rule, IdentifierLocation(symbol), symbol.Name);
@@ -126,7 +126,39 @@ internal static class BindingDiagnostics
                     AttributeArgumentLocation(problem.Attribute, cancellationToken) ?? IdentifierLocation(symbol),
                     attribute,
                     methodName,
-                    problem.Detail);
+                    ExceptionTypeOf(problem.Attribute, known) switch
+                    {
+                        null => "names no type (typeof is null): name System.Exception or a type derived from it",
+                        var open when HandlerBinder.IsOpenGeneric(open) =>
+                            $"names the open generic type '{open.ToDisplayString()}', but an exception always has a constructed type: name one (such as typeof({open.Name}<int>)), or a non-generic base of them",
+                        _ => $"names '{problem.Detail}', which is not an Exception: name System.Exception or a type derived from it",
+                    });
+
+            case HandlerProblem.VarargsHandler:
+            case HandlerProblem.ReservedName:
+                return Diagnostic.Create(rule, IdentifierLocation(symbol), methodName, problem.Detail);
+
+            case HandlerProblem.ObsoleteHandler:
+                return Diagnostic.Create(rule, IdentifierLocation(symbol), methodName, problem.Detail is { Length: > 0 } message ? $" (\"{message}\")" : string.Empty);
+
+            case HandlerProblem.HandWrittenEvent:
+                return Diagnostic.Create(
+                    rule,
+                    AttributeLocation(problem.Attribute, cancellationToken) ?? IdentifierLocation(symbol),
+                    problem.Other is { } written && written.Locations.FirstOrDefault(l => l.IsInSource) is { } at ? new[] { at } : null,
+                    driver.Name,
+                    problem.Detail,
+                    attribute,
+                    methodName,
+                    problem.Other?.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat));
+
+            case HandlerProblem.UnreachableBaseErrorMember:
+                return Diagnostic.Create(
+                    rule,
+                    IdentifierLocation(driver),
+                    problem.Other?.ContainingType?.Name,
+                    problem.Detail,
+                    driver.Name);
 
             case HandlerProblem.DuplicateHandler:
                 return Diagnostic.Create(
@@ -225,11 +257,27 @@ internal static class BindingDiagnostics
         _ => string.Empty,
     };
 
+    /// <summary>What the type is, with its article: <c>a struct</c>, <c>an interface</c>, <c>an extension block</c>.</summary>
     private static string Describe(TypeKind kind) => kind switch
     {
-        TypeKind.Struct => "struct",
-        TypeKind.Interface => "interface",
-        TypeKind.Enum => "enum",
-        _ => kind.ToString().ToLowerInvariant(),
+        TypeKind.Struct => "a struct",
+        TypeKind.Interface => "an interface",
+        TypeKind.Enum => "an enum",
+        TypeKind.Delegate => "a delegate",
+        _ when kind.ToString() == "Extension" => "an extension block", // C# 14; TypeKind.Extension is not in the Roslyn the analyzers build against
+        _ => "a " + kind.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>The type's name for a message; an extension block has none, so it is shown as declared: <c>extension(string s)</c>.</summary>
+    private static string DisplayName(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (type.Name.Length > 0)
+        {
+            return type.Name;
+        }
+
+        return type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
+            ? declaration.Keyword.ValueText + declaration.ParameterList?.WithoutTrivia().ToString()
+            : type.ToDisplayString();
+    }
 }

@@ -56,6 +56,11 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
             return; // not a handler, or code a handler hands to another thread or runs later
         }
 
+        if (NonBlockingUse.Applies(context.Operation, context.CancellationToken))
+        {
+            return; // a zero timeout, or the result of a task checked to be complete
+        }
+
         context.ReportDiagnostic(Diagnostic.Create(
             DiagnosticDescriptors.BlockingCall,
             context.Operation.Syntax.GetLocation(),

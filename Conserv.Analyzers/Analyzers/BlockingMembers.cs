@@ -15,11 +15,14 @@ internal sealed class BlockingMembers
 
     private static readonly string[] StreamReads = { "Read", "ReadByte", "ReadExactly", "ReadAtLeast", "CopyTo" };
     private static readonly string[] StreamWrites = { "Write", "WriteByte", "Flush" };
+    private static readonly string[] TextReads = { "Read", "ReadLine", "ReadToEnd", "ReadBlock" };
 
     private readonly Dictionary<INamedTypeSymbol, (HashSet<string> Names, string Advice)> _members = new(SymbolEqualityComparer.Default);
     private readonly INamedTypeSymbol? _stream;
     private readonly INamedTypeSymbol? _memoryStream;
     private readonly INamedTypeSymbol? _unmanagedMemoryStream;
+    private readonly INamedTypeSymbol? _textReader;
+    private readonly INamedTypeSymbol? _stringReader;
     private readonly IAssemblySymbol? _runtime;
 
     public BlockingMembers(Compilation compilation)
@@ -52,11 +55,14 @@ internal sealed class BlockingMembers
         Add("System.Threading.Barrier", AwaitTask, "SignalAndWait");
         Add("System.Threading.Monitor", AwaitTask, "Wait");
         Add("System.Diagnostics.Process", "make the handler async and await WaitForExitAsync", "WaitForExit");
+        Add("System.Threading.SpinWait", "make the handler async and await a task that completes when the condition holds", "SpinUntil");
 
         _stream = compilation.GetTypeByMetadataName("System.IO.Stream");
         _memoryStream = compilation.GetTypeByMetadataName("System.IO.MemoryStream");
         _unmanagedMemoryStream = compilation.GetTypeByMetadataName("System.IO.UnmanagedMemoryStream");
         _runtime = compilation.GetTypeByMetadataName("Conserv.TcpSocket")?.ContainingAssembly;
+        _textReader = compilation.GetTypeByMetadataName("System.IO.TextReader");
+        _stringReader = compilation.GetTypeByMetadataName("System.IO.StringReader");
     }
 
     /// <summary>What to do instead of calling <paramref name="member"/> on a receiver of type <paramref name="receiverType"/>, or null when it does not block.</summary>
@@ -78,7 +84,19 @@ internal sealed class BlockingMembers
             return AwaitTask; // task.GetAwaiter().GetResult()
         }
 
-        return StreamAdvice(member, type, receiverType);
+        return StreamAdvice(member, type, receiverType) ?? TextReaderAdvice(member, type, receiverType);
+    }
+
+    /// <summary>Reading a <c>TextReader</c> (<c>StreamReader.ReadLine</c>, <c>Console.In.ReadToEnd()</c>) waits for its stream or the console; a <c>StringReader</c> does not.</summary>
+    private string? TextReaderAdvice(ISymbol member, INamedTypeSymbol type, ITypeSymbol? receiverType)
+    {
+        if (_textReader is null || Array.IndexOf(TextReads, member.Name) < 0 || !InheritsFrom(type, _textReader)
+            || InheritsFrom(receiverType ?? type, _stringReader))
+        {
+            return null;
+        }
+
+        return "make the handler async and await the reader's Async counterpart (ReadLineAsync, ReadToEndAsync), or read the console on another thread";
     }
 
     private string? StreamAdvice(ISymbol member, INamedTypeSymbol type, ITypeSymbol? receiverType)

@@ -27,7 +27,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ExceptionTypeNotException = Error(
         DiagnosticIds.ExceptionTypeNotException,
         "Error handler type must be an Exception",
-        "[{0}] on '{1}' names '{2}', which is not an Exception: name System.Exception or a type derived from it");
+        "[{0}] on '{1}' {2}");
 
     public static readonly DiagnosticDescriptor ParameterNotAssignableFromExceptionType = Error(
         DiagnosticIds.ParameterNotAssignableFromExceptionType,
@@ -67,7 +67,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor DriverNotClass = Error(
         DiagnosticIds.DriverNotClass,
         "Handlers must be declared in a class",
-        "'{0}' is a {1}, but drivers are classes: declare its handlers in a partial class");
+        "'{0}' is {1}, but drivers are classes: declare its handlers in a partial class");
 
     public static readonly DiagnosticDescriptor FileLocalType = Error(
         DiagnosticIds.FileLocalType,
@@ -128,6 +128,36 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         description: "SocketEvents.DropConnection acts on the error being dispatched, which ends at the handler's first await.",
         helpLinkUri: HelpPagesRoot + DiagnosticIds.DropConnectionAfterAwait + ".md");
+
+    public static readonly DiagnosticDescriptor VarargsHandler = Error(
+        DiagnosticIds.VarargsHandler,
+        "Handler must not take __arglist",
+        "Handler '{0}' takes __arglist, which the generated call cannot supply, so it is not bound: remove __arglist and take what the event supplies as ordinary parameters");
+
+    public static readonly DiagnosticDescriptor ObsoleteHandler = Error(
+        DiagnosticIds.ObsoleteHandler,
+        "Handler is obsolete as an error",
+        "Handler '{0}' is [Obsolete(..., true)]{1}: calling it is an error, so the generated part cannot call it and it is not bound; remove the handler attribute to retire the handler, or make the obsolescence a warning (the generated call reports none)");
+
+    public static readonly DiagnosticDescriptor ReservedName = Error(
+        DiagnosticIds.ReservedName,
+        "Handler name uses the generator's reserved prefix",
+        "Handler '{0}' starts with '{1}', the prefix of the generated part's own members, so it is not bound: rename it");
+
+    public static readonly DiagnosticDescriptor HandWrittenEvent = Error(
+        DiagnosticIds.HandWrittenEvent,
+        "Event implemented both by hand and by a handler",
+        "'{0}' implements {1} itself, and the [{2}] handler '{3}' would be a second implementation, so the handler is not bound: remove the hand-written '{4}' or the handler");
+
+    public static readonly DiagnosticDescriptor UnreachableBaseErrorMember = new(
+        DiagnosticIds.UnreachableBaseErrorMember,
+        "Base driver's explicit error member cannot be called",
+        "Base '{0}' implements {1} explicitly, which the generated error member of '{2}' cannot call: an error none of the chain's handlers take is reported unhandled instead of reaching '{0}'; implement it in '{0}' as a public method, which the generated part calls last",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A derived driver's generated error member calls a hand-written base's public error member when none of its handlers match. C# cannot call a base class's explicit interface implementation.",
+        helpLinkUri: HelpPagesRoot + DiagnosticIds.UnreachableBaseErrorMember + ".md");
 
     public static readonly DiagnosticDescriptor InvalidFraming = Error(
         DiagnosticIds.InvalidFraming,

@@ -24,6 +24,11 @@ internal static class DiagnosticIds
     public const string DropConnectionAfterAwait = "CONSERV019";
     public const string FileLocalType = "CONSERV020";
     public const string LanguageVersionTooOld = "CONSERV021";
+    public const string VarargsHandler = "CONSERV022";
+    public const string ObsoleteHandler = "CONSERV023";
+    public const string ReservedName = "CONSERV024";
+    public const string HandWrittenEvent = "CONSERV025";
+    public const string UnreachableBaseErrorMember = "CONSERV026";
 
     // Framing (30-39).
     public const string InvalidFraming = "CONSERV030";

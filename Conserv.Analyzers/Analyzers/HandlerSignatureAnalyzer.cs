@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Conserv.Analyzers;
 
 /// <summary>
-/// CONSERV002, CONSERV012–CONSERV018: handler signatures the generator cannot bind (parameters, return type, kind of method).
+/// CONSERV002, CONSERV012–CONSERV018, CONSERV022–CONSERV024: handler signatures the generator cannot bind (parameters, return type, kind of method, <c>__arglist</c>, obsolete as an error, reserved name).
 /// CONSERV012 also covers handler attributes on local functions and lambdas, which are not members of a type, so the
 /// parser (and the generator) never see them.
 /// </summary>
@@ -25,7 +25,10 @@ public sealed class HandlerSignatureAnalyzer : DriverBindingAnalyzer
             (HandlerProblem.MissingDataParameter, DiagnosticDescriptors.MissingDataParameter),
             (HandlerProblem.ParameterMustBeNullable, DiagnosticDescriptors.ParameterMustBeNullable),
             (HandlerProblem.UnsupportedReturnType, DiagnosticDescriptors.UnsupportedReturnType),
-            (HandlerProblem.SpanInAsyncHandler, DiagnosticDescriptors.SpanInAsyncHandler))
+            (HandlerProblem.SpanInAsyncHandler, DiagnosticDescriptors.SpanInAsyncHandler),
+            (HandlerProblem.VarargsHandler, DiagnosticDescriptors.VarargsHandler),
+            (HandlerProblem.ObsoleteHandler, DiagnosticDescriptors.ObsoleteHandler),
+            (HandlerProblem.ReservedName, DiagnosticDescriptors.ReservedName))
     {
     }
 

@@ -30,9 +30,20 @@ public sealed class AsyncVoidCodeFixProvider : CodeFixProvider
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root?.FindNode(context.Span).FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { } method || IsCloseHandler(method))
+        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root?.FindNode(context.Span).FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { } method
+            || model is null
+            || IsCloseHandler(method, model, context.CancellationToken))
         {
             return; // close events are void: a close handler cannot be async at all
+        }
+
+        // Not offered when the change breaks other code: the method used as an Action (CS0407), or overriding a void method.
+        Document changed = await FixAsync(context.Document, context.Diagnostics, context.CancellationToken).ConfigureAwait(false);
+        if (model.GetDeclaredSymbol(method, context.CancellationToken) is not { } symbol
+            || !await FixSafety.AddsNoErrorAsync(context.Document, changed, symbol, context.CancellationToken).ConfigureAwait(false))
+        {
+            return;
         }
 
         foreach (Diagnostic diagnostic in context.Diagnostics)
@@ -43,8 +54,10 @@ public sealed class AsyncVoidCodeFixProvider : CodeFixProvider
         }
     }
 
-    private static bool IsCloseHandler(MethodDeclarationSyntax method) =>
-        method.AttributeLists.SelectMany(l => l.Attributes).Any(a => a.Name.ToString() is { } name && (name.Contains("OnSocketClose") || name.Contains("OnServerClose")));
+    /// <summary>Whether the method has a close attribute, however it is spelled (an alias such as <c>using Closing = Conserv.OnSocketCloseAttribute;</c>).</summary>
+    private static bool IsCloseHandler(MethodDeclarationSyntax method, SemanticModel model, CancellationToken cancellationToken) =>
+        method.AttributeLists.SelectMany(l => l.Attributes).Any(a =>
+            model.GetSymbolInfo(a, cancellationToken).Symbol is IMethodSymbol { ContainingType: { ContainingNamespace.Name: "Conserv", Name: "OnSocketCloseAttribute" or "OnServerCloseAttribute" } });
 
     private static async Task<Document> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
     {
@@ -54,7 +67,7 @@ public sealed class AsyncVoidCodeFixProvider : CodeFixProvider
         {
             if (editor.OriginalRoot.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<MethodDeclarationSyntax>() is { } method
                 && method.ReturnType is PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword }
-                && !IsCloseHandler(method))
+                && !IsCloseHandler(method, editor.SemanticModel, cancellationToken))
             {
                 methods.Add(method);
             }

@@ -14,7 +14,8 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace Conserv.Analyzers.CodeFixes;
 
 /// <summary>
-/// CONSERV004: makes the exception parameter the attribute's type or, alternatively, the attribute name the parameter's type.
+/// CONSERV004: makes the exception parameter the attribute's type (when the handler still compiles with it) or, alternatively,
+/// the attribute name the parameter's type.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ExceptionParameterCodeFixProvider)), Shared]
 public sealed class ExceptionParameterCodeFixProvider : CodeFixProvider
@@ -47,12 +48,19 @@ public sealed class ExceptionParameterCodeFixProvider : CodeFixProvider
         string exceptionName = exceptionType.ToMinimalDisplayString(model, parameterType.SpanStart);
         TypeSyntax bare = parameterType is NullableTypeSyntax nullable ? nullable.ElementType : parameterType;
 
-        context.RegisterCodeFix(
-            CodeAction.Create(
-                $"Declare '{parameter.Identifier.ValueText}' as '{exceptionName}'",
-                c => ChangeParameterAsync(document, parameterType, exceptionType, c),
-                ParameterKey),
-            diagnostic);
+        // Offered only when the body still compiles with the parameter's new type: it may use members the
+        // attribute's type lacks (e.SocketErrorCode on an IOException, CS1061), or pass it where the old type is needed.
+        Document changed = await ChangeParameterAsync(document, parameterType, exceptionType, context.CancellationToken).ConfigureAwait(false);
+        if (await FixSafety.AddsNoErrorAsync(document, changed, null, context.CancellationToken).ConfigureAwait(false))
+        {
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    $"Declare '{parameter.Identifier.ValueText}' as '{exceptionName}'",
+                    c => ChangeParameterAsync(document, parameterType, exceptionType, c),
+                    ParameterKey),
+                diagnostic);
+        }
+
         context.RegisterCodeFix(
             CodeAction.Create(
                 $"Handle '{bare.WithoutTrivia()}' in the attribute",

@@ -8,8 +8,6 @@ namespace Conserv.Generators.Emit;
 /// <summary>Writes the generated part of one driver from its <see cref="DriverModel"/>.</summary>
 internal static class DriverEmitter
 {
-    private const string HandledHelper = "__ConservHandled";
-
     private static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCode(\"Conserv.Generators\", \"{typeof(DriverEmitter).Assembly.GetName().Version}\")]";
 
@@ -62,7 +60,7 @@ internal static class DriverEmitter
 
         w.Open($"partial {self.Keyword} {Identifiers.Escape(self.Name)}{self.TypeParameters} : {string.Join(", ", interfaces)}");
         var members = new MemberList(w);
-        if (socket)
+        if (socket && !driver.HandWrittenFeatures)
         {
             members.Next();
             WriteFeatures(w, driver);
@@ -111,7 +109,7 @@ internal static class DriverEmitter
         if (needsHelper)
         {
             members.Next();
-            WriteHandledHelper(w);
+            WriteHandledHelper(w, driver.HandledHelper);
         }
 
         w.Close();
@@ -182,13 +180,16 @@ internal static class DriverEmitter
                 // A type the derived driver cannot name (private nested in the base, internal to the base's assembly) is tested by the base.
                 w.Open(handler.TypeTestInBase ? $"if (this.{TypeTestName(handler)}(error))" : $"if (error is {handler.ExceptionType})");
                 needsHelper = true;
-                w.Line($"return {HandledHelper}(this.{handler.TrampolineName}({signature.ForwardArguments}));");
+                w.Line($"return {driver.HandledHelper}(this.{handler.TrampolineName}({signature.ForwardArguments}));");
             }
 
             w.Close();
         }
 
-        w.Line($"return new {EventSignature.ValueTaskOfBool}(false);");
+        bool fallback = errorEvent == DriverEvent.SocketError ? driver.SocketErrorFallback : driver.ServerErrorFallback;
+        w.Line(fallback
+            ? $"return base.{signature.Member}({signature.ForwardArguments});" // a hand-written base's own error member
+            : $"return new {EventSignature.ValueTaskOfBool}(false);");
         w.Close();
         return needsHelper;
     }
@@ -250,7 +251,7 @@ internal static class DriverEmitter
             }
             else
             {
-                w.Line($"return {HandledHelper}({call});");
+                w.Line($"return {driver.HandledHelper}({call});");
             }
         }
         else if (handler.Return == ReturnKind.Void)
@@ -264,10 +265,10 @@ internal static class DriverEmitter
         }
     }
 
-    private static void WriteHandledHelper(IndentedWriter w)
+    private static void WriteHandledHelper(IndentedWriter w, string name)
     {
         w.Line(GeneratedCode);
-        w.Open($"private static {EventSignature.ValueTaskOfBool} {HandledHelper}({EventSignature.ValueTask} task)");
+        w.Open($"private static {EventSignature.ValueTaskOfBool} {name}({EventSignature.ValueTask} task)");
         w.Open("if (task.IsCompletedSuccessfully)");
         w.Line("task.GetAwaiter().GetResult();");
         w.Line($"return new {EventSignature.ValueTaskOfBool}(true);");

@@ -63,12 +63,155 @@ internal static class DriverParser
             }
         }
 
+        bool socketFallback = own.Any(h => h.Event == DriverEvent.SocketError)
+            && CallsBaseErrorMember(type, known.SocketDriver, DriverEvent.SocketError, report);
+        bool serverFallback = own.Any(h => h.Event == DriverEvent.ServerError)
+            && CallsBaseErrorMember(type, known.ServerDriver, DriverEvent.ServerError, report);
+
         return new DriverModel(
             GetHierarchy(type),
             type.IsSealed,
             own.ToEquatableArray(),
             baseErrors.ToEquatableArray(),
-            baseFeatures);
+            baseFeatures,
+            HandledHelperName(type),
+            HandWritten(type, known.SocketDriver, "Features") is not null,
+            socketFallback,
+            serverFallback);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="symbol"/> was written by this generator (its <c>[GeneratedCode("Conserv.Generators", …)]</c>):
+    /// the analyzers see the generated part beside the user's code, the generator never does.
+    /// </summary>
+    public static bool IsGenerated(ISymbol symbol)
+    {
+        foreach (AttributeData attribute in symbol.GetAttributes())
+        {
+            if (attribute.AttributeClass is { Name: "GeneratedCodeAttribute" }
+                && attribute.ConstructorArguments.Length > 0
+                && attribute.ConstructorArguments[0].Value is "Conserv.Generators")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The member of <paramref name="type"/> itself (not generated) that implements <paramref name="driverInterface"/>'s
+    /// <paramref name="memberName"/>: an explicit implementation, or a public instance member with the interface member's
+    /// name and signature. Null when there is none.
+    /// </summary>
+    public static ISymbol? HandWritten(INamedTypeSymbol type, INamedTypeSymbol? driverInterface, string memberName)
+    {
+        if (driverInterface is null || driverInterface.GetMembers(memberName).FirstOrDefault() is not { } interfaceMember)
+        {
+            return null;
+        }
+
+        foreach (ISymbol member in type.GetMembers())
+        {
+            bool isExplicit = member switch
+            {
+                IMethodSymbol m => m.ExplicitInterfaceImplementations.Any(i => SymbolEqualityComparer.Default.Equals(i, interfaceMember)),
+                IPropertySymbol p => p.ExplicitInterfaceImplementations.Any(i => SymbolEqualityComparer.Default.Equals(i, interfaceMember)),
+                _ => false,
+            };
+            bool isImplicit = !isExplicit
+                && member.Name == memberName
+                && member is { IsStatic: false, DeclaredAccessibility: Accessibility.Public }
+                && SameSignature(member, interfaceMember);
+            if ((isExplicit || isImplicit) && !IsGenerated(member))
+            {
+                return member;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool SameSignature(ISymbol member, ISymbol interfaceMember) => (member, interfaceMember) switch
+    {
+        (IMethodSymbol m, IMethodSymbol i) => !m.IsGenericMethod
+            && SymbolEqualityComparer.Default.Equals(m.ReturnType, i.ReturnType)
+            && m.Parameters.Length == i.Parameters.Length
+            && m.Parameters.Zip(i.Parameters, (a, b) => a.RefKind == b.RefKind && SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(same => same),
+        (IPropertySymbol p, IPropertySymbol i) => p.Parameters.Length == 0 && SymbolEqualityComparer.Default.Equals(p.Type, i.Type),
+        _ => false,
+    };
+
+    /// <summary>
+    /// Whether the driver's generated error member should end by calling the error member a hand-written base implements
+    /// as a public method (<c>base.OnSocketError(socket, error)</c>). A base that implements it explicitly cannot be called
+    /// from a derived class; that is reported as <see cref="HandlerProblem.UnreachableBaseErrorMember"/>.
+    /// </summary>
+    private static bool CallsBaseErrorMember(INamedTypeSymbol type, INamedTypeSymbol? driverInterface, DriverEvent errorEvent, Action<BindingProblem>? report)
+    {
+        if (driverInterface is null)
+        {
+            return false;
+        }
+
+        string memberName = errorEvent == DriverEvent.SocketError ? "OnSocketError" : "OnServerError";
+        for (INamedTypeSymbol? b = type.BaseType; b is not null && b.SpecialType != SpecialType.System_Object; b = b.BaseType)
+        {
+            if (!b.AllInterfaces.Contains(driverInterface, SymbolEqualityComparer.Default) || HandWritten(b, driverInterface, memberName) is not { } written)
+            {
+                continue; // not a driver by hand, or a generated one: its handlers are in the chain already
+            }
+
+            if (written.IsAbstract)
+            {
+                return false; // nothing to call: the override is the driver's own, or a class between
+            }
+
+            if (written is IMethodSymbol { MethodKind: MethodKind.ExplicitInterfaceImplementation })
+            {
+                report?.Invoke(new BindingProblem(HandlerProblem.UnreachableBaseErrorMember, type, null, driverInterface.Name + "." + memberName, written));
+                return false;
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The name of the generated private helper: <c>__ConservHandled</c>, unless the driver declares a member of that
+    /// name or a base has a non-private one (then <c>__ConservHandled_2</c>, …), so the helper never collides or hides.
+    /// </summary>
+    private static string HandledHelperName(INamedTypeSymbol type)
+    {
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (!IsGenerated(member))
+            {
+                taken.Add(member.Name);
+            }
+        }
+
+        for (INamedTypeSymbol? b = type.BaseType; b is not null; b = b.BaseType)
+        {
+            foreach (ISymbol member in b.GetMembers())
+            {
+                if (member.DeclaredAccessibility != Accessibility.Private)
+                {
+                    taken.Add(member.Name);
+                }
+            }
+        }
+
+        string name = DriverModel.DefaultHandledHelper;
+        for (int n = 2; taken.Contains(name); n++)
+        {
+            name = DriverModel.DefaultHandledHelper + "_" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return name;
     }
 
     /// <summary>Checks that the C# version of <paramref name="type"/>'s declaration is at least <see cref="MinimumLanguageVersion"/>.</summary>
@@ -162,7 +305,15 @@ internal static class DriverParser
         {
             cancellationToken.ThrowIfCancellationRequested();
             // Stryker disable once all : a mutant here leaves the pattern variable unassigned (CS0165) and Stryker would drop every mutant of the method
-            if (member is not IMethodSymbol method || method.Name.StartsWith(TrampolinePrefix, StringComparison.Ordinal) == inSource)
+            if (member is not IMethodSymbol method)
+            {
+                continue;
+            }
+
+            // In source, the handlers are the user's methods (the analyzers also see the generated trampolines: skipped);
+            // in a referenced assembly, the trampolines its generated part exposes.
+            bool reserved = method.Name.StartsWith(TrampolinePrefix, StringComparison.Ordinal);
+            if (inSource ? reserved && IsGenerated(method) : !reserved)
             {
                 continue;
             }
@@ -171,6 +322,12 @@ internal static class DriverParser
             {
                 if (known.TryGetEvent(attribute, out DriverEvent driverEvent))
                 {
+                    if (inSource && reserved)
+                    {
+                        report?.Invoke(new BindingProblem(HandlerProblem.ReservedName, method, attribute, TrampolinePrefix));
+                        continue;
+                    }
+
                     string trampoline = inSource ? $"{TrampolinePrefix}{depth}_{driverEvent}_{method.Name}" : method.Name;
                     candidates.Add((method, attribute, driverEvent, trampoline));
                 }
@@ -184,10 +341,20 @@ internal static class DriverParser
             names.TryGetValue(c.Trampoline, out int seen);
             names[c.Trampoline] = seen + 1;
             string trampoline = seen == 0 ? c.Trampoline : $"{c.Trampoline}_{seen + 1}";
-            if (HandlerBinder.Bind(c.Method, c.Attribute, c.Event, known, level, trampoline, report, derived) is { } model)
+            if (HandlerBinder.Bind(c.Method, c.Attribute, c.Event, known, level, trampoline, report, derived) is not { } model)
             {
-                bound.Add((model, c.Method, c.Attribute));
+                continue;
             }
+
+            string member = model.Event.InterfaceMember(model.Data);
+            if (inSource && HandWritten(type, known.InterfaceFor(model.Event), member) is { } written)
+            {
+                // The generated part would implement the member a second time (CS8646, or the hand-written one silently unused).
+                report?.Invoke(new BindingProblem(HandlerProblem.HandWrittenEvent, c.Method, c.Attribute, known.InterfaceFor(model.Event)!.Name + "." + member, written));
+                continue;
+            }
+
+            bound.Add((model, c.Method, c.Attribute));
         }
 
         // One framing per driver: every data and frame handler must agree with the first one (raw is a framing too).

@@ -53,19 +53,47 @@ internal static class HandlerBinder
             Problem(HandlerProblem.GenericHandler, method);
         }
 
+        if (method.IsVararg)
+        {
+            Problem(HandlerProblem.VarargsHandler, method);
+        }
+
+        if (IsObsoleteError(method, out string? obsoleteMessage))
+        {
+            Problem(HandlerProblem.ObsoleteHandler, method, obsoleteMessage);
+        }
+
         ITypeSymbol? exceptionType = null;
         ITypeSymbol? brokenExceptionType = null;
         if (driverEvent.IsError())
         {
-            exceptionType = attribute.ConstructorArguments.Length == 1
-                ? attribute.ConstructorArguments[0].Value as ITypeSymbol
-                : known.Exception;
-            if (exceptionType is null || exceptionType.TypeKind == TypeKind.Error)
+            if (attribute.ConstructorArguments.Length == 1)
+            {
+                TypedConstant argument = attribute.ConstructorArguments[0];
+                if (argument.Kind == TypedConstantKind.Error)
+                {
+                    return null; // the compiler reports the broken attribute
+                }
+
+                exceptionType = argument.Value as ITypeSymbol;
+            }
+            else
+            {
+                exceptionType = known.Exception;
+            }
+
+            if (exceptionType is null)
+            {
+                // typeof(...) of nothing: [OnSocketError(null!)]. The compiler is silent; what the exception
+                // parameter would receive is unknown, so it is judged as for a type that is not an exception.
+                Problem(HandlerProblem.ExceptionTypeNotException, method, "null");
+                brokenExceptionType = known.Exception;
+            }
+            else if (exceptionType.TypeKind == TypeKind.Error)
             {
                 return null; // the compiler reports the broken attribute
             }
-
-            if (!InheritsFrom(exceptionType, known.Exception))
+            else if (IsOpenGeneric(exceptionType) || !InheritsFrom(exceptionType, known.Exception))
             {
                 Problem(HandlerProblem.ExceptionTypeNotException, method, exceptionType.ToDisplayString());
                 brokenExceptionType = exceptionType;
@@ -90,6 +118,7 @@ internal static class HandlerBinder
         var arguments = new List<ArgumentBinding>(method.Parameters.Length);
         var seen = new HashSet<ArgumentKind>();
         DataKind data = DataKind.None;
+        bool unbound = false;
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             ArgumentKind? kind = driverEvent != DriverEvent.SocketFrame ? BindParameter(parameter, driverEvent, exceptionType, brokenExceptionType, known, Problem)
@@ -99,6 +128,7 @@ internal static class HandlerBinder
             // Stryker disable once all : a mutant here leaves the pattern variable unassigned (CS0165) and Stryker would drop every mutant of the method
             if (kind is not { } k)
             {
+                unbound = true;
                 continue;
             }
 
@@ -121,8 +151,10 @@ internal static class HandlerBinder
             arguments.Add(new ArgumentBinding(k, parameter.Type.ToDisplayString(TypeFormat)));
         }
 
-        if ((driverEvent == DriverEvent.SocketData && data == DataKind.None)
-            || (driverEvent == DriverEvent.SocketFrame && frameType is not null && !seen.Contains(ArgumentKind.Frame)))
+        // A parameter that could not be bound (int data) may be the data parameter with a wrong type: reported once, as that.
+        if (!unbound
+            && ((driverEvent == DriverEvent.SocketData && data == DataKind.None)
+                || (driverEvent == DriverEvent.SocketFrame && frameType is not null && !seen.Contains(ArgumentKind.Frame))))
         {
             Problem(HandlerProblem.MissingDataParameter, method);
         }
@@ -148,6 +180,44 @@ internal static class HandlerBinder
             AtLowWaterMark: driverEvent == DriverEvent.SocketOutputEmpty && IsSet(attribute, "AtLowWaterMark"),
             ExposesTypeTest: exceptionType is not null && !IsPublicEverywhere(exceptionType),
             TypeTestInBase: exceptionType is not null && derived is not null && !known.Compilation.IsSymbolAccessibleWithin(exceptionType, derived));
+    }
+
+    /// <summary>Whether <paramref name="type"/> is an unbound generic type (<c>typeof(MyEx&lt;&gt;)</c>), or nested in one: no exception has that type.</summary>
+    public static bool IsOpenGeneric(ITypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type as INamedTypeSymbol; t is not null; t = t.ContainingType)
+        {
+            if (t.IsUnboundGenericType)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether calling <paramref name="method"/> is an error: it (or a method it overrides) is <c>[Obsolete(message, true)]</c>.
+    /// A plain <c>[Obsolete]</c> is only a warning, which the generated file disables.
+    /// </summary>
+    private static bool IsObsoleteError(IMethodSymbol method, out string? message)
+    {
+        for (IMethodSymbol? m = method; m is not null; m = m.OverriddenMethod)
+        {
+            foreach (AttributeData attribute in m.GetAttributes())
+            {
+                if (attribute.AttributeClass is { Name: "ObsoleteAttribute", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+                    && attribute.ConstructorArguments.Length == 2
+                    && attribute.ConstructorArguments[1].Value is true)
+                {
+                    message = attribute.ConstructorArguments[0].Value as string;
+                    return true;
+                }
+            }
+        }
+
+        message = null;
+        return false;
     }
 
     /// <summary>Whether every assembly and every type can name <paramref name="type"/>: it, its containing types and its type arguments are public.</summary>

@@ -70,6 +70,31 @@ internal enum HandlerProblem
     /// <summary>The compilation's C# version is below what the generated code needs (<see cref="DriverParser.MinimumLanguageVersion"/>). Symbol: the driver; detail: the version.</summary>
     LanguageVersionTooOld,
 
+    /// <summary>The handler takes <c>__arglist</c>, which the generated call cannot supply (it would not compile, CS7036). Symbol: the method.</summary>
+    VarargsHandler,
+
+    /// <summary>
+    /// The handler is <c>[Obsolete(message, true)]</c>: calling it is a compile error (CS0619) that no <c>#pragma</c> can
+    /// silence, so the generated part cannot call it. Symbol: the method; detail: the obsolete message, or null.
+    /// </summary>
+    ObsoleteHandler,
+
+    /// <summary>The handler's name starts with <c>__Conserv</c>, the prefix of the generated part's own members. Symbol: the method.</summary>
+    ReservedName,
+
+    /// <summary>
+    /// The driver implements the interface member this handler would implement (<c>ISocketEventDriver.OnSocketData</c>, …)
+    /// itself, so the generated part cannot implement it again. Symbol: the handler; other: the hand-written member;
+    /// detail: the interface member, as <c>ISocketEventDriver.OnSocketData</c>.
+    /// </summary>
+    HandWrittenEvent,
+
+    /// <summary>
+    /// A base class implements the error member (<c>ISocketEventDriver.OnSocketError</c> or <c>IServerEventDriver.OnServerError</c>)
+    /// by hand and explicitly, so the driver's generated error member cannot fall back to it when none of its handlers match.
+    /// Symbol: the driver; other: the base's explicit implementation; detail: the interface member.
+    /// </summary>
+    UnreachableBaseErrorMember,
     /// <summary>
     /// A framing attribute's settings are invalid: no or several framings, a length prefix other than 1, 2, 4 or 8, a
     /// maximum length below 1, an empty delimiter or one with characters above U+00FF, an undefined enum value. Symbol:

@@ -49,6 +49,8 @@ internal sealed class KnownTypes
         ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
         FrameDecoder = compilation.GetTypeByMetadataName("Conserv.IFrameDecoder`1");
+        SocketDriver = compilation.GetTypeByMetadataName("Conserv.ISocketEventDriver");
+        ServerDriver = compilation.GetTypeByMetadataName("Conserv.IServerEventDriver");
     }
 
     /// <summary>The compilation the types were looked up in (for accessibility checks).</summary>
@@ -74,6 +76,15 @@ internal sealed class KnownTypes
 
     /// <summary><c>Conserv.IFrameDecoder&lt;TFrame&gt;</c>, the contract of a decoder framing.</summary>
     public INamedTypeSymbol? FrameDecoder { get; }
+
+    /// <summary>The runtime's <c>ISocketEventDriver</c>.</summary>
+    public INamedTypeSymbol? SocketDriver { get; }
+
+    /// <summary>The runtime's <c>IServerEventDriver</c>.</summary>
+    public INamedTypeSymbol? ServerDriver { get; }
+
+    /// <summary>The interface whose member a handler of <paramref name="driverEvent"/> implements.</summary>
+    public INamedTypeSymbol? InterfaceFor(DriverEvent driverEvent) => driverEvent.IsServerEvent() ? ServerDriver : SocketDriver;
 
     /// <summary>Whether the runtime is referenced at all (without it nothing can be generated).</summary>
     public bool IsUsable => TcpSocket is not null && TcpServer is not null && Exception is not null && _attributes.Count == Attributes.Count;

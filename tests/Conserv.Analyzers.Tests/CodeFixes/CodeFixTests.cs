@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Threading.Tasks;
 using Conserv.Analyzers.CodeFixes;
 using Conserv.Analyzers.Tests.Infrastructure;
@@ -189,4 +190,97 @@ public class CodeFixTests
                 void Closed(TcpSocket socket, Exception? cause, TcpServer? server) { }
             }
             """, iterations: 2);
+
+    [Fact]
+    public async Task CONSERV004_parameter_fix_is_not_offered_when_the_body_uses_what_the_new_type_lacks()
+    {
+        // Issue 11, item 10: declaring 'error' as IOException broke 'error.SocketErrorCode' (CS1061) and 'Log(error)' (CS1503).
+        IReadOnlyList<string> offered = await FixedCode.OfferedAsync(Usings + """
+            public partial class Driver
+            {
+                [OnSocketError(typeof(IOException))]
+                void Failed(TcpSocket socket, SocketException error) => Console.WriteLine(error.SocketErrorCode);
+
+                [OnServerError(typeof(IOException))]
+                void ServerFailed(InvalidOperationException error) => Log(error);
+
+                static void Log(InvalidOperationException error) { }
+            }
+            """, new ExceptionTypeAnalyzer(), new ExceptionParameterCodeFixProvider());
+
+        Assert.Equal(["Handle 'SocketException' in the attribute", "Handle 'InvalidOperationException' in the attribute"], offered);
+    }
+
+    [Fact]
+    public async Task CONSERV004_parameter_fix_is_offered_when_the_body_compiles_with_the_new_type()
+    {
+        IReadOnlyList<string> offered = await FixedCode.OfferedAsync(Usings + """
+            public partial class Driver
+            {
+                [OnSocketError(typeof(IOException))]
+                void Failed(TcpSocket socket, SocketException error) => Console.WriteLine(error.Message);
+            }
+            """, new ExceptionTypeAnalyzer(), new ExceptionParameterCodeFixProvider());
+
+        Assert.Equal(["Declare 'error' as 'IOException'", "Handle 'SocketException' in the attribute"], offered);
+    }
+
+    [Fact]
+    public async Task CONSERV007_fix_is_not_offered_for_a_handler_used_as_a_delegate_or_a_close_handler_under_an_alias()
+    {
+        // Issue 11, item 10: returning ValueTask broke 'Action<TcpSocket> a = Connected' (CS0407), and an aliased close attribute got ValueTask (CONSERV017).
+        IReadOnlyList<string> offered = await FixedCode.OfferedAsync("""
+            using System;
+            using Conserv;
+            using Closing = Conserv.OnSocketCloseAttribute;
+
+            public partial class Driver
+            {
+                [OnSocketConnect]
+                private async void Connected(TcpSocket socket) => await System.Threading.Tasks.Task.Yield();
+
+                [Closing]
+                private async void Closed(TcpSocket socket, Exception? cause) => await System.Threading.Tasks.Task.Yield();
+
+                public Action<TcpSocket> AsAction() => Connected;
+            }
+            """, new AsyncVoidHandlerAnalyzer(), new AsyncVoidCodeFixProvider());
+
+        Assert.Empty(offered);
+    }
+
+    [Fact]
+    public async Task The_fixed_code_check_reports_new_compiler_and_Conserv_errors()
+    {
+        // The check every fix test runs (Verifier.FixAsync): it must see an error in the fixed code, whether the compiler's or a Conserv analyzer's.
+        const string source = Usings + """
+            public partial class Driver
+            {
+                [OnSocketError(typeof(IOException))]
+                void Failed(TcpSocket socket, {|CONSERV004:SocketException|} error) => Console.WriteLine(error.SocketErrorCode);
+            }
+            """;
+        const string brokenByTheCompiler = Usings + """
+            public partial class Driver
+            {
+                [OnSocketError(typeof(IOException))]
+                void Failed(TcpSocket socket, IOException error) => Console.WriteLine(error.SocketErrorCode);
+            }
+            """;
+        const string brokenForConserv = Usings + """
+            public partial class Driver
+            {
+                [OnSocketError(typeof(SocketException))]
+                void Failed(TcpSocket socket, SocketException error) => Console.WriteLine(error.SocketErrorCode);
+
+                [OnSocketClose]
+                ValueTask Closed(TcpSocket socket) => default;
+            }
+            """;
+
+        System.Exception compiler = await Assert.ThrowsAnyAsync<System.Exception>(() => FixedCode.AssertAddsNoErrorAsync(source, brokenByTheCompiler));
+        Assert.Contains("CS1061", compiler.Message);
+        System.Exception conserv = await Assert.ThrowsAnyAsync<System.Exception>(() => FixedCode.AssertAddsNoErrorAsync(source, brokenForConserv));
+        Assert.Contains("CONSERV017", conserv.Message);
+    }
 }

@@ -43,8 +43,19 @@ internal static class Verifier<TAnalyzer>
         return test.RunAsync(CancellationToken.None);
     }
 
-    /// <summary>Checks that the fix turns <paramref name="source"/> into <paramref name="fixedSource"/>, which compiles and has no diagnostic left.</summary>
-    public static Task FixAsync<TCodeFix>(string source, string fixedSource, string? equivalenceKey = null, int iterations = 1)
+    /// <summary>
+    /// Checks that the fix turns <paramref name="source"/> into <paramref name="fixedSource"/>, which compiles and has no diagnostic left;
+    /// then that the fixed code, built with the generator and every Conserv analyzer, has no error the source did not have
+    /// (<see cref="FixedCode.AssertAddsNoErrorAsync"/>).
+    /// </summary>
+    public static async Task FixAsync<TCodeFix>(string source, string fixedSource, string? equivalenceKey = null, int iterations = 1)
+        where TCodeFix : CodeFixProvider, new()
+    {
+        await FixOnlyAsync<TCodeFix>(source, fixedSource, equivalenceKey, iterations);
+        await FixedCode.AssertAddsNoErrorAsync(source, fixedSource);
+    }
+
+    private static Task FixOnlyAsync<TCodeFix>(string source, string fixedSource, string? equivalenceKey, int iterations)
         where TCodeFix : CodeFixProvider, new()
     {
         var test = new FixTest<TCodeFix>

@@ -86,4 +86,84 @@ public class BlockingCallTests
             void NotAHandler() => Thread.Sleep(100);
         }
         """);
+
+    [Fact]
+    public Task CONSERV009_is_silent_on_non_blocking_fast_paths() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+            private Task<int> _pending = Task.FromResult(0);
+
+            [OnSocketData]
+            void Received(TcpSocket socket, ReadOnlyMemory<byte> data)
+            {
+                Task<int> task = Task.FromResult(1);
+                if (task.IsCompleted)
+                {
+                    Console.WriteLine(task.Result);
+                }
+
+                if (task.IsCompletedSuccessfully && task.Result > 0) { }
+                int a = task.IsCompletedSuccessfully ? task.Result : 0;
+                int b = !task.IsCompleted ? 0 : task.GetAwaiter().GetResult();
+                if (!(task.IsCompleted == true)) { } else { task.Wait(); }
+                ValueTask<int> value = new(3);
+                int c = value.IsCompleted ? value.Result : 0;
+                int d = _pending.IsCompleted ? _pending.Result : 0;
+                if (_gate.Wait(0)) { _gate.Release(); }
+                if (_gate.Wait(TimeSpan.Zero, CancellationToken.None)) { _gate.Release(); }
+                if (!task.IsCompleted)
+                {
+                    return;
+                }
+
+                Console.WriteLine(task.Result);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CONSERV009_still_fires_when_the_check_does_not_cover_the_use() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            private readonly SemaphoreSlim _gate = new(1);
+
+            [OnSocketData]
+            void Received(TcpSocket socket, ReadOnlyMemory<byte> data)
+            {
+                Task<int> task = Task.FromResult(1);
+                Task<int> other = Task.FromResult(2);
+                if (other.IsCompleted) { Console.WriteLine({|CONSERV009:task.Result|}); }
+                if (!task.IsCompleted) { Console.WriteLine({|CONSERV009:task.Result|}); }
+                if (task.IsCompleted || other.IsCompleted) { Console.WriteLine({|CONSERV009:task.Result|}); }
+                if (task.IsFaulted) { Console.WriteLine({|CONSERV009:task.Result|}); }
+                {|CONSERV009:_gate.Wait(1)|};
+                {|CONSERV009:_gate.Wait(TimeSpan.FromSeconds(1))|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CONSERV009_fires_on_text_readers_and_spinning() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            [OnSocketData]
+            void Received(TcpSocket socket, string text)
+            {
+                using var reader = new StreamReader("x");
+                string? line = {|#0:reader.ReadLine()|};
+                string all = {|CONSERV009:reader.ReadToEnd()|};
+                TextReader input = reader;
+                int c = {|CONSERV009:input.Read()|};
+                string? typed = {|CONSERV009:Console.In.ReadLine()|};
+                string? console = {|CONSERV009:Console.ReadLine()|};
+                {|CONSERV009:SpinWait.SpinUntil(() => text.Length > 0)|};
+                bool now = SpinWait.SpinUntil(() => text.Length > 0, 0);
+                using var memory = new StringReader(text);
+                string? fromMemory = memory.ReadLine();
+            }
+        }
+        """,
+        new DiagnosticResult("CONSERV009", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithMessage("Handler 'Received' calls 'StreamReader.ReadLine', which blocks the event loop thread: every socket on the loop stalls until it returns; make the handler async and await the reader's Async counterpart (ReadLineAsync, ReadToEndAsync), or read the console on another thread"));
 }

@@ -54,4 +54,105 @@ public class DropConnectionTests
             }
         }
         """);
+
+    [Fact]
+    public Task CONSERV019_follows_control_flow_not_text_order() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            [OnSocketError(typeof(IOException))]
+            async ValueTask Branches(IOException error)
+            {
+                if (error.Message.Length > 0)
+                {
+                    await Task.Yield();
+                }
+                else
+                {
+                    SocketEvents.DropConnection(error);
+                }
+            }
+
+            [OnSocketError(typeof(TimeoutException))]
+            async ValueTask Loop(TimeoutException error)
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    {|CONSERV019:SocketEvents.DropConnection(error)|};
+                    await Task.Yield();
+                }
+            }
+
+            [OnSocketError(typeof(InvalidOperationException))]
+            async ValueTask CatchInALoop(InvalidOperationException error)
+            {
+                while (error.Data.Count > 0)
+                {
+                    try
+                    {
+                        error.Data.Clear();
+                    }
+                    catch (Exception inner)
+                    {
+                        {|CONSERV019:SocketEvents.DropConnection(inner)|};
+                    }
+
+                    await Task.Yield();
+                }
+            }
+
+            [OnSocketError(typeof(FormatException))]
+            async ValueTask AwaitThrowsIntoCatch(FormatException error)
+            {
+                try
+                {
+                    await Task.Yield();
+                }
+                catch (Exception)
+                {
+                    {|CONSERV019:SocketEvents.DropConnection(error)|};
+                }
+            }
+
+            [OnSocketError(typeof(ArgumentException))]
+            async ValueTask EarlyReturn(ArgumentException error)
+            {
+                if (error.ParamName is null)
+                {
+                    SocketEvents.DropConnection(error);
+                    return;
+                }
+
+                await Task.Yield();
+            }
+
+            [OnSocketError]
+            async ValueTask SameStatement(Exception error)
+            {
+                {|CONSERV019:SocketEvents.DropConnection(await Wrap(error))|};
+                await Wrap(error).AsTask().ContinueWith(_ => SocketEvents.DropConnection());
+            }
+
+            static ValueTask<Exception> Wrap(Exception error) => new(error);
+        }
+        """);
+
+    [Fact]
+    public Task CONSERV019_counts_await_foreach_and_await_using() => Verify.AnalyzeAsync(Verify.Usings + """
+        public partial class Driver
+        {
+            [OnSocketError(typeof(IOException))]
+            async ValueTask Each(IOException error, System.Collections.Generic.IAsyncEnumerable<int> items)
+            {
+                await foreach (int item in items) { }
+                {|CONSERV019:SocketEvents.DropConnection(error)|};
+            }
+
+            [OnSocketError]
+            async ValueTask Using(Exception error)
+            {
+                await using (var stream = new MemoryStream()) { }
+                {|CONSERV019:SocketEvents.DropConnection(error)|};
+            }
+        }
+        """);
 }

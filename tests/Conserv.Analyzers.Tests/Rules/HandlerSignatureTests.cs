@@ -188,4 +188,23 @@ public class HandlerSignatureTests
             async ValueTask Received(TcpSocket socket, ReadOnlyMemory<byte> data) => await Task.Yield();
         }
         """);
+
+    [Fact]
+    public async Task A_wrongly_typed_data_parameter_gets_CONSERV002_only()
+    {
+        // Issue 11, item 9: 'int data' also got CONSERV015 ("takes no data"), which misleads: the data parameter is there, with a wrong type.
+        var diagnostics = await Conserv.Analyzers.Tests.Infrastructure.AllAnalyzersRun.AnalyzeAsync(Verify.Usings + """
+            public partial class Driver
+            {
+                [OnSocketData]
+                void Received(TcpSocket socket, int data) { }
+
+                [OnSocketData]
+                void Text(TcpSocket socket) { }
+            }
+            """);
+
+        Assert.Equal(["CONSERV002", "CONSERV015"], System.Linq.Enumerable.Select(diagnostics, d => d.Id));
+        Assert.Contains("Text(", diagnostics[1].GetMessage());
+    }
 }

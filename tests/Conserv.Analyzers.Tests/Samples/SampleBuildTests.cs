@@ -66,6 +66,16 @@ public class SampleBuildTests(ScratchArtifacts artifacts) : IClassFixture<Scratc
                 [OnSocketConnect]
                 void Connected(TcpSocket socket) { }
             }
+
+            public static class Extensions
+            {
+                // C# 14, which the Roslyn the in-memory tests use cannot parse (issue 11, item 9: the message read "'' is a extension").
+                extension(TcpSocket socket)
+                {
+                    [OnSocketConnect]
+                    public void Connected() { }
+                }
+            }
             """);
 
         try
@@ -73,6 +83,7 @@ public class SampleBuildTests(ScratchArtifacts artifacts) : IClassFixture<Scratc
             (int exitCode, string output) = Build(Path.Combine(directory, "BrokenConsumer.csproj"));
             Assert.True(exitCode != 0, "the broken driver built:\n" + output);
             Assert.Contains("error CONSERV001", output);
+            Assert.Contains("error CONSERV010: 'extension(TcpSocket socket)' is an extension block, but drivers are classes", output);
         }
         finally
         {

@@ -1,0 +1,290 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Threading.Tasks;
+using Conserv.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace Conserv.Generators.Tests;
+
+/// <summary>
+/// The smaller cases of issue 11, item 8: what used to generate code that does not compile (or dispatch that skips
+/// a hand-written base) now compiles with zero errors; the analyzers say why a handler is not bound.
+/// </summary>
+public class EdgeCaseTests
+{
+    private const string Trace = "namespace App { public static class Trace { public static string? Last; } }";
+
+    [Theory]
+    [InlineData("[OnSocketConnect] void Connected(TcpSocket socket, __arglist) { }")]
+    [InlineData("[OnSocketError] void Failed(Exception error, __arglist) { }")]
+    [InlineData("[Obsolete(\"gone\", true)] [OnSocketConnect] void Connected(TcpSocket socket) { }")]
+    [InlineData("[Obsolete(\"gone\", error: true)] [OnSocketError] ValueTask Failed(Exception error) => default;")]
+    [InlineData("[OnSocketConnect] void __ConservConnected(TcpSocket socket) { }")]
+    [InlineData("[OnSocketError(null!)] void Failed(Exception error) { }")]
+    [InlineData("[OnSocketError(typeof(Generic<>))] void Failed(Exception error) { }")]
+    public void AHandlerTheGeneratedPartCannotCallIsSkippedAndTheDriverCompiles(string handler)
+    {
+        string source = $$"""
+            using System;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public sealed class Generic<T> : Exception { }
+
+            public partial class Driver
+            {
+                {{handler}}
+
+                [OnSocketEndOfFile] void Ended(TcpSocket socket) { }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        string generated = Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString();
+        Assert.Contains("this.Ended(socket)", generated);
+        Assert.DoesNotContain("OnSocketConnect", generated.Replace("[global::Conserv.OnSocketEndOfFile]", string.Empty));
+        Assert.DoesNotContain("OnSocketError", generated);
+    }
+
+    [Fact]
+    public void AnObsoleteWarningHandlerIsStillCalledWithoutAWarning()
+    {
+        const string source = """
+            using System;
+            using Conserv;
+
+            namespace App;
+
+            public partial class Driver
+            {
+                [Obsolete("use something else")] [OnSocketConnect] void Connected(TcpSocket socket) { }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assert.Contains("this.Connected(socket)", Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString());
+    }
+
+    [Theory]
+    [InlineData("public int __ConservHandled;")]
+    [InlineData("public static ValueTask<bool> __ConservHandled(ValueTask task) => new(false);")]
+    [InlineData("void __ConservHandled() { } int __ConservHandled_2 => 2;")]
+    public void AUserMemberNamedLikeTheHelperDoesNotCollideWithIt(string member)
+    {
+        string source = $$"""
+            using System;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public class Base
+            {
+                protected int __ConservHandled_3;
+            }
+
+            public partial class Driver : Base
+            {
+                {{member}}
+
+                [OnSocketError] async ValueTask Failed(Exception error)
+                {
+                    await Task.Yield();
+                    global::App.Trace.Last = "async";
+                }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source, Trace));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+
+        Assembly assembly = GeneratorHarness.Load(output);
+        var driver = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Driver", throwOnError: true)!)!;
+        Assert.True(Wait(driver.OnSocketError(null!, new IOException())));
+        Assert.Equal("async", assembly.GetType("App.Trace")!.GetField("Last")!.GetValue(null));
+    }
+
+    [Theory]
+    [InlineData("ValueTask ISocketEventDriver.OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) { global::App.Trace.Last = \"by hand\"; return default; }")]
+    [InlineData("public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) { global::App.Trace.Last = \"by hand\"; return default; }")]
+    public void AnEventImplementedByHandKeepsTheHandWrittenMemberAndTheHandlerIsSkipped(string member)
+    {
+        string source = $$"""
+            using System;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public partial class Driver : ISocketEventDriver
+            {
+                {{member}}
+
+                SocketDriverFeatures ISocketEventDriver.Features => SocketDriverFeatures.ByteData;
+
+                [OnSocketData] void Received(TcpSocket socket, ReadOnlySpan<byte> data) => global::App.Trace.Last = "handler";
+
+                [OnSocketConnect] void Connected(TcpSocket socket) => global::App.Trace.Last = "connected";
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source, Trace));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        string generated = Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString();
+        Assert.DoesNotContain("Received", generated);
+        Assert.DoesNotContain("Features", generated);
+
+        Assembly assembly = GeneratorHarness.Load(output);
+        var driver = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Driver", throwOnError: true)!)!;
+        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        Wait(driver.OnSocketData(null!, new byte[] { 1 }));
+        Assert.Equal("by hand", last.GetValue(null));
+        Assert.Equal(SocketDriverFeatures.ByteData, driver.Features);
+    }
+
+    [Fact]
+    public void AMethodNamedLikeAnInterfaceMemberWithAnotherSignatureIsNotAHandWrittenImplementation()
+    {
+        const string source = """
+            using System;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public abstract class AbstractBase : ISocketEventDriver
+            {
+                public abstract ValueTask<bool> OnSocketError(TcpSocket socket, Exception error);
+            }
+
+            public sealed partial class Driver : AbstractBase
+            {
+                public void OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) { }
+                public ValueTask OnSocketConnect(TcpSocket socket, int retries) => default;
+                public int Features => 0;
+
+                public override ValueTask<bool> OnSocketError(TcpSocket socket, Exception error) => new(false);
+
+                [OnSocketData] void Received(TcpSocket socket, ReadOnlySpan<byte> data) { }
+                [OnSocketConnect] void Connected(TcpSocket socket) { }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        string generated = Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString();
+        Assert.Contains("this.Received(socket, data.Span)", generated);
+        Assert.Contains("this.Connected(socket)", generated);
+        Assert.Contains("Features =>", generated);
+    }
+
+    [Theory]
+    [InlineData("public")]
+    [InlineData("public virtual")]
+    public void AGeneratedDriverOverAHandWrittenBaseFallsBackToTheBasesOwnErrorMember(string modifiers)
+    {
+        string source = $$"""
+            using System;
+            using System.IO;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public class HandWritten : ISocketEventDriver, IServerEventDriver
+            {
+                {{modifiers}} ValueTask<bool> OnSocketError(TcpSocket socket, Exception error)
+                {
+                    global::App.Trace.Last = "base socket " + error.GetType().Name;
+                    return new(error is TimeoutException);
+                }
+
+                {{modifiers}} ValueTask<bool> OnServerError(TcpServer server, Exception error)
+                {
+                    global::App.Trace.Last = "base server " + error.GetType().Name;
+                    return new(true);
+                }
+            }
+
+            public partial class Middle : HandWritten
+            {
+                [OnSocketError(typeof(ArgumentException))] void Argument() => global::App.Trace.Last = "middle argument";
+            }
+
+            public sealed partial class Derived : Middle
+            {
+                [OnSocketError(typeof(IOException))] void Io(IOException error) => global::App.Trace.Last = "derived io";
+                [OnServerError(typeof(IOException))] void ServerIo() => global::App.Trace.Last = "derived server io";
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source, Trace));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+
+        Assembly assembly = GeneratorHarness.Load(output);
+        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        object derived = Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
+        var socket = (ISocketEventDriver)derived;
+        var server = (IServerEventDriver)derived;
+
+        Assert.Equal((true, "derived io"), Run(last, () => socket.OnSocketError(null!, new IOException())));
+        Assert.Equal((true, "middle argument"), Run(last, () => socket.OnSocketError(null!, new ArgumentException())));
+        Assert.Equal((true, "base socket TimeoutException"), Run(last, () => socket.OnSocketError(null!, new TimeoutException())));
+        Assert.Equal((false, "base socket InvalidOperationException"), Run(last, () => socket.OnSocketError(null!, new InvalidOperationException())));
+        Assert.Equal((true, "derived server io"), Run(last, () => server.OnServerError(null!, new IOException())));
+        Assert.Equal((true, "base server FormatException"), Run(last, () => server.OnServerError(null!, new FormatException())));
+
+        var middle = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Middle", throwOnError: true)!)!;
+        Assert.Equal((true, "base socket TimeoutException"), Run(last, () => middle.OnSocketError(null!, new TimeoutException())));
+    }
+
+    [Fact]
+    public void AnExplicitlyImplementedBaseErrorMemberCannotBeCalledButTheDriverCompiles()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public class HandWritten : ISocketEventDriver
+            {
+                ValueTask<bool> ISocketEventDriver.OnSocketError(TcpSocket socket, Exception error) => new(true);
+            }
+
+            public sealed partial class Derived : HandWritten
+            {
+                [OnSocketError(typeof(IOException))] void Io() { }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assert.DoesNotContain("base.", Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString());
+    }
+
+    private static bool Wait(ValueTask<bool> task) => task.AsTask().Result;
+
+    private static void Wait(ValueTask task) => task.AsTask().Wait();
+
+    private static (bool Handled, string? Trace) Run(FieldInfo last, Func<ValueTask<bool>> call)
+    {
+        last.SetValue(null, null);
+        bool handled = call().AsTask().Result;
+        return (handled, (string?)last.GetValue(null));
+    }
+}
