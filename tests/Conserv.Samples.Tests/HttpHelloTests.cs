@@ -152,6 +152,23 @@ public sealed class HttpHelloTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_client_that_ends_its_side_inside_a_request_gets_the_answers_before_it_whole_and_then_the_end()
+    {
+        await using var http = await SampleProcess.StartServerAsync("HttpHello", log);
+        using var client = await LineClient.ConnectAsync(http.Port);
+        string body = new('e', 1024 * 1024); // a response far over the output's high water mark: still queued at the end of file
+
+        await client.SendAsync($"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {body.Length}\r\n\r\n{body}GET /never HTTP/1.1\r\nHo");
+        client.Stream.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        string all = await client.ReadToEndAsync();
+
+        var statuses = Regex.Matches(all, @"HTTP/1\.1 (\d{3})").Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(["200"], statuses);
+        Assert.EndsWith("\r\n\r\n" + body, all, StringComparison.Ordinal);
+        Assert.Equal("Hello, World!\n", (await Curl("-s", Url(http, "/"))).Text); // the server is fine
+    }
+
+    [Fact]
     public async Task A_request_head_that_does_not_arrive_in_time_gets_408_and_the_connection_closes()
     {
         await using var http = await SampleProcess.StartServerAsync("HttpHello", log, "--head-timeout", "1");
