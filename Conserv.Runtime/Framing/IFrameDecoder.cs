@@ -4,7 +4,8 @@ namespace Conserv;
 
 /// <summary>
 /// Cuts a socket's byte stream into frames of a protocol of your own (RESP, an HTTP head, …). One instance
-/// serves one socket, on its loop thread; the runtime delivers each frame it returns to
+/// serves one socket, on its loop thread (with <see cref="TcpSocket.Current"/> set to that socket, so a decoder can
+/// tell its driver, say, that a request has begun); the runtime delivers each frame it returns to
 /// <see cref="IFrameDriver{TFrame}.OnSocketFrame"/>, one frame per call.
 /// </summary>
 /// <typeparam name="TFrame">What one decoded frame is.</typeparam>

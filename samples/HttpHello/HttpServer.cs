@@ -2,7 +2,7 @@ using System;
 
 namespace Conserv.Samples.HttpHello;
 
-/// <summary>The server's driver: gives every connection its own <see cref="HttpSession"/>, whose parser holds that connection's partial request.</summary>
+/// <summary>The server's driver: gives every connection its own <see cref="HttpSession"/> (the runtime frames its requests, one decoder per connection).</summary>
 /// <param name="headTimeout">How long a client may take to send a request head, from its first byte (or from connecting).</param>
 public sealed partial class HttpServer(TimeSpan headTimeout)
 {

@@ -1,52 +1,48 @@
 using System;
 using System.Globalization;
+using System.IO;
 using System.Net.Sockets;
 using System.Text;
 
 namespace Conserv.Samples.HttpHello;
 
 /// <summary>
-/// One HTTP connection: answers every complete request in order (so pipelined requests get their responses
-/// in order), keeps the connection open between requests unless the client asks to close it.
+/// One HTTP connection: the runtime frames its requests with <see cref="HttpRequestDecoder"/> and delivers them one
+/// at a time, in order (so pipelined requests get their responses in order); the connection stays open between
+/// requests unless the client asks to close it.
 /// </summary>
 /// <remarks>
 /// Two time-outs keep slow clients from holding connections (slowloris): a request head must be complete within
 /// <c>headTimeout</c> of its first byte (a deadline, answered with 408), and a kept-alive connection may wait for
-/// its next request only for the server's idle time-out (then it is dropped).
+/// its next request only for the server's idle time-out (then it is dropped). The first byte of a request is seen by
+/// the decoder, which tells the session (<see cref="IHttpRequestStartListener"/>); the first request's deadline runs
+/// from the connection, as the server arms it.
 /// </remarks>
 /// <param name="headTimeout">How long a request head may take, from its first byte.</param>
-public sealed partial class HttpSession(TimeSpan headTimeout)
+public sealed partial class HttpSession(TimeSpan headTimeout) : IHttpRequestStartListener
 {
     private static readonly byte[] s_hello = "Hello, World!\n"u8.ToArray();
-    private readonly HttpRequestParser _parser = new();
     private bool _headDeadlineArmed = true; // armed by the server on connection
 
-    [OnSocketData]
-    private void Received(TcpSocket socket, ReadOnlySpan<byte> data)
+    [OnSocketFrame(Decoder = typeof(HttpRequestDecoder), MaxLength = HttpRequestDecoder.MaxRequestLength)]
+    private void Request(TcpSocket socket, HttpRequest request)
+    {
+        socket.ClearDeadline();
+        _headDeadlineArmed = false;
+        bool keepAlive = request.KeepAlive;
+        Respond(socket, request, keepAlive);
+        if (!keepAlive)
+        {
+            socket.Close(); // after the response is sent; later pipelined requests are not read
+        }
+    }
+
+    /// <inheritdoc/>
+    void IHttpRequestStartListener.OnRequestStarted(TcpSocket socket)
     {
         if (!_headDeadlineArmed)
         {
             socket.SetDeadline(headTimeout); // the first byte of a new request starts its clock
-            _headDeadlineArmed = true;
-        }
-
-        _parser.Append(data);
-        while (_parser.TryRead(out var request))
-        {
-            socket.ClearDeadline();
-            _headDeadlineArmed = false;
-            bool keepAlive = request.KeepAlive;
-            Respond(socket, request, keepAlive);
-            if (!keepAlive)
-            {
-                socket.Close(); // after the response is sent; later pipelined requests are not read
-                return;
-            }
-        }
-
-        if (_parser.HasPartialRequest && !_headDeadlineArmed)
-        {
-            socket.SetDeadline(headTimeout); // the next pipelined request has begun
             _headDeadlineArmed = true;
         }
     }
@@ -68,6 +64,12 @@ public sealed partial class HttpSession(TimeSpan headTimeout)
         socket.Close();
     }
 
+    // The client ended its side in the middle of a request: nothing to answer; the end of file closes the connection.
+    [OnSocketError(typeof(EndOfStreamException))]
+    private static void Truncated(EndOfStreamException error)
+    {
+    }
+
     [OnSocketError(typeof(SocketException))]
     private static void Gone(SocketException error)
     {
@@ -83,19 +85,19 @@ public sealed partial class HttpSession(TimeSpan headTimeout)
                 WriteResponse(socket, 200, "text/plain; charset=utf-8", s_hello, keepAlive, includeBody: !head);
                 break;
             case "/echo" when request.Method is "POST" or "PUT":
-                WriteResponse(socket, 200, request.Header("Content-Type") ?? "application/octet-stream", request.Body, keepAlive, includeBody: true);
+                WriteResponse(socket, 200, request.Header("Content-Type") ?? "application/octet-stream", request.Body.Span, keepAlive, includeBody: true);
                 break;
             case "/" or "/echo":
-                WriteResponse(socket, 405, "text/plain; charset=utf-8", "Method Not Allowed\n"u8.ToArray(), keepAlive, includeBody: !head,
+                WriteResponse(socket, 405, "text/plain; charset=utf-8", "Method Not Allowed\n"u8, keepAlive, includeBody: !head,
                     extraHeaders: path == "/" ? "Allow: GET, HEAD\r\n" : "Allow: POST, PUT\r\n");
                 break;
             default:
-                WriteResponse(socket, 404, "text/plain; charset=utf-8", "Not Found\n"u8.ToArray(), keepAlive, includeBody: !head);
+                WriteResponse(socket, 404, "text/plain; charset=utf-8", "Not Found\n"u8, keepAlive, includeBody: !head);
                 break;
         }
     }
 
-    private static void WriteResponse(TcpSocket socket, int status, string contentType, byte[] body, bool keepAlive, bool includeBody, string extraHeaders = "")
+    private static void WriteResponse(TcpSocket socket, int status, string contentType, ReadOnlySpan<byte> body, bool keepAlive, bool includeBody, string extraHeaders = "")
     {
         socket.Write(
             $"HTTP/1.1 {status} {Reason(status)}\r\n" +
