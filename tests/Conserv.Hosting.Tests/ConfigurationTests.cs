@@ -15,20 +15,19 @@ namespace Conserv.Hosting.Tests;
 public sealed class ConfigurationTests
 {
     [Fact]
-    public async Task Configuration_overrides_the_code_defaults_and_its_limits_reach_the_server()
+    public async Task Code_sets_defaults_configuration_overrides_them_and_the_limits_reach_the_server()
     {
         using var occupied = OccupyPort(out int busyPort);
         using var host = TestHost.Build(
             new Dictionary<string, string?>
             {
                 ["Conserv:Servers:echo:Port"] = "0",           // over the code's port, which is taken
-                ["Conserv:Servers:echo:MaxConnections"] = "1",
                 ["Conserv:Servers:echo:IdleTimeout"] = "00:10:00",
             },
             services => services.AddConservServer<EchoConnection>("echo", o =>
             {
                 o.Port = busyPort;
-                o.MaxConnections = 50;
+                o.MaxConnections = 1;                           // configuration says nothing: the code's value holds
             }));
 
         await host.StartBoundedAsync();
