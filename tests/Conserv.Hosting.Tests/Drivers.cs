@@ -118,3 +118,31 @@ public sealed partial class NeedsMissingService(IServiceThatIsNotRegistered miss
 public interface IServiceThatIsNotRegistered
 {
 }
+
+/// <summary>Its connection handler refuses every second connection by throwing; its data handler echoes.</summary>
+public sealed partial class PickyConnection(InstanceCounter counter)
+{
+    private readonly int _number = counter.Next();
+
+    [OnServerConnection]
+    private void Accepted()
+    {
+        if (_number % 2 == 0)
+        {
+            throw new InvalidOperationException("every second connection is not welcome");
+        }
+    }
+
+    [OnSocketData]
+    private static void Echo(TcpSocket socket, ReadOnlySpan<byte> data) => socket.Write(data);
+}
+
+/// <summary>Its data handler fails, and so does its error handler: an exception no handler takes.</summary>
+public sealed partial class DoublyBrokenConnection
+{
+    [OnSocketData]
+    private static void Received(ReadOnlySpan<byte> data) => throw new FormatException("bad request");
+
+    [OnSocketError]
+    private static void Failed(Exception error) => throw new InvalidOperationException("the error handler failed too", error);
+}

@@ -173,4 +173,62 @@ public sealed class ServerLifetimeTests
         Assert.Equal(2, log.Entries.Count(e => e.EventName == "DriverCreationFailed" && e.Exception is InvalidOperationException));
         await host.StopBoundedAsync();
     }
+
+    [Fact]
+    public async Task A_per_connection_drivers_failing_connection_handler_drops_only_its_connection()
+    {
+        var log = new LogCollector();
+        using var host = TestHost.Build(
+            new Dictionary<string, string?> { ["Conserv:Servers:picky:Port"] = "0" },
+            services =>
+            {
+                services.AddSingleton<InstanceCounter>();
+                services.AddConservServer<PickyConnection>("picky");
+            },
+            log);
+        await host.StartBoundedAsync();
+        var server = host.Services.GetRequiredService<ConservServers>()["picky"][0];
+
+        // One after the other: the first is served, the second refused, the third served again.
+        using (var first = await Peer.ConnectAsync(server.Port!.Value))
+        {
+            await first.SendAsync("one");
+            Assert.Equal("one", await first.ReceiveAsync(3));
+        }
+
+        using (var second = await Peer.ConnectAsync(server.Port!.Value))
+        {
+            await second.SendAsync("two");
+            Assert.Equal("", await second.ReceiveToEndAsync());
+        }
+
+        using (var third = await Peer.ConnectAsync(server.Port!.Value))
+        {
+            await third.SendAsync("three");
+            Assert.Equal("three", await third.ReceiveAsync(5));
+        }
+
+        Assert.False(server.IsClosed, "a connection handler's failure must not close the server");
+        Assert.Contains(log.Entries, e => e.EventName == "ConnectionHandlerFailed" && e.Exception?.Message == "every second connection is not welcome");
+        await host.StopBoundedAsync();
+    }
+
+    [Fact]
+    public async Task An_exception_no_handler_takes_is_logged_through_the_host()
+    {
+        var log = new LogCollector();
+        using var host = TestHost.Build(
+            new Dictionary<string, string?> { ["Conserv:Servers:broken:Port"] = "0" },
+            services => services.AddConservServer<DoublyBrokenConnection>("broken"),
+            log);
+        await host.StartBoundedAsync();
+        using var peer = await Peer.ConnectAsync(host.Services.GetRequiredService<ConservServers>()["broken"][0].Port!.Value);
+
+        await peer.SendAsync("request");
+        Assert.Equal("", await peer.ReceiveToEndAsync()); // the connection is dropped
+
+        var entry = Assert.Single(log.Entries, e => e.EventName == "UnhandledException");
+        Assert.Equal("the error handler failed too", entry.Exception?.Message);
+        await host.StopBoundedAsync();
+    }
 }

@@ -73,4 +73,38 @@ public sealed class StopTests
             gate.Release.TrySetResult();
         }
     }
+
+    [Fact]
+    public async Task A_server_aborts_what_is_left_after_its_own_drain_timeout_well_within_the_hosts()
+    {
+        var gate = new ReplyGate();
+        var log = new LogCollector();
+        using var host = TestHost.Build(
+            new Dictionary<string, string?> { ["Conserv:Servers:slow:Port"] = "0", ["Conserv:Servers:slow:DrainTimeout"] = "00:00:00.200" },
+            services =>
+            {
+                services.AddSingleton(gate);
+                services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromHours(1));
+                services.AddConservServer<SlowReplyConnection>("slow");
+            },
+            log);
+        await host.StartBoundedAsync();
+        int port = host.Services.GetRequiredService<ConservServers>()["slow"][0].Port!.Value;
+        using var peer = await Peer.ConnectAsync(port);
+        await peer.SendAsync("request");
+        await gate.Waiting.Task.WaitAsync(TestHost.Timeout);
+
+        try
+        {
+            // The handler never finishes and the host would wait an hour: only the server's drain timeout ends this.
+            await host.StopBoundedAsync();
+
+            Assert.Equal("", await peer.ReceiveToEndAsync());
+            Assert.DoesNotContain(log.Entries, e => e.EventName == "DrainCutShort");
+        }
+        finally
+        {
+            gate.Release.TrySetResult();
+        }
+    }
 }

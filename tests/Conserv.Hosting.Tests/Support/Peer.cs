@@ -64,6 +64,9 @@ public sealed class Peer : IDisposable
         }
     }
 
+    /// <summary>The local (client) port of the connection.</summary>
+    public int LocalPort => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
     /// <summary>Sends <paramref name="text"/> as UTF-8.</summary>
     /// <param name="text">The text.</param>
     /// <returns>A task that completes when it is sent.</returns>
