@@ -53,7 +53,7 @@ public static class ConservServiceCollectionExtensions
         }
 
         AddConservHostingCore(services);
-        services.AddSingleton(new ConservServerRegistration(name, typeof(TDriver), CreateDriver<TDriver>));
+        services.AddSingleton(new ConservServerRegistration(name, typeof(TDriver), DriverFactory<TDriver>()));
 
         var options = services.AddOptions<ConservServerOptions>(name);
         if (configure is not null)
@@ -101,14 +101,16 @@ public static class ConservServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConservServerOptions>, ConservServerOptionsValidator>());
     }
 
-    private static (IEventDriver Driver, bool Owned) CreateDriver<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TDriver>(IServiceProvider provider)
+    /// <summary>
+    /// Makes drivers: the registered service when there is one, else a new instance through a constructor factory
+    /// built once (on first use) instead of finding the constructor again for every connection.
+    /// </summary>
+    private static Func<IServiceProvider, (IEventDriver Driver, bool Owned)> DriverFactory<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TDriver>()
         where TDriver : class, IEventDriver
     {
-        if (provider.GetService<TDriver>() is { } registered)
-        {
-            return (registered, false);
-        }
-
-        return (ActivatorUtilities.CreateInstance<TDriver>(provider), true);
+        ObjectFactory<TDriver>? construct = null;
+        return provider => provider.GetService<TDriver>() is { } registered
+            ? (registered, false)
+            : ((construct ??= ActivatorUtilities.CreateFactory<TDriver>(Type.EmptyTypes))(provider, null), true);
     }
 }
