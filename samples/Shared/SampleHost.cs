@@ -16,6 +16,9 @@ public static class SampleHost
     /// <summary>How long a clean stop may take before the remaining connections are cut.</summary>
     private static readonly TimeSpan s_stopGrace = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long to wait, once the loop has stopped, for our signal handler to report a stop signal.</summary>
+    private static readonly TimeSpan s_signalHandlerGrace = TimeSpan.FromSeconds(1);
+
     /// <summary>Listens with <paramref name="driver"/> and serves until a stop signal.</summary>
     /// <param name="options">Where to listen.</param>
     /// <param name="driver">The driver (one instance: every listener is on the loop of <c>Run</c>, so it sees all events on one thread).</param>
@@ -64,7 +67,10 @@ public static class SampleHost
             return 1;
         }
 
-        if (!stop.Task.IsCompleted)
+        // The runtime's signal handler (which stopped the loop) and ours run one after the other on the same
+        // thread, in no fixed order: after a signal, Run can return before ours has run. So wait for it a moment
+        // before deciding that the server closed by itself.
+        if (!stop.Task.Wait(s_signalHandlerGrace))
         {
             // Run ends by itself only when nothing is open any more: a server fault closed the listeners.
             Console.Error.WriteLine("error: the server closed unexpectedly");

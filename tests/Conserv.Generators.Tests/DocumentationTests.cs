@@ -10,13 +10,13 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace Conserv.Generators.Tests;
 
 /// <summary>
-/// The complete C# examples in README.md and docs/ (those with <c>using Conserv;</c>) compile, with the
+/// The complete C# examples in README.md, docs/ and the package README (those with <c>using Conserv;</c>) compile, with the
 /// generator, without an error or a warning: a newcomer who copies one gets a working driver.
 /// </summary>
 public sealed class DocumentationTests
 {
     public static IEnumerable<object[]> Examples() =>
-        new[] { "README.md", "docs/runtime.md", "docs/framing.md" }
+        new[] { "README.md", "docs/runtime.md", "docs/framing.md", "docs/hosting.md", "Conserv.Runtime/README.md" }
             .SelectMany(file => Regex.Matches(File.ReadAllText(Path.Combine(RepositoryRoot(), file)), "```csharp\n(.*?)```", RegexOptions.Singleline)
                 .Select((match, index) => (file, index, code: match.Groups[1].Value)))
             .Where(example => example.code.Contains("using Conserv;", StringComparison.Ordinal))
@@ -31,7 +31,7 @@ public sealed class DocumentationTests
         var compilation = CSharpCompilation.Create(
             "Example",
             new[] { tree },
-            GeneratorHarness.DefaultReferences,
+            GeneratorHarness.DefaultReferences.AddRange(HostingReferences),
             new CSharpCompilationOptions(topLevel ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         (_, Compilation output) = GeneratorHarness.Run(compilation);
         var problems = GeneratorHarness.Problems(output).Select(d => d.ToString()).ToList();
@@ -39,10 +39,22 @@ public sealed class DocumentationTests
     }
 
     [Fact]
+    public void The_hosting_guide_has_examples_that_are_compiled()
+    {
+        Assert.True(Examples().Count(e => ((string)e[0]).StartsWith("docs/hosting.md", StringComparison.Ordinal)) >= 2);
+    }
+
+    [Fact]
     public void The_readme_has_a_first_driver_example()
     {
         Assert.Contains(Examples(), e => ((string)e[0]).StartsWith("README.md", StringComparison.Ordinal) && ((string)e[1]).Contains("partial class", StringComparison.Ordinal));
     }
+
+    /// <summary>Conserv.Hosting and the generic host, for docs/hosting.md (copied next to this test assembly).</summary>
+    private static IEnumerable<MetadataReference> HostingReferences =>
+        Directory.GetFiles(AppContext.BaseDirectory, "Microsoft.Extensions.*.dll")
+            .Append(Path.Combine(AppContext.BaseDirectory, "Conserv.Hosting.dll"))
+            .Select(path => MetadataReference.CreateFromFile(path));
 
     private static string RepositoryRoot()
     {

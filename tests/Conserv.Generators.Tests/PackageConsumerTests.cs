@@ -1,5 +1,8 @@
 using System;
 using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 
 using Conserv.Generators.Tests.Infrastructure;
@@ -9,7 +12,8 @@ namespace Conserv.Generators.Tests;
 /// <summary>
 /// Packs the runtime into a local feed and builds a program that references only the <c>Conserv.Gen</c>
 /// package, offline: the SDK's compiler must load the generator and the analyzers from the package's
-/// <c>analyzers/dotnet/cs</c> folder, which is how users get them.
+/// <c>analyzers/dotnet/cs</c> folder, which is how users get them. The same for <c>Conserv.Hosting</c>: a program
+/// that references it (and the generic host) alone gets the runtime and the generator through it, and runs a server.
 /// </summary>
 public class PackageConsumerTests
 {
@@ -37,6 +41,44 @@ public class PackageConsumerTests
         {
             [OnSocketData]
             void Echo(TcpSocket socket, ReadOnlySpan<byte> data) => socket.Write(data);
+        }
+        """;
+
+    // What docs/hosting.md shows: a server in the generic host, a driver made per connection with a logger injected.
+    private const string HostedDriver = """
+        using System;
+        using System.Net.Sockets;
+        using Conserv;
+        using Conserv.Hosting;
+        using Microsoft.Extensions.DependencyInjection;
+        using Microsoft.Extensions.Hosting;
+        using Microsoft.Extensions.Logging;
+
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.Services.AddConservServer<EchoConnection>("echo", o => o.Port = 0);
+        using var host = builder.Build();
+        await host.StartAsync();
+        int port = host.Services.GetRequiredService<ConservServers>()["echo"][0].Port!.Value;
+        using (var client = new TcpClient())
+        {
+            var bound = TimeSpan.FromSeconds(30);
+            await client.ConnectAsync("127.0.0.1", port).WaitAsync(bound);
+            await client.GetStream().WriteAsync("ping"u8.ToArray()).AsTask().WaitAsync(bound);
+            var echoed = new byte[4];
+            await client.GetStream().ReadExactlyAsync(echoed).AsTask().WaitAsync(bound);
+            Console.WriteLine("echoed " + System.Text.Encoding.ASCII.GetString(echoed));
+        }
+
+        await host.StopAsync();
+
+        public sealed partial class EchoConnection(ILogger<EchoConnection> logger)
+        {
+            [OnSocketData]
+            void Echo(TcpSocket socket, ReadOnlySpan<byte> data)
+            {
+                socket.Write(data);
+                logger.LogDebug("echoed {Count} bytes", data.Length);
+            }
         }
         """;
 
@@ -73,11 +115,54 @@ public class PackageConsumerTests
         }
     }
 
-    private static string WriteConsumer(string work, string name, string feed, string program)
+    [Fact]
+    public async Task A_project_referencing_the_hosting_package_gets_the_runtime_and_the_generator_through_it_and_serves()
+    {
+        string repo = DotnetCli.RepositoryRoot();
+        string work = Path.Combine(Path.GetTempPath(), "conserv-hosting-package-" + Guid.NewGuid().ToString("N"));
+        string feed = Path.Combine(work, "feed");
+        Directory.CreateDirectory(feed);
+        try
+        {
+            foreach (string project in new[] { "Conserv.Runtime/Conserv.Runtime.csproj", "Conserv.Hosting/Conserv.Hosting.csproj" })
+            {
+                (int packed, string packOutput) = await DotnetCli.RunAsync(repo, $"pack {project} -c {DotnetCli.Configuration} --no-build -o \"{feed}\" -nologo");
+                Assert.True(packed == 0, packOutput);
+            }
+
+            Assert.True(File.Exists(Path.Combine(feed, "Conserv.Hosting.0.1.0.snupkg")), "the symbols package is missing");
+
+            // Microsoft.Extensions.Hosting comes from this machine's package folder (restored with this test
+            // project), read as a second offline feed: still no network.
+            string hostingVersion = Regex.Match(File.ReadAllText(Path.Combine(repo, "Directory.Packages.props")),
+                "Include=\"Microsoft.Extensions.Hosting\" Version=\"([^\"]+)\"").Groups[1].Value;
+            string packageFolder = typeof(PackageConsumerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .Single(a => a.Key == "NuGetPackageRoot").Value!;
+            string hosted = WriteConsumer(work, "Hosted", feed, HostedDriver,
+                [("Conserv.Hosting", "0.1.0"), ("Microsoft.Extensions.Hosting", hostingVersion)], packageFolder);
+
+            (int code, string output) = await DotnetCli.RunAsync(hosted, $"build -c {DotnetCli.Configuration} --packages \"{Path.Combine(work, "packages")}\" -nologo");
+            Assert.True(code == 0, output);
+            (code, output) = await DotnetCli.RunAsync(hosted, $"run -c {DotnetCli.Configuration} --no-build");
+            Assert.True(code == 0, output);
+            Assert.Contains("echoed ping", output);
+            Assert.Contains("Conserv server echo listening on 127.0.0.1:", output); // its log, through the host's console logger
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static string WriteConsumer(string work, string name, string feed, string program) =>
+        WriteConsumer(work, name, feed, program, [("Conserv.Gen", "0.1.0")], null);
+
+    private static string WriteConsumer(string work, string name, string feed, string program,
+        (string Id, string Version)[] packages, string? secondFeed)
     {
         string directory = Path.Combine(work, name);
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, name + ".csproj"), """
+        File.WriteAllText(Path.Combine(directory, name + ".csproj"), $$"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <OutputType>Exe</OutputType>
@@ -86,20 +171,26 @@ public class PackageConsumerTests
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Conserv.Gen" Version="0.1.0" />
-              </ItemGroup>
+            {{string.Concat(packages.Select(p => $"    <PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />\n"))}}  </ItemGroup>
             </Project>
             """);
 
-        // Only the local feed: the test needs no network, and cannot pick up another copy of the package.
+        // Only local feeds: the test needs no network. The Conserv packages can come from the fresh feed only (source
+        // mapping), so another copy of them in the machine's package folder is never picked up.
+        string mapping = secondFeed is null ? "" : """
+              <packageSourceMapping>
+                <packageSource key="local"><package pattern="Conserv.*" /></packageSource>
+                <packageSource key="machine"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
+            """;
         File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
                 <clear />
                 <add key="local" value="{feed}" />
-              </packageSources>
-            </configuration>
+            {(secondFeed is null ? "" : $"    <add key=\"machine\" value=\"{secondFeed}\" />\n")}  </packageSources>
+            {mapping}</configuration>
             """);
         File.WriteAllText(Path.Combine(directory, "Program.cs"), program);
 

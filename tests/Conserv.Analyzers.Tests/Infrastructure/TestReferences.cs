@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 
@@ -11,6 +12,18 @@ internal static class TestReferences
 
     public static readonly ImmutableArray<MetadataReference> All =
         [.. Basic.Reference.Assemblies.Net100.References.All, Runtime];
+
+    /// <summary>
+    /// <see cref="All"/> plus Conserv.Hosting and the generic host (copied next to this test assembly), for the samples
+    /// that run in the host (samples/HostedEcho).
+    /// </summary>
+    public static readonly ImmutableArray<MetadataReference> ForSamples =
+    [
+        .. All,
+        .. System.IO.Directory.GetFiles(System.AppContext.BaseDirectory, "Microsoft.Extensions.*.dll")
+            .Append(System.IO.Path.Combine(System.AppContext.BaseDirectory, "Conserv.Hosting.dll"))
+            .Select(path => MetadataReference.CreateFromFile(path)),
+    ];
 
     /// <summary>No reference package to download: the tests add <see cref="All"/> themselves.</summary>
     public static readonly ReferenceAssemblies None = new("net10.0");

@@ -56,7 +56,7 @@ public class SampleAnalysisTests
         CSharpCompilation compilation = CSharpCompilation.Create(
             sample,
             trees,
-            TestReferences.All,
+            TestReferences.ForSamples,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
         CSharpGeneratorDriver.Create(new DriverGenerator()).WithUpdatedParseOptions(Parse)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation generated, out ImmutableArray<Diagnostic> generatorDiagnostics);

@@ -106,8 +106,8 @@ public sealed partial class SampleProcess : IAsyncDisposable
     public static SampleProcess Start(string name, ITestOutputHelper? log, SampleLaunch launch, params string[] args)
     {
         ArgumentNullException.ThrowIfNull(launch);
-        string dll = SamplePath(name);
-        var info = new ProcessStartInfo(launch.Wrapper.Count > 0 ? launch.Wrapper[0] : "dotnet")
+        string? dll = launch.Program is null ? SamplePath(name) : null;
+        var info = new ProcessStartInfo(launch.Wrapper.Count > 0 ? launch.Wrapper[0] : launch.Program ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -121,10 +121,14 @@ public sealed partial class SampleProcess : IAsyncDisposable
                 info.ArgumentList.Add(arg);
             }
 
-            info.ArgumentList.Add("dotnet");
+            info.ArgumentList.Add(launch.Program ?? "dotnet");
         }
 
-        info.ArgumentList.Add(dll);
+        if (dll is not null)
+        {
+            info.ArgumentList.Add(dll);
+        }
+
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -360,8 +364,14 @@ public sealed record SampleLaunch
 
     /// <summary>
     /// A command to run the sample under, such as <c>["prlimit", "--nofile=256:256"]</c>: it is started with these
-    /// arguments followed by <c>dotnet Name.dll args</c>. It must exec the program (as prlimit, nice and taskset do)
+    /// arguments followed by <c>dotnet Name.dll args</c> (or <see cref="Program"/>). It must exec the program (as prlimit, nice and taskset do)
     /// so that <see cref="SampleProcess.Id"/> is the sample's own process id. Empty: run <c>dotnet</c> directly.
     /// </summary>
     public IReadOnlyList<string> Wrapper { get; init; } = [];
+
+    /// <summary>
+    /// A program to run instead of <c>dotnet Name.dll</c>, such as a sample published with Native AOT. Null: the
+    /// sample's built dll under <c>dotnet</c>.
+    /// </summary>
+    public string? Program { get; init; }
 }

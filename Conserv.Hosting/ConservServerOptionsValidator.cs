@@ -1,0 +1,208 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Conserv.Hosting;
+
+/// <summary>
+/// Checks a hosted server's options when the host starts, and turns them into the runtime's settings. Every
+/// message names the configuration key at fault (<c>Conserv:Servers:echo:Port</c>), whether the value came from
+/// configuration or from code, so the fix is obvious either way.
+/// </summary>
+internal sealed class ConservServerOptionsValidator : IValidateOptions<ConservServerOptions>
+{
+    private readonly HashSet<string> _names;
+
+    public ConservServerOptionsValidator(IEnumerable<ConservServerRegistration> registrations)
+    {
+        _names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var registration in registrations)
+        {
+            _names.Add(registration.Name);
+        }
+    }
+
+    public ValidateOptionsResult Validate(string? name, ConservServerOptions options)
+    {
+        // Options of that type under names no server was registered with are somebody else's business.
+        if (name is null || !_names.Contains(name))
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        var failures = Check(name, options);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Every problem with <paramref name="options"/>, each naming its key.</summary>
+    internal static List<string> Check(string name, ConservServerOptions options)
+    {
+        string key = ConservServerOptions.SectionPath(name);
+        var failures = new List<string>();
+
+        if (options.Port is null && string.IsNullOrEmpty(options.UnixPath))
+        {
+            failures.Add($"{key}: set Port (to listen on TCP), UnixPath (to listen on a Unix-domain socket), or both.");
+        }
+
+        if (options.Port is { } port && port is < 0 or > 65535)
+        {
+            failures.Add($"{key}:Port must be from 0 to 65535 (0 picks a free port), not {port}.");
+        }
+
+        if (options.Port is not null && !IsBindableHost(options.Host))
+        {
+            failures.Add($"{key}:Host must be an IP address, 'localhost' or '*', not '{options.Host}'.");
+        }
+
+        if (options.UnixPath is { Length: > 0 } path && Encoding.UTF8.GetByteCount(path) > 107)
+        {
+            failures.Add($"{key}:UnixPath is longer than a Unix-domain socket path can be (107 bytes): '{path}'.");
+        }
+
+        if (options.UnixSocketMode is { } mode && !TryParseMode(mode, out _))
+        {
+            failures.Add($"{key}:UnixSocketMode must be file permissions in octal, such as \"660\", not '{mode}'.");
+        }
+
+        if (!TryGetEncoding(options.TextEncoding, out _))
+        {
+            failures.Add($"{key}:TextEncoding must be an encoding name such as \"utf-8\", or \"none\" for raw bytes, not '{options.TextEncoding}'.");
+        }
+
+        AtLeast(failures, key, nameof(options.Backlog), options.Backlog, 1);
+        if (options.MaxConnections is { } max)
+        {
+            AtLeast(failures, key, nameof(options.MaxConnections), max, 1);
+        }
+
+        if (options.MaxConnectionsPerAddress is { } perAddress)
+        {
+            AtLeast(failures, key, nameof(options.MaxConnectionsPerAddress), perAddress, 1);
+        }
+
+        if (options.IdleTimeout is { } idle && (idle < TimeSpan.Zero || idle.TotalMilliseconds > int.MaxValue))
+        {
+            failures.Add($"{key}:IdleTimeout must be positive and at most about 24 days, or zero to turn it off, not {idle}.");
+        }
+
+        AtLeast(failures, key, nameof(options.OutputHighWaterMark), options.OutputHighWaterMark, 1);
+        AtLeast(failures, key, nameof(options.OutputLowWaterMark), options.OutputLowWaterMark, 0);
+        if (options.OutputLowWaterMark > options.OutputHighWaterMark)
+        {
+            failures.Add($"{key}:OutputLowWaterMark ({options.OutputLowWaterMark}) must not be above {key}:OutputHighWaterMark ({options.OutputHighWaterMark}).");
+        }
+
+        if (options.OutputLimit is { } limit and not 0)
+        {
+            if (limit < 0)
+            {
+                failures.Add($"{key}:OutputLimit must be positive, or zero for no limit, not {limit}.");
+            }
+            else if (limit < options.OutputHighWaterMark)
+            {
+                failures.Add($"{key}:OutputLimit ({limit}) must not be below {key}:OutputHighWaterMark ({options.OutputHighWaterMark}).");
+            }
+        }
+
+        if (options.DrainTimeout < TimeSpan.Zero)
+        {
+            failures.Add($"{key}:DrainTimeout must not be negative, not {options.DrainTimeout}.");
+        }
+
+        return failures;
+    }
+
+    /// <summary>The runtime's settings for options that passed <see cref="Check"/>.</summary>
+    internal static TcpServerOptions ToServerOptions(ConservServerOptions options)
+    {
+        var server = new TcpServerOptions
+        {
+            Backlog = options.Backlog,
+            MaxConnectionsPerAddress = options.MaxConnectionsPerAddress,
+            IdleTimeout = options.IdleTimeout is { } idle && idle > TimeSpan.Zero ? idle : null,
+            NoDelay = options.NoDelay,
+            KeepAlive = options.KeepAlive,
+            AllowHalfOpen = options.AllowHalfOpen,
+            // The limit first: the high mark must never be above it, whatever order the values arrive in.
+            OutputLimit = options.OutputLimit is { } limit and > 0 ? limit : null,
+            OutputHighWaterMark = options.OutputHighWaterMark,
+            OutputLowWaterMark = options.OutputLowWaterMark,
+        };
+        if (options.MaxConnections is { } max)
+        {
+            server.MaxConnections = max;
+        }
+
+        if (options.UnixSocketMode is { } mode && TryParseMode(mode, out var parsed))
+        {
+            server.UnixSocketMode = parsed;
+        }
+
+        return server;
+    }
+
+    /// <summary>The text format named by <see cref="ConservServerOptions.TextEncoding"/>: null for raw bytes.</summary>
+    internal static bool TryGetEncoding(string? name, out Encoding? encoding)
+    {
+        encoding = null;
+        if (string.IsNullOrWhiteSpace(name) || name.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (name.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || name.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            encoding = ExternalFormat.Utf8; // the runtime's default: no byte-order mark
+            return true;
+        }
+
+        try
+        {
+            encoding = Encoding.GetEncoding(name);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsBindableHost(string? host) =>
+        host is "*" || string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(host, out _);
+
+    private static bool TryParseMode(string text, out UnixFileMode mode)
+    {
+        mode = default;
+        if (text.Length is 0 or > 4)
+        {
+            return false;
+        }
+
+        int value = 0;
+        foreach (char c in text)
+        {
+            if (c is < '0' or > '7')
+            {
+                return false;
+            }
+
+            value = value * 8 + (c - '0');
+        }
+
+        mode = (UnixFileMode)value;
+        return true;
+    }
+
+    private static void AtLeast(List<string> failures, string key, string property, long value, long minimum)
+    {
+        if (value < minimum)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{key}:{property} must be at least {minimum}, not {value}."));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Conserv.Hosting.Tests;
+
+/// <summary>Sends every byte back.</summary>
+public sealed partial class EchoConnection
+{
+    [OnSocketData]
+    private static void Echo(TcpSocket socket, ReadOnlySpan<byte> data) => socket.Write(data);
+}
+
+/// <summary>A singleton: numbers the driver instances as they are made.</summary>
+public sealed class InstanceCounter
+{
+    private int _made;
+
+    /// <summary>How many instances have been made.</summary>
+    public int Made => Volatile.Read(ref _made);
+
+    /// <summary>The next number.</summary>
+    /// <returns>1, 2, …</returns>
+    public int Next() => Interlocked.Increment(ref _made);
+}
+
+/// <summary>A singleton: records which scoped resources have been disposed.</summary>
+public sealed class DisposalLog
+{
+    private readonly ConcurrentDictionary<int, TaskCompletionSource> _disposed = new();
+
+    /// <summary>Completes when resource <paramref name="id"/> is disposed.</summary>
+    /// <param name="id">The resource.</param>
+    /// <returns>The task.</returns>
+    public Task Disposed(int id) => _disposed.GetOrAdd(id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Records the disposal of resource <paramref name="id"/>.</summary>
+    /// <param name="id">The resource.</param>
+    public void Record(int id) => _disposed.GetOrAdd(id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}
+
+/// <summary>A scoped service: one per connection scope, disposed with it.</summary>
+public sealed class ConnectionResource(DisposalLog log) : IDisposable
+{
+    private static int s_next;
+
+    /// <summary>This resource's id.</summary>
+    public int Id { get; } = Interlocked.Increment(ref s_next);
+
+    /// <inheritdoc/>
+    public void Dispose() => log.Record(Id);
+}
+
+/// <summary>Answers every read with "instance:resource\n": which driver instance and which scoped resource serve it.</summary>
+public sealed partial class NumberedConnection(InstanceCounter counter, ConnectionResource resource)
+{
+    private readonly int _number = counter.Next();
+
+    [OnSocketData]
+    private void Reply(TcpSocket socket, ReadOnlySpan<byte> data) => socket.Write($"{_number}:{resource.Id}\n");
+}
+
+/// <summary>One shared instance: counts connections across the server, and records its server events.</summary>
+public sealed partial class SharedCounter
+{
+    private int _connections;
+
+    /// <summary>Completes when the server's listen event has reached this instance.</summary>
+    public TaskCompletionSource Listened { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the server's close event has reached this instance.</summary>
+    public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [OnServerListen]
+    private void Listening() => Listened.TrySetResult();
+
+    [OnServerConnection]
+    private void Accepted(TcpSocket client) => _connections++; // no lock: every event is on the server's one loop
+
+    [OnSocketData]
+    private void Reply(TcpSocket socket, ReadOnlySpan<byte> data) => socket.Write($"{_connections}\n");
+
+    [OnServerClose]
+    private void ServerClosed() => Closed.TrySetResult();
+}
+
+/// <summary>A singleton gate: the reply of <see cref="SlowReplyConnection"/> waits for <see cref="Release"/>.</summary>
+public sealed class ReplyGate
+{
+    /// <summary>Completes when a request has arrived and its handler is waiting.</summary>
+    public TaskCompletionSource Waiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Complete it to let the handler reply.</summary>
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>Replies "reply\n" to a request, but only once the gate opens: a request in progress when the host stops.</summary>
+public sealed partial class SlowReplyConnection(ReplyGate gate)
+{
+    [OnSocketData]
+    private async ValueTask Request(TcpSocket socket, ReadOnlyMemory<byte> data)
+    {
+        gate.Waiting.TrySetResult();
+        await gate.Release.Task;
+        socket.Write("reply\n"u8);
+    }
+}
+
+/// <summary>Needs a service nobody registered: it cannot be made.</summary>
+public sealed partial class NeedsMissingService(IServiceThatIsNotRegistered missing)
+{
+    [OnSocketData]
+    private void Echo(TcpSocket socket, ReadOnlySpan<byte> data) => socket.Write(missing.ToString()!);
+}
+
+/// <summary>Never registered in the tests.</summary>
+public interface IServiceThatIsNotRegistered
+{
+}
+
+/// <summary>Its connection handler refuses every second connection by throwing; its data handler echoes.</summary>
+public sealed partial class PickyConnection(InstanceCounter counter)
+{
+    private readonly int _number = counter.Next();
+
+    [OnServerConnection]
+    private void Accepted()
+    {
+        if (_number % 2 == 0)
+        {
+            throw new InvalidOperationException("every second connection is not welcome");
+        }
+    }
+
+    [OnSocketData]
+    private static void Echo(TcpSocket socket, ReadOnlySpan<byte> data) => socket.Write(data);
+}
+
+/// <summary>Its data handler fails, and so does its error handler: an exception no handler takes.</summary>
+public sealed partial class DoublyBrokenConnection
+{
+    [OnSocketData]
+    private static void Received(ReadOnlySpan<byte> data) => throw new FormatException("bad request");
+
+    [OnSocketError]
+    private static void Failed(Exception error) => throw new InvalidOperationException("the error handler failed too", error);
+}
