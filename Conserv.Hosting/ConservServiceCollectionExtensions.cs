@@ -90,7 +90,11 @@ public static class ConservServiceCollectionExtensions
     private static void AddConservHostingCore(IServiceCollection services)
     {
         services.AddOptions();
-        services.TryAddSingleton(_ => new EventLoopGroup(0, new EventLoopOptions { ThreadName = "Conserv host loop" }));
+        services.TryAddSingleton(provider => new EventLoopGroup(0, new EventLoopOptions
+        {
+            ThreadName = "Conserv host loop",
+            LoggerFactory = provider.GetService<ILoggerFactory>(), // the runtime's own events (ids 100-299) through the host's logging
+        }));
         services.TryAddSingleton(provider => new ConservServers(
             provider.GetServices<ConservServerRegistration>(),
             provider.GetRequiredService<IOptionsMonitor<ConservServerOptions>>(),

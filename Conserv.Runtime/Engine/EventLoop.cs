@@ -361,19 +361,16 @@ public sealed unsafe partial class EventLoop
 
     internal void ReportUnhandled(Exception exception, TcpSocket? socket, TcpServer? server)
     {
+        // A subscriber takes it; else the logger; standard error is only the last resort.
         var handler = UnhandledException;
-        if (ServerLog is { } log)
+        if (handler is null && ServerLog is { } log)
         {
             RuntimeLog.HandlerFailed(log, server?.ToString() ?? socket?.ToString() ?? "the event loop", exception);
+            return;
         }
 
         if (handler is null)
         {
-            if (ServerLog is not null)
-            {
-                return; // logged: standard error is only the last resort
-            }
-
             string where = server is not null ? $" ({server})" : socket is not null ? $" ({socket})" : "";
             WriteToStandardError($"Conserv: an exception no handler took{where}: {exception}");
             return;

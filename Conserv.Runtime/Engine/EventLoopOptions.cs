@@ -79,8 +79,8 @@ public sealed class EventLoopOptions
     /// Where the loop's servers and sockets log (categories <c>Conserv.Server</c> and <c>Conserv.Connection</c>):
     /// listening and closing, accepted, rejected and closed connections with their cause, error dispatch outcomes,
     /// time-outs, output overflows, transient accept failures, and handler exceptions nobody took. Nothing is logged
-    /// per read or write. Null (the default): nothing is logged, and exceptions nobody took still go to
-    /// <see cref="EventLoop.UnhandledException"/> or, without a subscriber, to standard error.
+    /// per read or write. An exception nobody took goes to <see cref="EventLoop.UnhandledException"/> if it has a
+    /// subscriber, else to this logger, else to standard error. Null (the default): nothing is logged.
     /// </summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 }
