@@ -136,10 +136,8 @@ public class PackageConsumerTests
             // project), read as a second offline feed: still no network.
             string hostingVersion = Regex.Match(File.ReadAllText(Path.Combine(repo, "Directory.Packages.props")),
                 "Include=\"Microsoft.Extensions.Hosting\" Version=\"([^\"]+)\"").Groups[1].Value;
-            string packageFolder = typeof(PackageConsumerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .Single(a => a.Key == "NuGetPackageRoot").Value!;
             string hosted = WriteConsumer(work, "Hosted", feed, HostedDriver,
-                [("Conserv.Hosting", "0.1.0"), ("Microsoft.Extensions.Hosting", hostingVersion)], packageFolder);
+                [("Conserv.Hosting", "0.1.0"), ("Microsoft.Extensions.Hosting", hostingVersion)], MachinePackageFolder());
 
             (int code, string output) = await DotnetCli.RunAsync(hosted, $"build -c {DotnetCli.Configuration} --packages \"{Path.Combine(work, "packages")}\" -nologo");
             Assert.True(code == 0, output);
@@ -154,8 +152,13 @@ public class PackageConsumerTests
         }
     }
 
+    // Conserv.Gen depends on Microsoft.Extensions.Logging.Abstractions: it comes from the machine's package folder.
     private static string WriteConsumer(string work, string name, string feed, string program) =>
-        WriteConsumer(work, name, feed, program, [("Conserv.Gen", "0.1.0")], null);
+        WriteConsumer(work, name, feed, program, [("Conserv.Gen", "0.1.0")], MachinePackageFolder());
+
+    /// <summary>This machine's package folder (restored with this test project), read as a second offline feed: still no network.</summary>
+    private static string MachinePackageFolder() =>
+        typeof(PackageConsumerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NuGetPackageRoot").Value!;
 
     private static string WriteConsumer(string work, string name, string feed, string program,
         (string Id, string Version)[] packages, string? secondFeed)
