@@ -48,6 +48,10 @@ internal static class DriverParser
         {
             level++;
             INamedTypeSymbol definition = b.OriginalDefinition;
+
+            // A hand-written base's data and output-empty members are the derived driver's too (interface mapping
+            // finds them), so the generated Features must ask for those events.
+            baseFeatures |= HandWrittenFeatures(definition, known);
             if (IsInSource(definition) && !CheckDeclaration(definition, null, cancellationToken))
             {
                 continue; // a base the generator skips has no generated part to call
@@ -130,6 +134,28 @@ internal static class DriverParser
         }
 
         return null;
+    }
+
+    /// <summary>The socket features a hand-written base's own members handle: <c>OnSocketData</c>, <c>OnSocketText</c>, <c>OnSocketOutputEmpty</c>.</summary>
+    private static DriverFeatures HandWrittenFeatures(INamedTypeSymbol type, KnownTypes known)
+    {
+        DriverFeatures features = DriverFeatures.None;
+        if (HandWritten(type, known.SocketDriver, "OnSocketData") is not null)
+        {
+            features |= DriverFeatures.ByteData;
+        }
+
+        if (HandWritten(type, known.SocketDriver, "OnSocketText") is not null)
+        {
+            features |= DriverFeatures.TextData;
+        }
+
+        if (HandWritten(type, known.SocketDriver, "OnSocketOutputEmpty") is not null)
+        {
+            features |= DriverFeatures.OutputEmpty;
+        }
+
+        return features;
     }
 
     private static bool SameSignature(ISymbol member, ISymbol interfaceMember) => (member, interfaceMember) switch

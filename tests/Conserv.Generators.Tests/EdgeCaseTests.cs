@@ -249,6 +249,37 @@ public class EdgeCaseTests
         Assert.Equal((true, "base socket TimeoutException"), Run(last, () => middle.OnSocketError(null!, new TimeoutException())));
     }
 
+    [Theory]
+    [InlineData("public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data)", "ByteData")]
+    [InlineData("ValueTask ISocketEventDriver.OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data)", "ByteData")]
+    [InlineData("public ValueTask OnSocketText(TcpSocket socket, ReadOnlyMemory<char> data)", "TextData")]
+    public void AGeneratedDriverOverAHandWrittenBaseAsksForTheBasesDataEvents(string member, string feature)
+    {
+        string source = $$"""
+            using System;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public class HandWritten : ISocketEventDriver
+            {
+                {{member}} => default;
+            }
+
+            public sealed partial class Derived : HandWritten
+            {
+                [OnSocketConnect] void Connected() { }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assembly assembly = GeneratorHarness.Load(output);
+        var derived = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
+        Assert.True(derived.Features.HasFlag(Enum.Parse<SocketDriverFeatures>(feature)), $"Features is {derived.Features}: the base's {feature} handler would never run");
+    }
+
     [Fact]
     public void AnExplicitlyImplementedBaseErrorMemberCannotBeCalledButTheDriverCompiles()
     {
