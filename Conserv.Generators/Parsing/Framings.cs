@@ -15,6 +15,9 @@ internal static class Framings
 
     public const int DefaultMaxFrameLength = 64 * 1024;
 
+    /// <summary>The runtime's <c>SocketFraming.LargestMaxLength</c>: 1 GiB.</summary>
+    public const int LargestMaxLength = 1 << 30;
+
     /// <summary>
     /// The attribute's framing, or null when it is invalid (each problem reported). <paramref name="frameType"/> is the
     /// decoder's frame type when the attribute names a usable decoder type, so parameters bind even if another setting is wrong.
@@ -43,9 +46,9 @@ internal static class Framings
 
         bool lines = attributeEvent == DriverEvent.SocketLine;
         int maxLength = Int(named, "MaxLength", lines ? DefaultMaxLineLength : DefaultMaxFrameLength);
-        if (maxLength < 1)
+        if (maxLength < 1 || maxLength > LargestMaxLength)
         {
-            Invalid($"MaxLength is {maxLength}; it must be at least 1");
+            Invalid($"MaxLength is {maxLength}; it must be from 1 to {LargestMaxLength} (1 GiB)");
         }
 
         if (lines)

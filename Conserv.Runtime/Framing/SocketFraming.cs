@@ -28,11 +28,14 @@ public abstract class SocketFraming
     /// <summary>The default maximum frame length of the other framings: 64 KiB.</summary>
     public const int DefaultMaxFrameLength = 64 * 1024;
 
+    /// <summary>The largest <see cref="MaxLength"/> a framing may have: 1 GiB (a partial frame and one read must fit in one array).</summary>
+    public const int LargestMaxLength = 1 << 30;
+
     private protected SocketFraming(int maxLength)
     {
-        if (maxLength < 1 || maxLength > Array.MaxLength)
+        if (maxLength < 1 || maxLength > LargestMaxLength)
         {
-            throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, $"The maximum frame length must be between 1 and {Array.MaxLength} bytes.");
+            throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, $"The maximum frame length must be between 1 and {LargestMaxLength} bytes (1 GiB).");
         }
 
         MaxLength = maxLength;

@@ -598,6 +598,8 @@ public class FramingTests
     public void Bad_framing_arguments_are_refused_naming_the_argument()
     {
         Assert.Equal("maxLength", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.Lines(maxLength: 0)).ParamName);
+        Assert.Equal("maxLength", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.LengthPrefixed(4, maxLength: SocketFraming.LargestMaxLength + 1)).ParamName);
+        Assert.Equal(SocketFraming.LargestMaxLength, SocketFraming.Decoder<string>(() => null!, SocketFraming.LargestMaxLength).MaxLength);
         Assert.Equal("ending", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.Lines(ending: (LineEnding)7)).ParamName);
         Assert.Equal("prefixLength", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.LengthPrefixed(3)).ParamName);
         Assert.Equal("byteOrder", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.LengthPrefixed(4, (ByteOrder)9)).ParamName);

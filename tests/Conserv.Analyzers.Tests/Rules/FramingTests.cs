@@ -46,7 +46,7 @@ public class FramingTests
             void Frame(string frame) { }
         }
         """,
-        new DiagnosticResult("CONSERV030", DiagnosticSeverity.Error).WithLocation(0).WithMessage("[OnSocketLine] on 'Line': MaxLength is 0; it must be at least 1"),
+        new DiagnosticResult("CONSERV030", DiagnosticSeverity.Error).WithLocation(0).WithMessage("[OnSocketLine] on 'Line': MaxLength is 0; it must be from 1 to 1073741824 (1 GiB)"),
         new DiagnosticResult("CONSERV030", DiagnosticSeverity.Error).WithLocation(1).WithMessage("[OnSocketFrame] on 'Frame': it sets none of LengthPrefix, Delimiter and Decoder; set exactly one"),
         new DiagnosticResult("CONSERV030", DiagnosticSeverity.Error).WithLocation(2).WithMessage("[OnSocketFrame] on 'Frame': it sets more than one of LengthPrefix, Delimiter and Decoder; set exactly one"),
         new DiagnosticResult("CONSERV030", DiagnosticSeverity.Error).WithLocation(3).WithMessage("[OnSocketFrame] on 'Frame': LengthPrefix is 3; it must be 1, 2, 4 or 8 bytes"),
