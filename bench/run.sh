@@ -26,6 +26,7 @@
 #   PORT      first port to use        [5700]
 #   REPEAT    runs per row, in rounds (each round runs every server in turn, so servers are interleaved in time);
 #             per row the run least disturbed (lowest other CPU % + steal %) is kept  [1]
+#   BUILD     0: do not build the .NET servers and client (they must be built already), e.g. for a series of runs  [1]
 #   QUIET     before each row, wait (at most this many seconds) until the machine was <10% busy for a second  [0]
 # Every server is started with --max-seconds (or under timeout), every client run is bounded by DURATION+WARMUP and a timeout.
 # Beside each row: the client's CPU %, the server's CPU %, other processes' CPU %, the steal time of the row
@@ -71,9 +72,11 @@ LOADGEN=bench/loadgen/bin/loadgen
 for impl in $IMPLS; do
   case $impl in c-epoll*|keyvalue|redis) ;; *) NEED_ECHO_SERVERS=1 ;; esac
 done
-[[ -z "${NEED_ECHO_SERVERS:-}" ]] || dotnet build bench/EchoServers -c Release -v q -nologo >&2
-[[ " $IMPLS " != *" keyvalue "* ]] || dotnet build samples/KeyValue -c Release -v q -nologo >&2
-[[ $CLIENT != dotnet ]] || dotnet build bench/LoadClient -c Release -v q -nologo >&2
+if [[ ${BUILD:-1} != 0 ]]; then
+  [[ -z "${NEED_ECHO_SERVERS:-}" ]] || dotnet build bench/EchoServers -c Release -v q -nologo >&2
+  [[ " $IMPLS " != *" keyvalue "* ]] || dotnet build samples/KeyValue -c Release -v q -nologo >&2
+  [[ $CLIENT != dotnet ]] || dotnet build bench/LoadClient -c Release -v q -nologo >&2
+fi
 if [[ " $IMPLS " == *" c-epoll"* ]]; then
   mkdir -p bench/c-epoll-echo/bin
   cc -O2 -Wall -Wextra -Werror -o "$C_ECHO" bench/c-epoll-echo/echo.c
