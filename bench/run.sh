@@ -5,12 +5,16 @@
 #
 # Environment (defaults in brackets):
 #   IMPLS     servers to compare       [c-epoll conserv conserv-group kestrel dotnetty socket]
+#             (framed echoes, for FRAMING=line: conserv-lines kestrel-lines dotnetty-lines; for FRAMING=prefix4:
+#             conserv-prefix kestrel-prefix dotnetty-prefix. c-epoll echoes any framing byte for byte.)
 #             (also: conserv-spin = Conserv with EventLoopOptions.SpinBeforeWait = 50 µs; conserv-plain = Conserv with a driver keeping the default Features; c-epoll-spin = the C
 #             server busy-polling 50 µs before each blocking epoll_wait; keyvalue = samples/KeyValue (RESP); redis = redis-server, if installed,
 #             on 127.0.0.1 without persistence. keyvalue and redis need WORKLOAD=redis.)
 #   CLIENT    c: bench/loadgen (epoll, C); dotnet: bench/LoadClient (a blocking thread per connection, echo only)  [c]
 #   WORKLOAD  echo | bulk | redis | http (loadgen's -m; CLIENT=dotnet does echo only)  [echo]
 #   REDIS_CMD get | set | ping, for WORKLOAD=redis  [get]
+#   FRAMING   none | line | prefix4: each echo/bulk message is one frame (loadgen's -f): line = no '\n' but the last
+#             byte; prefix4 = a 4-byte big-endian length of the rest, then the rest. SIZE counts the whole frame.  [none]
 #   THREADS   loadgen threads, each with its own epoll  [1]
 #   CONNS     connection counts        [1 50]
 #   SIZE      bytes per message (WORKLOAD=redis: bytes per value)  [64]
@@ -20,7 +24,9 @@
 #   MODES     pinned: server on CPU 0, client on CPU 1 (taskset); shared: both float over every core  [pinned shared]
 #   OUT       the markdown file        [bench/results/<date>.md]
 #   PORT      first port to use        [5700]
-#   REPEAT    runs per row; the one least disturbed (lowest other CPU % + steal %) is kept  [1]
+#   REPEAT    runs per row, in rounds (each round runs every server in turn, so servers are interleaved in time);
+#             per row the run least disturbed (lowest other CPU % + steal %) is kept  [1]
+#   BUILD     0: do not build the .NET servers and client (they must be built already), e.g. for a series of runs  [1]
 #   QUIET     before each row, wait (at most this many seconds) until the machine was <10% busy for a second  [0]
 # Every server is started with --max-seconds (or under timeout), every client run is bounded by DURATION+WARMUP and a timeout.
 # Beside each row: the client's CPU %, the server's CPU %, other processes' CPU %, the steal time of the row
@@ -36,6 +42,7 @@ IMPLS=${IMPLS:-"c-epoll conserv conserv-group kestrel dotnetty socket"}
 CLIENT=${CLIENT:-c}
 WORKLOAD=${WORKLOAD:-echo}
 REDIS_CMD=${REDIS_CMD:-get}
+FRAMING=${FRAMING:-none}
 THREADS=${THREADS:-1}
 CONNS=${CONNS:-"1 50"}
 SIZE=${SIZE:-64}
@@ -45,9 +52,14 @@ PORT=${PORT:-5700}
 mkdir -p bench/results
 OUT=${OUT:-bench/results/$(date +%Y-%m-%d).md}
 CLIENT_TIMEOUT=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 30 }')
+case $FRAMING in
+  none) ;;
+  line|prefix4) [[ $WORKLOAD == echo || $WORKLOAD == bulk ]] || { echo "FRAMING is for WORKLOAD=echo or bulk" >&2; exit 2; } ;;
+  *) echo "FRAMING must be none, line or prefix4" >&2; exit 2 ;;
+esac
 case $CLIENT in
   c) ;;
-  dotnet) [[ $WORKLOAD == echo ]] || { echo "CLIENT=dotnet does WORKLOAD=echo only" >&2; exit 2; } ;;
+  dotnet) [[ $WORKLOAD == echo && $FRAMING == none ]] || { echo "CLIENT=dotnet does WORKLOAD=echo without FRAMING only" >&2; exit 2; } ;;
   *) echo "CLIENT must be c or dotnet" >&2; exit 2 ;;
 esac
 
@@ -60,9 +72,11 @@ LOADGEN=bench/loadgen/bin/loadgen
 for impl in $IMPLS; do
   case $impl in c-epoll*|keyvalue|redis) ;; *) NEED_ECHO_SERVERS=1 ;; esac
 done
-[[ -z "${NEED_ECHO_SERVERS:-}" ]] || dotnet build bench/EchoServers -c Release -v q -nologo >&2
-[[ " $IMPLS " != *" keyvalue "* ]] || dotnet build samples/KeyValue -c Release -v q -nologo >&2
-[[ $CLIENT != dotnet ]] || dotnet build bench/LoadClient -c Release -v q -nologo >&2
+if [[ ${BUILD:-1} != 0 ]]; then
+  [[ -z "${NEED_ECHO_SERVERS:-}" ]] || dotnet build bench/EchoServers -c Release -v q -nologo >&2
+  [[ " $IMPLS " != *" keyvalue "* ]] || dotnet build samples/KeyValue -c Release -v q -nologo >&2
+  [[ $CLIENT != dotnet ]] || dotnet build bench/LoadClient -c Release -v q -nologo >&2
+fi
 if [[ " $IMPLS " == *" c-epoll"* ]]; then
   mkdir -p bench/c-epoll-echo/bin
   cc -O2 -Wall -Wextra -Werror -o "$C_ECHO" bench/c-epoll-echo/echo.c
@@ -123,7 +137,7 @@ machine() {
   echo "- Conserv at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Conserv.Runtime 2>/dev/null || echo ' (plus uncommitted Conserv.Runtime changes)')"
   echo "- Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ $CLIENT == c ]]; then
-    echo "- Client: bench/loadgen (C, epoll, $THREADS thread(s)), workload $WORKLOAD$([[ $WORKLOAD == redis ]] && echo " ($REDIS_CMD)")."
+    echo "- Client: bench/loadgen (C, epoll, $THREADS thread(s)), workload $WORKLOAD$([[ $WORKLOAD == redis ]] && echo " ($REDIS_CMD)")$([[ $FRAMING != none ]] && echo ", framing $FRAMING (each message one frame)")."
   else
     echo "- Client: bench/LoadClient (.NET, one blocking thread per connection)."
   fi
@@ -133,7 +147,7 @@ machine() {
   echo "  user+sys in % of one core; other CPU = CPU used meanwhile by every other process (from /proc/stat); steal = % of all CPU time the hypervisor"
   echo "  took during the row (steal column of /proc/stat). Flags: client-saturated = client CPU >= 90 % of one core per client thread it can run"
   echo "  (the row may be the client's limit, not the server's); disturbed = steal > 10 %."
-  echo "- Each row is the least disturbed (lowest other CPU + steal) of ${REPEAT:-1} run(s)."
+  echo "- Each row is the least disturbed (lowest other CPU + steal) of ${REPEAT:-1} run(s); with more than one, the runs go in rounds over every server (interleaved)."
   echo
 } > "$OUT"
 
@@ -153,10 +167,12 @@ for mode in $MODES; do
   fi
   echo "| server | conns | msg/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU % | server µs/msg | client CPU % | other CPU % | steal % | check | flags |" >> "$OUT"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|" >> "$OUT"
-  for impl in $IMPLS; do
-    for conns in $CONNS; do
-      best=""
-      for attempt in $(seq "${REPEAT:-1}"); do
+  # Rounds of every server and connection count, so that a disturbance in time hits each server alike; per row
+  # the least disturbed run is kept (BEST, BEST_OTHER) and the rows are written after the last round.
+  unset BEST BEST_OTHER; declare -A BEST=() BEST_OTHER=()
+  for attempt in $(seq "${REPEAT:-1}"); do
+    for impl in $IMPLS; do
+      for conns in $CONNS; do
         PORT=$((PORT + 1))
         if [[ ${QUIET:-0} -gt 0 ]]; then
           for _ in $(seq "$QUIET"); do busy_percent_1s | awk '{exit !($1 < 10)}' && break; done
@@ -183,7 +199,7 @@ for mode in $MODES; do
           echo "$mode $impl conns=$conns run $attempt ..." >&2
           stat0=$(head -1 /proc/stat)
           if [[ $CLIENT == c ]]; then
-            out=$(timeout "$CLIENT_TIMEOUT" "${CLIENT_CPU[@]}" "$LOADGEN" -m "$WORKLOAD" -r "$REDIS_CMD" -p "$PORT" \
+            out=$(timeout "$CLIENT_TIMEOUT" "${CLIENT_CPU[@]}" "$LOADGEN" -m "$WORKLOAD" -r "$REDIS_CMD" -f "$FRAMING" -p "$PORT" \
                     -c "$conns" -t "$THREADS" -s "$SIZE" -D "$DEPTH" -d "$DURATION" -w "$WARMUP" -S "$CPU_PID" -l "$impl" 2>&1) || true
             line=$(echo "$out" | grep '^loadgen ' | head -1 || true)
           else
@@ -225,13 +241,16 @@ for mode in $MODES; do
         stop_server
         echo "$row" >&2
         # Keep the least disturbed run: the lowest other CPU % + steal %; a failed run only if nothing else.
-        if [[ -z "$best" ]] || awk -v a="$other" -v b="$best_other" 'BEGIN {exit !(a < b)}'; then
-          best=$row; best_other=$other
+        key="$impl $conns"
+        if [[ -z "${BEST[$key]:-}" ]] || awk -v a="$other" -v b="${BEST_OTHER[$key]}" 'BEGIN {exit !(a < b)}'; then
+          BEST[$key]=$row; BEST_OTHER[$key]=$other
         fi
         sleep 1
       done
-      echo "$best" >> "$OUT"
     done
+  done
+  for impl in $IMPLS; do
+    for conns in $CONNS; do echo "${BEST["$impl $conns"]}" >> "$OUT"; done
   done
   echo >> "$OUT"
 done

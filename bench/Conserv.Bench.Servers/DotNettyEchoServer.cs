@@ -7,25 +7,38 @@ using DotNetty.Transport.Channels.Sockets;
 
 namespace Conserv.Bench.Servers;
 
-/// <summary>DotNetty 0.7.6: one boss loop accepting, worker loops (default one per core) echoing with the pooled allocator.</summary>
+/// <summary>
+/// DotNetty 0.7.6: one boss loop accepting, worker loops (default one per core) echoing with the pooled allocator.
+/// Each channel's pipeline is <see cref="DotNettyEchoHandler"/> unless another is given (the framed echoes: a frame
+/// decoder and a handler).
+/// </summary>
 public sealed class DotNettyEchoServer : IEchoServer
 {
+    private static readonly DotNettyEchoHandler EchoHandler = new();
     private readonly int _workers;
+    private readonly string _name;
+    private readonly Action<IChannelPipeline> _initPipeline;
     private MultithreadEventLoopGroup? _boss;
     private MultithreadEventLoopGroup? _workerGroup;
     private IChannel? _channel;
 
     /// <summary>Makes the server; <paramref name="workers"/> 0 means one worker loop per core.</summary>
     /// <param name="workers">Worker event loops, or 0 for one per core.</param>
-    public DotNettyEchoServer(int workers) => _workers = workers;
+    /// <param name="name">The name in result tables.</param>
+    /// <param name="initPipeline">Adds each channel's handlers; null for the shared <see cref="DotNettyEchoHandler"/>.</param>
+    public DotNettyEchoServer(int workers, string name = "dotnetty", Action<IChannelPipeline>? initPipeline = null)
+    {
+        _workers = workers;
+        _name = name;
+        _initPipeline = initPipeline ?? (static p => p.AddLast(EchoHandler));
+    }
 
-    public string Name => "dotnetty";
+    public string Name => _name;
 
     public int Port { get; private set; }
 
     public async Task StartAsync(int port)
     {
-        var handler = new DotNettyEchoHandler();
         _boss = new MultithreadEventLoopGroup(1);
         _workerGroup = new MultithreadEventLoopGroup(_workers > 0 ? _workers : Environment.ProcessorCount);
         var bootstrap = new ServerBootstrap()
@@ -33,7 +46,7 @@ public sealed class DotNettyEchoServer : IEchoServer
             .Channel<TcpServerSocketChannel>()
             .Option(ChannelOption.SoBacklog, 1024)
             .ChildOption(ChannelOption.TcpNodelay, true)
-            .ChildHandler(new ActionChannelInitializer<IChannel>(channel => channel.Pipeline.AddLast(handler)));
+            .ChildHandler(new ActionChannelInitializer<IChannel>(channel => _initPipeline(channel.Pipeline)));
         _channel = await bootstrap.BindAsync(new IPEndPoint(IPAddress.Loopback, port)).ConfigureAwait(false);
         Port = ((IPEndPoint)_channel.LocalAddress).Port;
     }

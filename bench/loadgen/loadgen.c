@@ -12,6 +12,10 @@
  *          echoed byte is compared with what was sent.
  *   bulk   echo with a large window (default 1 MiB in flight per connection, or -D): streams messages as
  *          fast as the socket takes them while reading the echo back (throughput).
+ *          With -f, each echo/bulk message is one frame of a framed protocol (still SIZE bytes in all):
+ *          -f line: no '\n' or '\r' in it but a final '\n' (the sequence number is written 7 bits a byte with
+ *          the top bit set); -f prefix4: a 4-byte big-endian length of the rest (SIZE - 4), then the rest
+ *          (sequence number first). The server echoes the frame; every byte is compared as without -f.
  *   redis  RESP requests, DEPTH in flight: -r get (default; each connection first SETs "key" to SIZE bytes,
  *          then GETs it), -r set (SET key <SIZE bytes>), -r ping. Replies are parsed incrementally (each
  *          byte looked at once) and checked: +OK / +PONG / $SIZE with the value that was set.
@@ -46,6 +50,7 @@
 
 enum mode { M_ECHO, M_BULK, M_REDIS, M_HTTP };
 enum rcmd { R_GET, R_SET, R_PING };
+enum framing { F_NONE, F_LINE, F_PREFIX4 };
 
 /* ---- options ---- */
 static const char *opt_host = "127.0.0.1";
@@ -53,6 +58,7 @@ static int opt_port = 5000, opt_conns = 1, opt_threads = 1, opt_size = 64, opt_d
 static double opt_duration = 10, opt_warmup = 2;
 static enum mode opt_mode = M_ECHO;
 static enum rcmd opt_rcmd = R_GET;
+static enum framing opt_framing = F_NONE;
 static int opt_server_pid = 0;
 static const char *opt_label = "-";
 static int opt_verbose = 0;
@@ -142,6 +148,33 @@ static struct worker *g_workers;
 static char *g_req_set, *g_req_get, *g_req_ping, *g_req_http;
 static size_t g_req_set_len, g_req_get_len, g_req_ping_len, g_req_http_len;
 static unsigned char *g_value; /* redis value, SIZE bytes */
+/* echo: the sequence number's bytes are [g_seq_off, g_seq_off + g_seq_len) of each message (after a length
+ * prefix, before a line's '\n'); every other byte is the connection's template (tmpl) */
+static size_t g_seq_off, g_seq_len;
+
+/* The sequence number as it is sent: little endian, or (line framing) 7 bits a byte with the top bit set, so
+ * that no byte is '\n' or '\r'. */
+static inline void seq_header(uint64_t seq, unsigned char hdr[8]) {
+    if (opt_framing == F_LINE) {
+        for (int i = 0; i < 8; i++) hdr[i] = (unsigned char)(0x80 | ((seq >> (7 * i)) & 0x7f));
+    } else {
+        memcpy(hdr, &seq, 8);
+    }
+}
+
+/* Whether the n bytes at p differ from bytes [off, off+n) of echo message seq of connection c. */
+static inline int echo_differs(const struct conn *c, uint64_t seq, size_t off, const unsigned char *p, size_t n) {
+    size_t hs = g_seq_off, he = g_seq_off + g_seq_len, end = off + n;
+    if (off >= he || end <= hs) return memcmp(p, c->tmpl + off, n) != 0;
+    unsigned char hdr[8];
+    seq_header(seq, hdr);
+    size_t a = off > hs ? off : hs, b = end < he ? end : he;
+    int bad = 0;
+    for (size_t i = a; i < b; i++) bad |= p[i - off] != hdr[i - hs];
+    if (a > off) bad |= memcmp(p, c->tmpl + off, a - off) != 0;
+    if (end > b) bad |= memcmp(p + (b - off), c->tmpl + b, end - b) != 0;
+    return bad;
+}
 
 static inline void bump(uint64_t *p, uint64_t by) { __atomic_store_n(p, *p + by, __ATOMIC_RELAXED); }
 static inline uint64_t rd(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
@@ -170,11 +203,14 @@ static inline size_t req_len(uint64_t seq) {
 /* Copy bytes [off, off+n) of request seq to dst. */
 static inline void req_copy(const struct conn *c, uint64_t seq, size_t off, unsigned char *dst, size_t n) {
     if (opt_mode == M_ECHO || opt_mode == M_BULK) {
-        /* bytes 0..7: seq (little endian); then the pattern */
-        unsigned char hdr[8];
-        memcpy(hdr, &seq, 8);
-        while (n > 0 && off < 8 && off < (size_t)opt_size) { *dst++ = hdr[off++]; n--; }
-        if (n) memcpy(dst, c->tmpl + off, n);
+        /* the template, with the sequence number in its place */
+        memcpy(dst, c->tmpl + off, n);
+        size_t hs = g_seq_off, he = g_seq_off + g_seq_len;
+        if (off < he && off + n > hs) {
+            unsigned char hdr[8];
+            seq_header(seq, hdr);
+            for (size_t i = hs > off ? hs : off; i < he && i < off + n; i++) dst[i - off] = hdr[i - hs];
+        }
         return;
     }
     const char *src = opt_mode == M_HTTP ? g_req_http
@@ -257,14 +293,7 @@ static void on_echo(struct worker *w, struct conn *c, const unsigned char *p, si
         }
         size_t k = size - c->rx_off;
         if (k > n) k = n;
-        size_t off = c->rx_off, i = 0;
-        int bad = c->pbad;
-        if (off < 8) {
-            uint64_t seq = c->rx_seq;
-            const unsigned char *h = (const unsigned char *)&seq;
-            for (; i < k && off + i < 8; i++) bad |= p[i] != h[off + i];
-        }
-        if (i < k) bad |= memcmp(p + i, c->tmpl + off + i, k - i) != 0;
+        int bad = c->pbad | echo_differs(c, c->rx_seq, c->rx_off, p, k);
         c->pbad = bad;
         c->rx_off += k; p += k; n -= k;
         if (c->rx_off == size) { complete(w, c, t, bad); c->rx_off = 0; c->pbad = 0; }
@@ -530,18 +559,19 @@ static void usage(void) {
     fprintf(stderr,
         "usage: loadgen [-m echo|bulk|redis|http] [-h HOST|/unix/path] [-p PORT] [-c CONNS] [-t THREADS]\n"
         "               [-d SECONDS] [-w WARMUP_SECONDS] [-s SIZE] [-D DEPTH] [-r get|set|ping]\n"
-        "               [-S SERVER_PID] [-l LABEL] [-v]\n"
+        "               [-f none|line|prefix4] [-S SERVER_PID] [-l LABEL] [-v]\n"
         "  -h  127.0.0.1 (default), ::1, or a path (Unix socket)      -c  connections (1)\n"
         "  -t  threads, each with its own epoll (1)                   -d  measured seconds (10)\n"
         "  -w  warm-up seconds (2)                                    -s  message / value bytes (64)\n"
         "  -D  messages in flight per connection (1; bulk: 1 MiB worth)\n"
         "  -r  redis command (get: SET once then GET; set; ping)      -S  also report this process's CPU\n"
+        "  -f  echo/bulk framing: line (ends with its only '\\n'), prefix4 (4-byte big-endian length, then the rest)\n"
         "Prints one line of key=value pairs; exit 0 ok, 1 failures or mismatches, 2 usage.\n");
 }
 
 int main(int argc, char **argv) {
     int o;
-    while ((o = getopt(argc, argv, "m:h:p:c:t:d:w:s:D:r:S:l:v")) != -1) {
+    while ((o = getopt(argc, argv, "m:h:p:c:t:d:w:s:D:r:f:S:l:v")) != -1) {
         switch (o) {
         case 'm':
             if (!strcmp(optarg, "echo")) opt_mode = M_ECHO;
@@ -564,6 +594,12 @@ int main(int argc, char **argv) {
             else if (!strcmp(optarg, "ping")) opt_rcmd = R_PING;
             else { usage(); return 2; }
             break;
+        case 'f':
+            if (!strcmp(optarg, "none")) opt_framing = F_NONE;
+            else if (!strcmp(optarg, "line")) opt_framing = F_LINE;
+            else if (!strcmp(optarg, "prefix4")) opt_framing = F_PREFIX4;
+            else { usage(); return 2; }
+            break;
         case 'S': opt_server_pid = atoi(optarg); break;
         case 'l': opt_label = optarg; break;
         case 'v': opt_verbose = 1; break;
@@ -571,6 +607,8 @@ int main(int argc, char **argv) {
         }
     }
     if (opt_conns < 1 || opt_threads < 1 || opt_size < 1 || opt_depth < 0 || opt_duration <= 0 || opt_warmup < 0) { usage(); return 2; }
+    if (opt_framing != F_NONE && opt_mode != M_ECHO && opt_mode != M_BULK) { fprintf(stderr, "-f is for -m echo and bulk\n"); return 2; }
+    if (opt_framing == F_PREFIX4 && opt_size < 4) { fprintf(stderr, "-f prefix4 needs -s 4 or more\n"); return 2; }
     if (opt_depth == 0) opt_depth = opt_mode == M_BULK ? ((1 << 20) / opt_size > 16 ? (1 << 20) / opt_size : 16) : 1;
     if (opt_threads > opt_conns) opt_threads = opt_conns;
     signal(SIGPIPE, SIG_IGN);
@@ -608,6 +646,13 @@ int main(int argc, char **argv) {
     g_req_ping = "*1\r\n$4\r\nPING\r\n"; g_req_ping_len = strlen(g_req_ping);
     g_req_http = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"; g_req_http_len = strlen(g_req_http);
 
+    /* echo messages: where the sequence number goes */
+    g_seq_off = opt_framing == F_PREFIX4 ? 4 : 0;
+    {
+        size_t room = (size_t)opt_size - g_seq_off - (opt_framing == F_LINE ? 1 : 0);
+        g_seq_len = room < 8 ? room : 8;
+    }
+
     /* workers */
     uint64_t cap = 1;
     while (cap < (uint64_t)opt_depth) cap <<= 1;
@@ -628,7 +673,17 @@ int main(int argc, char **argv) {
             c->ts = calloc(cap, sizeof *c->ts);
             if (opt_mode == M_ECHO || opt_mode == M_BULK) {
                 c->tmpl = malloc((size_t)opt_size);
-                for (int k = 0; k < opt_size; k++) c->tmpl[k] = (unsigned char)(k * 31 + c->id * 7 + 1);
+                for (int k = 0; k < opt_size; k++) {
+                    unsigned char b = (unsigned char)(k * 31 + c->id * 7 + 1);
+                    if (opt_framing == F_LINE && (b == '\n' || b == '\r')) b ^= 0x40;
+                    c->tmpl[k] = b;
+                }
+                if (opt_framing == F_LINE) c->tmpl[opt_size - 1] = '\n';
+                if (opt_framing == F_PREFIX4) {
+                    uint32_t len = (uint32_t)opt_size - 4;
+                    c->tmpl[0] = (unsigned char)(len >> 24); c->tmpl[1] = (unsigned char)(len >> 16);
+                    c->tmpl[2] = (unsigned char)(len >> 8); c->tmpl[3] = (unsigned char)len;
+                }
             }
         }
     }
@@ -687,11 +742,11 @@ int main(int argc, char **argv) {
     char target[160];
     if (g_addr.ss_family == AF_UNIX) snprintf(target, sizeof target, "unix:%s", opt_host);
     else snprintf(target, sizeof target, "%s:%d", opt_host, opt_port);
-    printf("loadgen label=%s mode=%s target=%s conns=%d threads=%d size=%d depth=%d window_s=%.3f msgs=%llu "
+    printf("loadgen label=%s mode=%s framing=%s target=%s conns=%d threads=%d size=%d depth=%d window_s=%.3f msgs=%llu "
            "msgs_per_s=%.0f mb_per_s=%.2f p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f "
            "cpu_user_s=%.3f cpu_sys_s=%.3f cpu_pct=%.0f server_cpu_pct=%.0f server_us_per_msg=%.2f other_cpu_pct=%.0f "
            "steal_pct=%.1f connect_fail=%llu resets=%llu closed=%llu mismatches=%llu status=%s\n",
-           opt_label, mode, target, opt_conns, opt_threads, opt_size, opt_depth, secs, (unsigned long long)msgs,
+           opt_label, mode, opt_framing == F_LINE ? "line" : opt_framing == F_PREFIX4 ? "prefix4" : "none", target, opt_conns, opt_threads, opt_size, opt_depth, secs, (unsigned long long)msgs,
            rate, mbs, hpercentile_us(&h, 0.50), hpercentile_us(&h, 0.99), hpercentile_us(&h, 0.999), (double)h.max / 1000.0,
            u1 - u0, s1 - s0, cpu_pct, srv >= 0 ? srv / secs * 100 : -1.0, srv >= 0 && msgs ? srv / (double)msgs * 1e6 : -1.0,
            other_pct, steal_pct,
