@@ -100,13 +100,7 @@ public sealed partial class TcpSocket
 
         if (error is SocketTimeoutException && ConservMetrics.Timeouts.Enabled)
         {
-            string kind = error switch
-            {
-                IdleTimeoutException => "idle",
-                ConnectTimeoutException => "connect",
-                _ => "deadline",
-            };
-            ConservMetrics.Timeouts.Add(1, new KeyValuePair<string, object?>("conserv.timeout.kind", kind));
+            ConservMetrics.Timeouts.Add(1, new KeyValuePair<string, object?>("conserv.timeout.kind", TimeoutKind(error)));
         }
     }
 
@@ -114,7 +108,7 @@ public sealed partial class TcpSocket
     {
         if (error is SocketTimeoutException && log.IsEnabled(LogLevel.Information))
         {
-            RuntimeLog.TimedOut(log, ToString(), error switch { IdleTimeoutException => "idle", ConnectTimeoutException => "connect", _ => "deadline" });
+            RuntimeLog.TimedOut(log, ToString(), TimeoutKind(error));
         }
         else if (error is OutputOverflowException overflow && log.IsEnabled(LogLevel.Warning))
         {
@@ -130,6 +124,14 @@ public sealed partial class TcpSocket
             RuntimeLog.ErrorHandled(log, ToString(), error.GetType().Name, error);
         }
     }
+
+    /// <summary>The kind a time-out is reported as, in metrics and logs: idle, connect or deadline.</summary>
+    private static string TimeoutKind(Exception timeout) => timeout switch
+    {
+        IdleTimeoutException => "idle",
+        ConnectTimeoutException => "connect",
+        _ => "deadline",
+    };
 
     /// <summary>Whether the socket counts as paused (not reading although open): follows every interest update.</summary>
     private void CountReading(bool paused)

@@ -35,7 +35,7 @@ public sealed class KeyValueStore
             return null;
         }
 
-        if (entry.ExpiresAt != 0 && entry.ExpiresAt <= Environment.TickCount64)
+        if (Expired(entry.ExpiresAt))
         {
             _lookup.Remove(chars);
             return null;
@@ -60,13 +60,10 @@ public sealed class KeyValueStore
     /// <returns>True if it existed (and had not expired).</returns>
     public bool Remove(ReadOnlySpan<byte> key)
     {
-        if (Get(key) is null)
-        {
-            return false;
-        }
-
         Span<char> chars = key.Length <= StackKeyLength ? stackalloc char[key.Length] : new char[key.Length];
         Encoding.Latin1.GetChars(key, chars);
-        return _lookup.Remove(chars);
+        return _lookup.Remove(chars, out _, out var entry) && !Expired(entry.ExpiresAt); // an expired key goes too, uncounted
     }
+
+    private static bool Expired(long expiresAt) => expiresAt != 0 && expiresAt <= Environment.TickCount64;
 }
