@@ -42,8 +42,10 @@ public sealed unsafe partial class EventLoop
     private bool _runUntilIdle;
     private int _activeTimers;
     private int _pendingWork;
-    private long _now = Environment.TickCount64;
+    private long _now;
     private readonly long _spinTicks;
+    private readonly TimeProvider? _clock;
+    private System.Threading.ITimer? _clockTimer;
     private byte[]? _readBuffer;
     private char[] _charBuffer = Array.Empty<char>();
 
@@ -58,6 +60,8 @@ public sealed unsafe partial class EventLoop
 
         _events = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)(MaxEventsPerPoll * Libc.EpollEventSize));
         _spinTicks = (long)(Options.SpinBeforeWait.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _clock = Options.TimeProvider == TimeProvider.System ? null : Options.TimeProvider;
+        _now = ReadClock();
         _synchronizationContext = new LoopSynchronizationContext(this);
         _wakeUp = new WakeUp(this);
     }
@@ -195,7 +199,7 @@ public sealed unsafe partial class EventLoop
             throw new ArgumentOutOfRangeException(nameof(delay), delay, "The delay must not be negative.");
         }
 
-        var timer = new LoopTimer(this, Environment.TickCount64 + (long)Math.Ceiling(delay.TotalMilliseconds), action, state);
+        var timer = new LoopTimer(this, ReadClock() + (long)Math.Ceiling(delay.TotalMilliseconds), action, state);
         if (IsLoopThread)
         {
             AddTimer(timer);
@@ -217,10 +221,55 @@ public sealed unsafe partial class EventLoop
     }
 
     /// <summary>
-    /// The loop's clock (<see cref="Environment.TickCount64"/>, milliseconds), read once per iteration: what
-    /// sockets stamp their activity with, at no cost per read or write.
+    /// The loop's clock in milliseconds (<see cref="Environment.TickCount64"/>, or <see cref="EventLoopOptions.TimeProvider"/>'s
+    /// when one is set), read once per iteration: what sockets stamp their activity with, at no cost per read or write.
     /// </summary>
     internal long Now => _now;
+
+    /// <summary>Reads the clock: milliseconds, on the system clock without a virtual call.</summary>
+    private long ReadClock()
+    {
+        if (_clock is null)
+        {
+            return Environment.TickCount64;
+        }
+
+        // Timestamps of a fake clock count from year 1 in 100 ns ticks: split the division so the product cannot overflow.
+        long timestamp = _clock.GetTimestamp(), frequency = _clock.TimestampFrequency;
+        return (timestamp / frequency * 1000) + (timestamp % frequency * 1000 / frequency);
+    }
+
+    /// <summary>
+    /// Gives a transport that is not the kernel's (in memory, or a TLS layer holding decrypted bytes) the same
+    /// delivery as an epoll event: the target's fault closes that target only, and what its handlers wrote to other
+    /// sockets is flushed right after. Loop thread only.
+    /// </summary>
+    internal void DispatchReadiness(IPollTarget target, uint events)
+    {
+        try
+        {
+            target.OnPoll(events);
+        }
+        catch (Exception e)
+        {
+            // A fault the target did not turn into its own events (say epoll_ctl failing for want of
+            // memory) closes that target only: the loop and every other connection go on.
+            ReportUnhandled(e, target as TcpSocket, target as TcpServer);
+            CloseAfterFault(target);
+        }
+
+        if (_flushPending.Count > 0)
+        {
+            FlushPendingWrites(); // what this event's handlers wrote to other sockets
+        }
+    }
+
+    /// <summary>
+    /// True when nothing is due on the loop now: no posted work besides the caller's and no timer due on its clock.
+    /// What a test transport waits for after advancing a fake clock. Loop thread only.
+    /// </summary>
+    internal bool IsQuiet => Volatile.Read(ref _pendingWork) == 0 && _framesPending.Count == 0 && _flushPending.Count == 0
+        && !(_timers.TryPeek(out var timer, out long due) && due <= ReadClock() && !timer.Cancelled);
 
     private void AddTimer(LoopTimer timer)
     {
@@ -449,7 +498,7 @@ public sealed unsafe partial class EventLoop
                 count = Libc.epoll_wait(_epoll, _events, MaxEventsPerPoll, timeout);
             }
 
-            _now = Environment.TickCount64;
+            _now = ReadClock();
             if (count < 0)
             {
                 int errno = Libc.Errno;
@@ -472,22 +521,7 @@ public sealed unsafe partial class EventLoop
                     continue;
                 }
 
-                try
-                {
-                    target.OnPoll(bits);
-                }
-                catch (Exception e)
-                {
-                    // A fault the target did not turn into its own events (say epoll_ctl failing for want of
-                    // memory) closes that target only: the loop and every other connection go on.
-                    ReportUnhandled(e, target as TcpSocket, target as TcpServer);
-                    CloseAfterFault(target);
-                }
-
-                if (_flushPending.Count > 0)
-                {
-                    FlushPendingWrites(); // what this event's handlers wrote to other sockets
-                }
+                DispatchReadiness(target, bits);
             }
 
             foreach (int slot in _slotsFreedThisBatch)
@@ -554,7 +588,7 @@ public sealed unsafe partial class EventLoop
             return; // the common case on a busy loop: no clock read
         }
 
-        long now = _now = Environment.TickCount64;
+        long now = _now = ReadClock();
         while (_timers.TryPeek(out var timer, out long due) && due <= now)
         {
             _timers.Dequeue();
@@ -601,6 +635,25 @@ public sealed unsafe partial class EventLoop
         }
     }
 
+    /// <summary>How long until the next live timer falls due on the loop's clock (zero if one is due), or null with none. Loop thread only.</summary>
+    internal TimeSpan? TimeUntilNextTimer
+    {
+        get
+        {
+            while (_timers.TryPeek(out var timer, out long due))
+            {
+                if (!timer.Cancelled)
+                {
+                    return TimeSpan.FromMilliseconds(Math.Max(0, due - ReadClock()));
+                }
+
+                _timers.Dequeue();
+            }
+
+            return null;
+        }
+    }
+
     private int NextTimerTimeout()
     {
         while (_timers.TryPeek(out var timer, out long due))
@@ -611,8 +664,23 @@ public sealed unsafe partial class EventLoop
                 continue;
             }
 
-            long wait = due - Environment.TickCount64;
-            return wait <= 0 ? 0 : (int)Math.Min(wait, int.MaxValue);
+            long wait = due - ReadClock();
+            if (wait <= 0)
+            {
+                return 0;
+            }
+
+            if (_clock is not null)
+            {
+                // Real time says nothing about a fake clock: sleep until its own timer fires (when it is advanced
+                // past the due time) and wakes the loop.
+                _clockTimer ??= _clock.CreateTimer(static l => ((EventLoop)l!)._wakeUp.Signal(), this,
+                    Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _clockTimer.Change(TimeSpan.FromMilliseconds(wait), Timeout.InfiniteTimeSpan);
+                return -1;
+            }
+
+            return (int)Math.Min(wait, int.MaxValue);
         }
 
         return -1;
@@ -624,6 +692,7 @@ public sealed unsafe partial class EventLoop
 
         // Run what closing queued (close events of async handlers), then release the loop's resources.
         RunPosted();
+        _clockTimer?.Dispose();
         _wakeUp.Dispose();
         _spare?.Dispose();
         Libc.close(_epoll);

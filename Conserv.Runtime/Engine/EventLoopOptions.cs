@@ -72,6 +72,21 @@ public sealed class EventLoopOptions
         }
     }
 
+    private TimeProvider _timeProvider = TimeProvider.System;
+
+    /// <summary>
+    /// The clock of the loop's timers (<see cref="EventLoop.Schedule(TimeSpan, Action)"/>) and of every time-out and timed pause of its
+    /// sockets and servers. Default <see cref="TimeProvider.System"/>. A test can pass a fake clock (such as
+    /// <c>FakeTimeProvider</c>): the loop then sleeps until that clock's own timer says something fell due, so
+    /// advancing it runs what is due at once, without waiting in real time.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">The value is null.</exception>
+    public TimeProvider TimeProvider
+    {
+        get => _timeProvider;
+        set => _timeProvider = value ?? throw new ArgumentNullException(nameof(TimeProvider));
+    }
+
     /// <summary>The name of the loop's thread, for debuggers and logs. Default "Conserv event loop".</summary>
     public string ThreadName { get; set; } = "Conserv event loop";
 

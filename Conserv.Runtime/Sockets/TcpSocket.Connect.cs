@@ -90,15 +90,15 @@ public sealed partial class TcpSocket
         var socket = new TcpSocket(loop, server.Driver as ISocketEventDriver, server, options,
             server.ExternalFormatIn, server.ExternalFormatOut, null, server.UnixPath)
         {
-            _fd = fd,
             _state = SocketState.Open,
             _remoteAddress = remoteAddress,
             _remotePort = remotePort,
         };
+        socket._transport = new EpollTransport(loop, socket, fd);
         if (server.UnixPath is null)
         {
-            SockAddr.Local(fd, out socket._localAddress, out socket._localPort);
-            socket.ApplyTcpOptions();
+            socket._transport.GetLocalEndPoint(out socket._localAddress, out socket._localPort);
+            socket._transport.ApplyTcpOptions(options);
         }
 
         loop.Track(socket);
@@ -196,22 +196,24 @@ public sealed partial class TcpSocket
     {
         _remoteAddress = address;
         int family = address is null ? Libc.AF_UNIX : SockAddr.Family(address);
-        _fd = Libc.socket(family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
-        if (_fd < 0)
+        int fd = Libc.socket(family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0)
         {
             RaiseError(Errno.Exception(Libc.Errno, "socket"), fatal: true);
             return;
         }
 
+        var transport = new EpollTransport(_loop, this, fd);
+        _transport = transport;
         if (address is not null)
         {
-            ApplyTcpOptions();
+            transport.ApplyTcpOptions(_options);
         }
 
         byte* sockaddr = stackalloc byte[SockAddr.MaxSize];
         var span = new Span<byte>(sockaddr, SockAddr.MaxSize);
         int length = address is null ? SockAddr.WriteUnix(span, _path!) : SockAddr.Write(span, address, _remotePort);
-        if (Libc.connect(_fd, sockaddr, length) != 0)
+        if (Libc.connect(fd, sockaddr, length) != 0)
         {
             int errno = Libc.Errno;
             if (errno != Libc.EINPROGRESS)
@@ -226,9 +228,7 @@ public sealed partial class TcpSocket
         }
 
         _state = SocketState.Connecting;
-        _slot = _loop.Register(this, _fd, Libc.EPOLLOUT);
-        _registered = true;
-        _interest = Libc.EPOLLOUT;
+        transport.SetInterest(Libc.EPOLLOUT, hungUp: false);
     }
 
     /// <summary>
@@ -252,17 +252,4 @@ public sealed partial class TcpSocket
     /// <summary>Where a client socket connects, for error messages: <c>unix:/path</c> or <c>address:port</c>.</summary>
     private string ConnectTarget => _path is not null ? $"unix:{_path}"
         : _remoteAddress is { } address ? new IPEndPoint(address, _remotePort).ToString() : $"{_host}:{_remotePort}";
-
-    private void ApplyTcpOptions()
-    {
-        if (_options.NoDelay)
-        {
-            Libc.SetInt(_fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
-        }
-
-        if (_options.KeepAlive)
-        {
-            Libc.SetInt(_fd, Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1);
-        }
-    }
 }

@@ -47,7 +47,7 @@ public sealed partial class TcpSocket
 
         if ((events & Libc.EPOLLERR) != 0)
         {
-            int error = Libc.GetSocketError(_fd);
+            int error = _transport!.TakeError();
             if (error != 0)
             {
                 RaiseError(Errno.Exception(error, "socket"), fatal: true);
@@ -88,10 +88,10 @@ public sealed partial class TcpSocket
 
     private bool IsReading => !_userPaused && !_handlerPending && !_readClosed && !_outputBlocked;
 
-    /// <summary>Makes epoll watch what the socket needs now: reads unless paused or done, writes while output is queued.</summary>
+    /// <summary>Makes the transport watch what the socket needs now: reads unless paused or done, writes while output is queued.</summary>
     private void UpdateInterest()
     {
-        if (_fd < 0 || _state != SocketState.Open)
+        if (_transport is null || _state != SocketState.Open)
         {
             return;
         }
@@ -99,52 +99,23 @@ public sealed partial class TcpSocket
         EnlistFramesIfStalled();
         CountReading(paused: _userPaused || _outputBlocked);
         uint wanted = (IsReading ? Libc.EPOLLIN | Libc.EPOLLRDHUP : 0) | (_awaitingWritable ? Libc.EPOLLOUT : 0);
-
-        // A hung-up descriptor is reported by epoll whatever it is asked for: leave epoll until there is
-        // something to do with it, or the loop would spin.
-        if (_hangup && wanted == 0)
-        {
-            if (_registered)
-            {
-                _loop.Unregister(_fd, _slot);
-                _registered = false;
-            }
-
-            return;
-        }
-
-        if (!_registered)
-        {
-            _slot = _loop.Register(this, _fd, wanted);
-            _registered = true;
-            _interest = wanted;
-        }
-        else if (wanted != _interest)
-        {
-            _loop.Modify(_fd, _slot, wanted);
-            _interest = wanted;
-        }
+        _transport.SetInterest(wanted, _hangup);
     }
 
     // ---- reading --------------------------------------------------------------------------------
 
-    private unsafe void OnReadable()
+    private void OnReadable()
     {
         int size = ReadSize;
         var buffer = _loop.ReadBuffer(size);
-        nint count;
-        fixed (byte* p = buffer)
-        {
-            count = Libc.recv(_fd, p, size, 0);
-        }
-
+        int count = _transport!.Receive(buffer.AsSpan(0, size));
         if (count > 0)
         {
             _bytesRead += count;
             CountRead(count);
             _lastActivity = _loop.Now;
-            AdaptReadSize((int)count);
-            DeliverData(buffer, (int)count);
+            AdaptReadSize(count);
+            DeliverData(buffer, count);
             return;
         }
 
@@ -154,7 +125,7 @@ public sealed partial class TcpSocket
             return;
         }
 
-        int errno = Libc.Errno;
+        int errno = -count;
         if (errno is not (Libc.EAGAIN or Libc.EINTR))
         {
             RaiseError(Errno.Exception(errno, "recv"), fatal: true);
@@ -374,7 +345,7 @@ public sealed partial class TcpSocket
 
     private void OnConnectReady(uint events)
     {
-        int error = Libc.GetSocketError(_fd);
+        int error = _transport!.TakeError();
         if (error == 0 && (events & Libc.EPOLLOUT) == 0)
         {
             error = Libc.ECONNREFUSED;
@@ -393,7 +364,7 @@ public sealed partial class TcpSocket
 
         _state = SocketState.Open;
         CountOpened();
-        SockAddr.Local(_fd, out _localAddress, out _localPort);
+        _transport.GetLocalEndPoint(out _localAddress, out _localPort);
         OnConnected();
         UpdateInterest();
         var driver = _driver;
@@ -742,28 +713,13 @@ public sealed partial class TcpSocket
             return; // the drain, or the data handler's task, finishes the close
         }
 
-        if (_fd >= 0)
+        if (_transport is not null)
         {
-            Libc.shutdown(_fd, Libc.SHUT_WR);
-            DiscardInput();
+            _transport.ShutdownWrite();
+            _transport.DiscardInput(_loop.ReadBuffer(ReadSize)); // so the close does not answer unread input with a reset
         }
 
         Finish(null);
-    }
-
-    /// <summary>
-    /// Reads and drops what already arrived, so closing does not make the kernel answer with a reset
-    /// (which could destroy the response the peer has not read yet).
-    /// </summary>
-    private unsafe void DiscardInput()
-    {
-        var buffer = _loop.ReadBuffer(ReadSize);
-        fixed (byte* p = buffer)
-        {
-            for (int i = 0; i < 16 && Libc.recv(_fd, p, buffer.Length, 0) > 0; i++)
-            {
-            }
-        }
     }
 
     internal void AbortCore(Exception? cause)
@@ -774,30 +730,21 @@ public sealed partial class TcpSocket
         }
 
         DropQueuedOutput();
-        if (cause is OutputOverflowException or SocketTimeoutException && _fd >= 0)
+        if (cause is OutputOverflowException or SocketTimeoutException)
         {
             // The peer does not read or does not answer: reset, so the kernel does not go on trying to deliver
             // a send buffer's worth to it after the close (at the pace of a peer that may never read).
-            Libc.SetLinger(_fd, 0);
+            _transport?.ResetOnClose();
         }
 
         Finish(cause);
     }
 
-    /// <summary>Takes the descriptor out of epoll and closes it.</summary>
+    /// <summary>Stops readiness and releases the connection (for the kernel's transport: leaves epoll, closes the descriptor).</summary>
     private void ReleaseDescriptor()
     {
-        if (_registered)
-        {
-            _loop.Unregister(_fd, _slot);
-            _registered = false;
-        }
-
-        if (_fd >= 0)
-        {
-            Libc.close(_fd);
-            _fd = -1;
-        }
+        _transport?.Close();
+        _transport = null;
     }
 
     /// <summary>Releases the descriptor and raises the close event: exactly once, always last.</summary>

@@ -20,7 +20,7 @@ public sealed partial class TcpSocket
     internal long GatheredWrites { get; private set; }
 
     /// <summary>True when a write may go to the kernel now: connected, and not already waiting for writability.</summary>
-    private bool CanSendNow => _state == SocketState.Open && !_awaitingWritable && _fd >= 0;
+    private bool CanSendNow => _state == SocketState.Open && !_awaitingWritable && _transport is not null;
 
     /// <summary>Asks for a gathered write once the running callback returns.</summary>
     private void RequestFlush()
@@ -126,11 +126,11 @@ public sealed partial class TcpSocket
                     break;
                 }
 
-                nint sent = Libc.SendGathered(_fd, vectors, count);
+                nint sent = _transport!.Send(vectors, count);
                 GatheredWrites++;
                 if (sent < 0)
                 {
-                    int errno = Libc.Errno;
+                    int errno = (int)-sent;
                     if (errno == Libc.EINTR)
                     {
                         continue;

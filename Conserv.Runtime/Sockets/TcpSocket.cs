@@ -27,10 +27,7 @@ public sealed partial class TcpSocket : IPollTarget, IAsyncDisposable
     private readonly TcpServer? _server;
     private readonly string? _host;
     private readonly string? _path;
-    private int _fd = -1;
-    private int _slot = -1;
-    private bool _registered;
-    private uint _interest;
+    private SocketTransport? _transport;
     private SocketState _state;
     private ISocketEventDriver? _driver;
     private SocketDriverFeatures _features;
