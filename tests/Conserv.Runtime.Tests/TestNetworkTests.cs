@@ -1,0 +1,223 @@
+using System;
+using System.Linq;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+using Conserv.Testing;
+
+namespace Conserv.Runtime.Tests;
+
+/// <summary>
+/// What only the in-memory transport can show without waiting or racing: time moved by hand, a peer that stops
+/// reading at an exact window, faults injected into one read or write, and how a connect is answered.
+/// </summary>
+public class TestNetworkTests
+{
+    [Fact]
+    public async Task A_timed_pause_holds_data_back_for_the_whole_period_on_the_virtual_clock()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Pause(TimeSpan.FromSeconds(10));
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver);
+        peer.Send("a"u8);
+        await network.SettleAsync();
+        peer.Send("b"u8);
+
+        await network.AdvanceAsync(TimeSpan.FromMilliseconds(9_999));
+        Assert.Equal(1, driver.Log.Count("data"));
+        Assert.True(peer.Socket.IsPaused);
+
+        await network.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(2, driver.Log.Count("data"));
+        Assert.Equal("ab"u8.ToArray(), driver.Log.BytesOf(peer.Socket));
+    }
+
+    [Fact]
+    public async Task An_idle_timeout_fires_at_its_time_after_the_last_activity_and_not_before()
+    {
+        await using var network = new TestNetwork();
+        var driver = RecordingDriver.Echo();
+        var peer = await network.AcceptAsync(driver, new TcpSocketOptions { IdleTimeout = TimeSpan.FromSeconds(30) });
+
+        await network.AdvanceAsync(TimeSpan.FromSeconds(20));
+        peer.Send("ping"u8); // activity: the 30 s start again from here
+        Assert.Equal("ping"u8.ToArray(), await peer.ReceiveAsync(4));
+        await network.AdvanceAsync(TimeSpan.FromSeconds(29));
+        Assert.Equal(0, driver.Log.Count("error"));
+
+        await network.AdvanceAsync(TimeSpan.FromSeconds(1));
+        Assert.IsType<IdleTimeoutException>(driver.Log.First("error").Error);
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        Assert.True(peer.WasReset); // a time-out closes with a reset: nothing is delivered after it
+    }
+
+    [Fact]
+    public async Task A_connect_to_a_silent_peer_ends_with_a_ConnectTimeoutException_at_the_connect_timeout()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var peer = await network.ConnectAsync(driver, PeerConnectBehavior.Silent, new TcpSocketOptions { ConnectTimeout = TimeSpan.FromSeconds(5) });
+
+        await network.AdvanceAsync(TimeSpan.FromMilliseconds(4_999));
+        Assert.Empty(driver.Log.Events);
+
+        await network.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        Assert.IsType<ConnectTimeoutException>(driver.Log.First("error").Error);
+        Assert.Equal(new[] { "error", "close" }, driver.Log.KindsOf(peer.Socket));
+    }
+
+    [Fact]
+    public async Task A_connect_that_is_accepted_raises_connect_and_one_that_is_refused_raises_ConnectionRefused()
+    {
+        await using var network = new TestNetwork();
+        var accepted = new RecordingDriver();
+        var refused = new RecordingDriver();
+
+        var good = await network.ConnectAsync(accepted);
+        var bad = await network.ConnectAsync(refused, PeerConnectBehavior.Refuse);
+        await network.SettleAsync();
+
+        Assert.Equal(new[] { "connect" }, accepted.Log.KindsOf(good.Socket));
+        Assert.Equal(7000, good.Socket.RemotePort);
+        Assert.Equal(SocketError.ConnectionRefused, Assert.IsType<SocketException>(refused.Log.First("error").Error).SocketErrorCode);
+        Assert.Equal(new[] { "error", "close" }, refused.Log.KindsOf(bad.Socket));
+    }
+
+    [Fact]
+    public async Task A_peer_that_stops_reading_makes_writes_queue_and_output_empty_comes_once_it_reads_again()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 1000 });
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write(new byte[5000]);
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver);
+        peer.StopReading();
+        peer.Send("go"u8);
+        await network.SettleAsync();
+
+        Assert.Equal(4000, peer.Socket.BytesQueued); // the window took 1,000 bytes
+        Assert.Equal(0, driver.Log.Count("outputEmpty"));
+
+        peer.ResumeReading();
+        Assert.Equal(5000, (await peer.ReceiveAsync(5000)).Length);
+        await driver.Log.WaitForAsync("outputEmpty");
+        Assert.Equal(0, peer.Socket.BytesQueued);
+    }
+
+    [Fact]
+    public async Task Output_beyond_the_limit_to_a_peer_that_does_not_read_ends_the_socket_with_a_reset()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 100 });
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write(new byte[10_000]);
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver, new TcpSocketOptions { OutputLowWaterMark = 512, OutputHighWaterMark = 1024, OutputLimit = 4096 });
+        peer.StopReading();
+        peer.Send("go"u8);
+
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        Assert.True(peer.WasReset);
+        Assert.IsType<OutputOverflowException>(driver.Log.First("error").Error);
+    }
+
+    [Theory]
+    [InlineData(SocketError.ConnectionAborted)]
+    [InlineData(SocketError.TimedOut)]
+    [InlineData(SocketError.NetworkUnreachable)]
+    public async Task A_fault_injected_into_the_next_read_reaches_the_error_handler_as_that_SocketError(SocketError fault)
+    {
+        await using var network = new TestNetwork();
+        var driver = RecordingDriver.Echo();
+        var peer = await network.AcceptAsync(driver);
+        peer.FailNextReceive(fault);
+
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        Assert.Equal(fault, Assert.IsType<SocketException>(driver.Log.First("error").Error).SocketErrorCode);
+        Assert.Equal(new[] { "error", "close" }, driver.Log.KindsOf(peer.Socket));
+    }
+
+    [Fact]
+    public async Task A_fault_injected_into_the_next_write_reaches_the_error_handler_and_the_earlier_bytes_were_delivered()
+    {
+        await using var network = new TestNetwork();
+        var driver = RecordingDriver.Echo();
+        var peer = await network.AcceptAsync(driver);
+        peer.Send("one"u8);
+        Assert.Equal("one"u8.ToArray(), await peer.ReceiveAsync(3));
+
+        peer.FailNextSend(SocketError.Shutdown);
+        peer.Send("two"u8);
+
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        Assert.Equal(SocketError.Shutdown, Assert.IsType<SocketException>(driver.Log.First("error").Error).SocketErrorCode);
+        Assert.Empty(peer.ReceiveAvailable());
+    }
+
+    [Fact]
+    public async Task Writing_to_a_peer_that_closed_is_answered_with_a_reset()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver { OnEndOfFile = s => { s.Write("late"u8); return default; } };
+        var peer = await network.AcceptAsync(driver, new TcpSocketOptions { AllowHalfOpen = true });
+        peer.Close();
+
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        Assert.Equal(SocketError.ConnectionReset, Assert.IsType<SocketException>(driver.Log.First("error").Error).SocketErrorCode);
+        Assert.Equal(new[] { "eof", "error", "close" }, driver.Log.KindsOf(peer.Socket));
+    }
+
+    [Fact]
+    public async Task Text_lines_go_both_ways_with_the_peers_helpers()
+    {
+        await using var network = new TestNetwork();
+        var driver = RecordingDriver.Echo();
+        var peer = await network.AcceptAsync(driver);
+
+        peer.Send("héllo\r\nworld\n");
+        Assert.Equal("héllo", await peer.ReceiveLineAsync());
+        Assert.Equal("world", await peer.ReceiveLineAsync());
+        Assert.False(peer.EndReceived);
+    }
+
+    [Fact]
+    public async Task A_receive_that_never_comes_fails_with_a_TimeoutException_that_says_what_arrived()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { ReceiveTimeout = TimeSpan.FromMilliseconds(200) });
+        var peer = await network.AcceptAsync(RecordingDriver.Echo());
+        peer.Send("abc"u8);
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => peer.ReceiveAsync(4));
+        Assert.Contains("3 unread byte(s)", error.Message);
+    }
+
+    [Fact]
+    public async Task Bad_arguments_are_refused_with_the_parameter_named()
+    {
+        await using var network = new TestNetwork();
+        Assert.Equal("driver", (await Assert.ThrowsAsync<ArgumentNullException>(() => network.AcceptAsync(null!))).ParamName);
+        Assert.Equal("behavior", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => network.ConnectAsync(RecordingDriver.Echo(), (PeerConnectBehavior)7))).ParamName);
+        Assert.Equal("duration", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => network.AdvanceAsync(TimeSpan.FromSeconds(-1)))).ParamName);
+        var peer = await network.AcceptAsync(RecordingDriver.Echo());
+        Assert.Equal("error", Assert.Throws<ArgumentException>(() => peer.FailNextReceive(SocketError.Success)).ParamName);
+        Assert.Equal("count", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => peer.ReceiveAsync(0))).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TestNetworkOptions { Window = 0 });
+        peer.ShutdownWrite();
+        Assert.Throws<InvalidOperationException>(() => peer.Send("x"));
+    }
+}
