@@ -16,7 +16,7 @@ namespace Conserv.Generators.Tests;
 public sealed class DocumentationTests
 {
     public static IEnumerable<object[]> Examples() =>
-        new[] { "README.md", "docs/getting-started.md", "docs/drivers.md", "docs/errors.md", "docs/runtime.md", "docs/framing.md", "docs/hosting.md", "Conserv.Runtime/README.md" }
+        new[] { "README.md", "docs/getting-started.md", "docs/drivers.md", "docs/errors.md", "docs/runtime.md", "docs/framing.md", "docs/hosting.md", "docs/testing-drivers.md", "Conserv.Runtime/README.md", "Conserv.Testing/README.md" }
             .SelectMany(file => Regex.Matches(File.ReadAllText(Path.Combine(RepositoryRoot(), file)), "```csharp\n(.*?)```", RegexOptions.Singleline)
                 .Select((match, index) => (file, index, code: match.Groups[1].Value)))
             .Where(example => example.code.Contains("using Conserv;", StringComparison.Ordinal))
@@ -32,7 +32,9 @@ public sealed class DocumentationTests
             "Example",
             new[] { tree },
             GeneratorHarness.DefaultReferences.AddRange(HostingReferences),
-            new CSharpCompilationOptions(topLevel ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(topLevel ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
+                // As the SDK does (NoWarn 1701;1702): xunit's assemblies name older System.Runtime versions, unified silently.
+                .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress }));
         (_, Compilation output) = GeneratorHarness.Run(compilation);
         var problems = GeneratorHarness.Problems(output).Select(d => d.ToString()).ToList();
         Assert.True(problems.Count == 0, $"{where}:\n{string.Join("\n", problems)}");
@@ -50,10 +52,21 @@ public sealed class DocumentationTests
         Assert.Contains(Examples(), e => ((string)e[0]).StartsWith("README.md", StringComparison.Ordinal) && ((string)e[1]).Contains("partial class", StringComparison.Ordinal));
     }
 
-    /// <summary>Conserv.Hosting and the generic host, for docs/hosting.md (copied next to this test assembly).</summary>
+    [Fact]
+    public void The_guide_to_testing_drivers_has_examples_that_are_compiled()
+    {
+        Assert.True(Examples().Count(e => ((string)e[0]).StartsWith("docs/testing-drivers.md", StringComparison.Ordinal)) >= 3);
+    }
+
+    /// <summary>
+    /// Conserv.Hosting and the generic host, for docs/hosting.md; Conserv.Testing, its fake clock and xunit, for
+    /// docs/testing-drivers.md (all copied next to this test assembly).
+    /// </summary>
     private static IEnumerable<MetadataReference> HostingReferences =>
         Directory.GetFiles(AppContext.BaseDirectory, "Microsoft.Extensions.*.dll")
+            .Concat(Directory.GetFiles(AppContext.BaseDirectory, "xunit.*.dll"))
             .Append(Path.Combine(AppContext.BaseDirectory, "Conserv.Hosting.dll"))
+            .Append(Path.Combine(AppContext.BaseDirectory, "Conserv.Testing.dll"))
             .Select(path => MetadataReference.CreateFromFile(path));
 
     private static string RepositoryRoot()

@@ -82,6 +82,27 @@ public class PackageConsumerTests
         }
         """;
 
+    // What docs/testing-drivers.md shows: a generated driver unit-tested in memory, with time moved by hand.
+    private const string TestedDriver = """
+        using System;
+        using Conserv;
+        using Conserv.Testing;
+
+        await using var network = new TestNetwork();
+        var peer = await network.AcceptAsync(new Greeter(), new TcpSocketOptions { IdleTimeout = TimeSpan.FromMinutes(1) });
+        peer.Send("ada\n");
+        Console.WriteLine(await peer.ReceiveLineAsync());
+        await network.AdvanceAsync(TimeSpan.FromMinutes(1));
+        await peer.Closed;
+        Console.WriteLine(peer.WasReset ? "idle connection reset" : "closed gracefully");
+
+        public sealed partial class Greeter
+        {
+            [OnSocketLine]
+            void Greet(TcpSocket socket, string name) => socket.Write($"hello {name}\n");
+        }
+        """;
+
     [Fact]
     public async Task A_project_referencing_only_the_package_gets_the_generator_and_the_analyzers()
     {
@@ -145,6 +166,37 @@ public class PackageConsumerTests
             Assert.True(code == 0, output);
             Assert.Contains("echoed ping", output);
             Assert.Contains("Conserv server echo listening on 127.0.0.1:", output); // its log, through the host's console logger
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_project_referencing_the_testing_package_unit_tests_a_generated_driver_in_memory()
+    {
+        string repo = DotnetCli.RepositoryRoot();
+        string work = Path.Combine(Path.GetTempPath(), "conserv-testing-package-" + Guid.NewGuid().ToString("N"));
+        string feed = Path.Combine(work, "feed");
+        Directory.CreateDirectory(feed);
+        try
+        {
+            foreach (string project in new[] { "Conserv.Runtime/Conserv.Runtime.csproj", "Conserv.Testing/Conserv.Testing.csproj" })
+            {
+                (int packed, string packOutput) = await DotnetCli.RunAsync(repo, $"pack {project} -c {DotnetCli.Configuration} --no-build -o \"{feed}\" -nologo");
+                Assert.True(packed == 0, packOutput);
+            }
+
+            Assert.True(File.Exists(Path.Combine(feed, "Conserv.Testing.0.1.0.snupkg")), "the symbols package is missing");
+            string tested = WriteConsumer(work, "Tested", feed, TestedDriver, [("Conserv.Testing", "0.1.0")], MachinePackageFolder());
+
+            (int code, string output) = await DotnetCli.RunAsync(tested, $"build -c {DotnetCli.Configuration} --packages \"{Path.Combine(work, "packages")}\" -nologo");
+            Assert.True(code == 0, output);
+            (code, output) = await DotnetCli.RunAsync(tested, $"run -c {DotnetCli.Configuration} --no-build");
+            Assert.True(code == 0, output);
+            Assert.Contains("hello ada", output); // the generator ran through the test package's dependency on Conserv.Gen
+            Assert.Contains("idle connection reset", output); // a minute passed on the virtual clock
         }
         finally
         {

@@ -116,6 +116,30 @@ public class TestNetworkTests
     }
 
     [Fact]
+    public async Task With_the_default_window_a_peer_that_stops_reading_takes_64_KiB_and_the_rest_queues()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write(new byte[200_000]);
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver);
+        peer.StopReading();
+        peer.Send("go"u8);
+        await network.SettleAsync();
+
+        Assert.Equal(200_000 - (64 * 1024), peer.Socket.BytesQueued);
+        peer.ResumeReading();
+        Assert.Equal(200_000, (await peer.ReceiveAsync(200_000)).Length);
+        await network.SettleAsync();
+        Assert.Equal(1, driver.Log.Count("outputEmpty"));
+    }
+
+    [Fact]
     public async Task Output_beyond_the_limit_to_a_peer_that_does_not_read_ends_the_socket_with_a_reset()
     {
         await using var network = new TestNetwork(new TestNetworkOptions { Window = 100 });
