@@ -21,7 +21,7 @@ public sealed partial class TcpSocket
     /// its high water mark. The queue is looked at directly because the water marks are only updated when the
     /// batch's one gathered write is made: a batch of requests whose replies pass the high mark stops there.
     /// </summary>
-    internal bool CanDeliverFrames => _state == SocketState.Open && IsReading && BytesQueued <= _highWaterMark;
+    internal bool CanDeliverFrames => _state == SocketState.Open && IsReading && BytesQueued <= _highWaterMark && !_plaintextCutOff;
 
     /// <summary>Whether the frame just delivered went to an async handler that still runs (and may still use the frame's bytes).</summary>
     internal bool HandlerHoldsInput => _handlerPending;

@@ -106,6 +106,11 @@ public sealed partial class TcpServer
                     client.Exit(previous);
                 }
             }
+
+            if (_options.Tls is { } tls)
+            {
+                client.StartServerTls(tls); // after the connection event: what it wrote waits for the handshake
+            }
         }
     }
 

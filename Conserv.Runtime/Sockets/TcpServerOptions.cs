@@ -84,6 +84,24 @@ public sealed class TcpServerOptions : TcpSocketOptions
     /// </summary>
     public UnixFileMode? UnixSocketMode { get; set; }
 
+    /// <summary>
+    /// TLS for every accepted connection: the server's certificate (or a selection callback for SNI), whether client
+    /// certificates are asked for and how they are validated, ALPN protocols, protocol versions. Null (the default):
+    /// plain TCP. Each connection's handshake starts at the accept, after the server's connection event, and runs on
+    /// the loop thread; the socket's connect event runs once it has completed (<see cref="TcpSocket.Tls"/> then says
+    /// what was negotiated), and <see cref="TcpSocketOptions.TlsHandshakeTimeout"/> bounds it.
+    /// </summary>
+    public System.Net.Security.SslServerAuthenticationOptions? Tls { get; set; }
+
+    internal override void Validate(string parameterName)
+    {
+        base.Validate(parameterName);
+        if (Tls is { } tls)
+        {
+            TcpSocket.CheckServerTlsOptions(tls, parameterName);
+        }
+    }
+
     /// <summary>A copy for one listener of a server group: SO_REUSEPORT on, and its share of the connection limit.</summary>
     internal TcpServerOptions ForGroupMember(int members)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Threading.Tasks;
 using Conserv.Interop;
@@ -24,13 +25,17 @@ public sealed partial class TcpSocket
     /// <param name="externalFormatOut">How to encode written text; left out: UTF-8; <see langword="null"/>: bytes only.</param>
     /// <param name="loop">The loop to run on; by default the calling loop, or one of <see cref="EventLoopGroup.Default"/> off any loop.</param>
     /// <param name="options">Socket settings, or null for the defaults.</param>
+    /// <param name="tls">
+    /// TLS after the TCP connect: the server name (left null: <paramref name="host"/>), certificate validation, client
+    /// certificates, ALPN. The connect event then runs once the handshake has completed. Null: plain TCP.
+    /// </param>
     /// <returns>The socket, connecting.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="driver"/> or <paramref name="host"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="host"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not 1–65535.</exception>
     public static TcpSocket Connect(ISocketEventDriver driver, string host, int port,
         ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default,
-        EventLoop? loop = null, TcpSocketOptions? options = null)
+        EventLoop? loop = null, TcpSocketOptions? options = null, SslClientAuthenticationOptions? tls = null)
     {
         ArgumentNullException.ThrowIfNull(driver);
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
@@ -45,6 +50,7 @@ public sealed partial class TcpSocket
         var socket = new TcpSocket(loop, driver, null, options, externalFormatIn.Encoding, externalFormatOut.Encoding, host, null)
         {
             _remotePort = port,
+            _clientTls = tls,
         };
         socket.Begin(static s => s.Resolve());
         return socket;

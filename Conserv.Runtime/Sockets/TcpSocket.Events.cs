@@ -40,6 +40,7 @@ public sealed partial class TcpSocket
             return;
         }
 
+        events = _transport!.Process(events); // a TLS layer moves ciphertext here and reports plaintext readiness
         if ((events & Libc.EPOLLHUP) != 0)
         {
             _hangup = true;
@@ -47,10 +48,10 @@ public sealed partial class TcpSocket
 
         if ((events & Libc.EPOLLERR) != 0)
         {
-            int error = _transport!.TakeError();
-            if (error != 0)
+            var fault = _transport.TakeFault();
+            if (fault is not null)
             {
-                RaiseError(Errno.Exception(error, "socket"), fatal: true);
+                RaiseError(fault, fatal: true);
                 return;
             }
         }
@@ -366,7 +367,19 @@ public sealed partial class TcpSocket
         CountOpened();
         _transport.GetLocalEndPoint(out _localAddress, out _localPort);
         OnConnected();
+        if (_clientTls is { } tls)
+        {
+            BeginTls(null, tls); // the connect event runs once the handshake has completed
+            return;
+        }
+
         UpdateInterest();
+        RaiseConnect();
+    }
+
+    /// <summary>Raises the connect event: after the TCP connect, or after the TLS handshake; then sends what was queued.</summary>
+    private void RaiseConnect()
+    {
         var driver = _driver;
         if (driver is not null)
         {
@@ -711,6 +724,14 @@ public sealed partial class TcpSocket
         if (_output is { IsEmpty: false } || _handlerPending)
         {
             return; // the drain, or the data handler's task, finishes the close
+        }
+
+        if (_transport is { HasPendingOutput: true })
+        {
+            // The transport's own output (a TLS layer's ciphertext) has not left: writability finishes the close.
+            _awaitingWritable = true;
+            UpdateInterest();
+            return;
         }
 
         if (_transport is not null)

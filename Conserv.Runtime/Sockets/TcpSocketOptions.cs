@@ -24,6 +24,7 @@ public class TcpSocketOptions
     private long? _outputLimit = DefaultOutputLimit;
     private TimeSpan? _idleTimeout;
     private TimeSpan? _connectTimeout = TimeSpan.FromSeconds(30);
+    private TimeSpan? _tlsHandshakeTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Keep the sending side open after the peer's end of file, until the driver calls
@@ -116,9 +117,21 @@ public class TcpSocketOptions
         set => _connectTimeout = CheckTimeout(value, nameof(ConnectTimeout));
     }
 
+    /// <summary>
+    /// How long a TLS handshake may take (from the accept, the TCP connect, or <see cref="TcpSocket.StartTls(System.Net.Security.SslServerAuthenticationOptions)"/>)
+    /// before the socket gets a <see cref="HandshakeTimeoutException"/> (error, then close with a reset): a client that
+    /// opens connections and never finishes a handshake cannot hold them. Null: no limit. Default 10 seconds.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    public TimeSpan? TlsHandshakeTimeout
+    {
+        get => _tlsHandshakeTimeout;
+        set => _tlsHandshakeTimeout = CheckTimeout(value, nameof(TlsHandshakeTimeout));
+    }
+
     /// <summary>Throws when settings that are only wrong together are combined.</summary>
     /// <param name="parameterName">The parameter the options came in, for the exception.</param>
-    internal void Validate(string parameterName)
+    internal virtual void Validate(string parameterName)
     {
         if (_lowWaterMark > _highWaterMark)
         {

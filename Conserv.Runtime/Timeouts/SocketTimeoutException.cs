@@ -45,6 +45,17 @@ public sealed class ConnectTimeoutException : SocketTimeoutException
     }
 }
 
+/// <summary>A TLS handshake did not complete within <see cref="TcpSocketOptions.TlsHandshakeTimeout"/>; the socket then closes.</summary>
+public sealed class HandshakeTimeoutException : SocketTimeoutException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="timeout">The handshake time-out.</param>
+    public HandshakeTimeoutException(TimeSpan timeout)
+        : base($"The TLS handshake did not complete within {timeout}.", timeout)
+    {
+    }
+}
+
 /// <summary>A deadline the driver armed with <see cref="TcpSocket.SetDeadline"/> ran out.</summary>
 public sealed class DeadlineExceededException : SocketTimeoutException
 {

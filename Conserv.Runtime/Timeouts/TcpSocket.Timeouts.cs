@@ -160,6 +160,7 @@ public sealed partial class TcpSocket
         CancelTimer(ref _idleTimer);
         CancelTimer(ref _deadlineTimer);
         CancelTimer(ref _connectTimer);
+        CancelTimer(ref _handshakeTimer);
         _deadlineDue = 0;
     }
 

@@ -35,6 +35,30 @@ internal abstract unsafe class SocketTransport
     /// <summary>The connection's pending error (SO_ERROR) as an errno, 0 for none; reading it clears it.</summary>
     public abstract int TakeError();
 
+    /// <summary>
+    /// The connection's pending failure as the exception the driver's error handlers get, null for none; reading it
+    /// clears it. By default the errno of <see cref="TakeError"/>; a TLS layer reports its own (an
+    /// <see cref="System.Security.Authentication.AuthenticationException"/>, say) first.
+    /// </summary>
+    public virtual Exception? TakeFault()
+    {
+        int error = TakeError();
+        return error == 0 ? null : Errno.Exception(error, "socket");
+    }
+
+    /// <summary>
+    /// True while the transport holds output of its own the kernel has not taken (a TLS layer's ciphertext): a graceful
+    /// close waits for it as for the socket's queue.
+    /// </summary>
+    public virtual bool HasPendingOutput => false;
+
+    /// <summary>
+    /// Turns the kernel's readiness into the socket's, at the start of each readiness event: the identity for the
+    /// kernel's transport; a TLS layer moves ciphertext here (reads what the handshake or the next record needs, sends
+    /// what waits) and reports readable only when there is plaintext (or its end, or a fault).
+    /// </summary>
+    public virtual uint Process(uint events) => events;
+
     /// <summary>Ends the writing direction (FIN): the peer reads the end of the stream after what was sent.</summary>
     public abstract void ShutdownWrite();
 

@@ -1,0 +1,134 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Conserv;
+
+/// <summary>
+/// The stream an <see cref="System.Net.Security.SslStream"/> runs over inside a <see cref="TlsTransport"/>. It never
+/// blocks: a read takes what the kernel has straight into the SslStream's own buffer and, when there is nothing, stays
+/// pending until the transport reports readability (<see cref="CompletePendingRead"/>); a write appends to the
+/// transport's ciphertext buffer. Every call runs on the socket's loop thread, and the SslStream's continuations run
+/// inline when a pending read completes, so the handshake and decryption happen there too, in order.
+/// </summary>
+internal sealed class TlsCipherStream : Stream
+{
+    private readonly TlsTransport _owner;
+    private Memory<byte> _pendingBuffer;
+    private TaskCompletionSource<int>? _pendingRead;
+
+    public TlsCipherStream(TlsTransport owner) => _owner = owner;
+
+    /// <summary>True while the SslStream waits for ciphertext: the transport then wants the kernel's readability.</summary>
+    public bool HasPendingRead => _pendingRead is not null;
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+        {
+            // A zero-byte read waits for data without a buffer (the SslStream rents one only then): it completes, with 0,
+            // when the kernel reports readability; recv would answer 0 at once, which means the end of the stream.
+            return Pend(buffer);
+        }
+
+        int count = _owner.ReceiveCipher(buffer.Span, out var fault);
+        if (fault is not null)
+        {
+            return ValueTask.FromException<int>(fault);
+        }
+
+        if (count >= 0)
+        {
+            return new ValueTask<int>(count);
+        }
+
+        return Pend(buffer);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <summary>Fills the SslStream's pending read from the kernel, if it has anything; the SslStream continues inline.</summary>
+    public void CompletePendingRead()
+    {
+        if (_pendingRead is not { } pending)
+        {
+            return;
+        }
+
+        if (_pendingBuffer.IsEmpty)
+        {
+            _pendingRead = null;
+            pending.SetResult(0); // a zero-byte read: readability is all it waited for
+            return;
+        }
+
+        int count = _owner.ReceiveCipher(_pendingBuffer.Span, out var fault);
+        if (count < 0 && fault is null)
+        {
+            return; // still nothing
+        }
+
+        _pendingRead = null;
+        _pendingBuffer = default;
+        if (fault is not null)
+        {
+            pending.SetException(fault);
+        }
+        else
+        {
+            pending.SetResult(count);
+        }
+    }
+
+    private ValueTask<int> Pend(Memory<byte> buffer)
+    {
+        _pendingBuffer = buffer;
+        _pendingRead = new TaskCompletionSource<int>(); // continuations inline: the SslStream goes on at once, on this thread
+        return new ValueTask<int>(_pendingRead.Task);
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer) => _owner.AppendCipher(buffer);
+
+    public override void Write(byte[] buffer, int offset, int count) => _owner.AppendCipher(buffer.AsSpan(offset, count));
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        _owner.AppendCipher(buffer.Span);
+        return default;
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        _owner.AppendCipher(buffer.AsSpan(offset, count));
+        return Task.CompletedTask;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        throw new NotSupportedException("Reads are asynchronous only: the loop thread never blocks.");
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

@@ -1,0 +1,298 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Conserv.Runtime.Tests;
+
+/// <summary>TLS on the loop, against .NET's own <see cref="SslStream"/> on the other end of real loopback connections.</summary>
+public class TlsTests
+{
+    private static readonly TimeSpan Bound = EventLog.DefaultTimeout;
+
+    [Fact]
+    public async Task A_TLS_server_echoes_to_an_SslStream_client_and_its_connect_event_comes_after_the_handshake()
+    {
+        await using var loop = new TestLoop();
+        TlsInfo? seenAtConnect = null;
+        var driver = new RecordingDriver
+        {
+            OnConnect = s =>
+            {
+                seenAtConnect = s.Tls;
+                return default;
+            },
+            OnData = (s, d) =>
+            {
+                s.Write(d.Span);
+                return default;
+            },
+        };
+        var options = new TcpServerOptions { Tls = TestCertificates.ServerOptions("conserv-test") };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: options);
+
+        using var client = await SslClientAsync(server.Port!.Value, TestCertificates.ClientOptions("conserv-test"));
+        var sent = Peer.Pattern(300_000, seed: 11); // many records, and more than one send's worth
+        var echoed = new byte[sent.Length];
+        var reading = client.ReadExactlyAsync(echoed).AsTask();
+        await client.WriteAsync(sent).AsTask().WaitAsync(Bound);
+        await reading.WaitAsync(Bound);
+
+        Assert.Equal(sent, echoed);
+        Assert.NotNull(seenAtConnect);
+        Assert.Equal("conserv-test", seenAtConnect!.ApplicationProtocol.ToString());
+        Assert.Equal(client.SslProtocol, seenAtConnect.Protocol);
+        Assert.True(seenAtConnect.IsServer);
+        Assert.Equal("localhost", seenAtConnect.HostName);
+        var kinds = driver.Log.Events.Select(e => e.Kind).Where(k => k != "outputEmpty").ToArray().Collapse();
+        Assert.Equal(new[] { "listen", "connection", "connect", "data" }, kinds);
+    }
+
+    [Fact]
+    public async Task A_TLS_client_talks_to_an_SslStream_server_and_its_connect_event_comes_after_the_handshake()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            using var accepted = await listener.AcceptTcpClientAsync();
+            using var ssl = new SslStream(accepted.GetStream());
+            await ssl.AuthenticateAsServerAsync(TestCertificates.ServerOptions());
+            var request = new byte[5];
+            await ssl.ReadExactlyAsync(request);
+            await ssl.WriteAsync(Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(request).ToUpperInvariant()));
+            return ssl.NegotiatedCipherSuite;
+        });
+
+        await using var loop = new TestLoop();
+        TlsInfo? seenAtConnect = null;
+        var driver = new RecordingDriver
+        {
+            OnConnect = s =>
+            {
+                seenAtConnect = s.Tls;
+                s.Write("hello"u8);
+                return default;
+            },
+        };
+        var socket = await loop.OnLoop(() => TcpSocket.Connect(driver, "127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port,
+            loop: loop.Loop, tls: TestCertificates.ClientOptions()));
+
+        await driver.Log.WaitForBytesAsync(5);
+        Assert.Equal("HELLO"u8.ToArray(), driver.Log.BytesOf(socket));
+        var cipher = await serving.WaitAsync(Bound);
+        Assert.NotNull(seenAtConnect);
+        Assert.Equal(cipher, seenAtConnect!.CipherSuite);
+        Assert.Equal(TestCertificates.Server.Thumbprint, seenAtConnect.RemoteCertificate!.Thumbprint);
+        Assert.False(seenAtConnect.IsServer);
+        Assert.Equal(new[] { "connect", "data" }, driver.Log.KindsOf(socket).Where(k => k != "outputEmpty").ToArray().Collapse().Take(2));
+    }
+
+    [Fact]
+    public async Task Close_sends_close_notify_after_the_queued_data_so_the_peer_reads_a_clean_end()
+    {
+        await using var loop = new TestLoop();
+        var reply = Peer.Pattern(200_000, seed: 4);
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write(reply);
+                s.Close();
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { Tls = TestCertificates.ServerOptions() });
+        using var client = await SslClientAsync(server.Port!.Value, TestCertificates.ClientOptions());
+        await client.WriteAsync("go"u8.ToArray()).AsTask().WaitAsync(Bound);
+
+        var received = new MemoryStream();
+        await client.CopyToAsync(received).WaitAsync(Bound); // ends at close_notify: no IOException for a truncated stream
+        Assert.Equal(reply, received.ToArray());
+        await driver.Log.WaitForAsync("close");
+        Assert.Null(driver.Log.First("close").Error);
+    }
+
+    [Fact]
+    public async Task A_required_client_certificate_is_checked_and_a_client_without_one_is_refused_through_error_dispatch()
+    {
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        var tls = TestCertificates.ServerOptions();
+        tls.ClientCertificateRequired = true;
+        tls.RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == TestCertificates.Client.GetCertHashString();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { Tls = tls });
+
+        // Without a certificate: the server's handshake fails, the driver's error handlers get it, the socket closes.
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            using var refused = await SslClientAsync(server.Port!.Value, TestCertificates.ClientOptions());
+            await refused.WriteAsync("x"u8.ToArray());
+            await refused.ReadExactlyAsync(new byte[1]).AsTask().WaitAsync(Bound);
+        });
+        await driver.Log.WaitForAsync("close");
+        Assert.IsType<AuthenticationException>(driver.Log.First("error").Error);
+
+        // With it: served, and the certificate is there for the driver to see.
+        var withCertificate = TestCertificates.ClientOptions();
+        withCertificate.ClientCertificates = new System.Security.Cryptography.X509Certificates.X509CertificateCollection { TestCertificates.Client };
+        using var accepted = await SslClientAsync(server.Port!.Value, withCertificate);
+        await accepted.WriteAsync("ok"u8.ToArray()).AsTask().WaitAsync(Bound);
+        var echoed = new byte[2];
+        await accepted.ReadExactlyAsync(echoed).AsTask().WaitAsync(Bound);
+        Assert.Equal("ok"u8.ToArray(), echoed);
+        var secured = driver.Log.Events.Last(e => e.Kind == "data").Socket!;
+        Assert.Equal(TestCertificates.Client.Thumbprint, (await loop.OnLoop(() => secured.Tls))!.RemoteCertificate!.Thumbprint);
+    }
+
+    [Fact]
+    public async Task A_plaintext_client_on_a_TLS_port_gets_an_error_dispatched_and_other_connections_go_on()
+    {
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { Tls = TestCertificates.ServerOptions() });
+
+        using var plain = await Peer.ConnectAsync(server.Port!.Value);
+        await plain.SendAllAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+        var (answer, _) = await plain.ReadToEndAsync();
+        await driver.Log.WaitForAsync("close");
+        var error = driver.Log.First("error").Error!;
+        Assert.True(error is AuthenticationException or IOException, $"got {error.GetType()}: {error.Message}");
+        Assert.DoesNotContain((byte)'G', answer); // nothing was echoed in the clear
+
+        using var client = await SslClientAsync(server.Port!.Value, TestCertificates.ClientOptions());
+        await client.WriteAsync("fine"u8.ToArray()).AsTask().WaitAsync(Bound);
+        var echoed = new byte[4];
+        await client.ReadExactlyAsync(echoed).AsTask().WaitAsync(Bound);
+        Assert.Equal("fine"u8.ToArray(), echoed);
+    }
+
+    [Fact]
+    public async Task A_TLS_client_on_a_plaintext_port_gets_an_error_dispatched_and_closes()
+    {
+        await using var loop = new TestLoop();
+        await using var plainServer = TcpServer.Listen(RecordingDriver.Echo(), port: 0, loop: loop.Loop); // echoes the ClientHello back
+        var driver = new RecordingDriver();
+        var socket = await loop.OnLoop(() => TcpSocket.Connect(driver, "127.0.0.1", plainServer.Port!.Value, loop: loop.Loop, tls: TestCertificates.ClientOptions()));
+
+        await driver.Log.WaitForAsync("close");
+        Assert.Equal(0, driver.Log.Count("connect"));
+        var error = driver.Log.First("error").Error!;
+        Assert.True(error is AuthenticationException or IOException, $"got {error.GetType()}: {error.Message}");
+        Assert.Equal(new[] { "error", "close" }, driver.Log.KindsOf(socket));
+    }
+
+    [Fact]
+    public async Task Garbage_after_the_handshake_is_a_fault_of_that_connection_only()
+    {
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { Tls = TestCertificates.ServerOptions() });
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port!.Value);
+        using (var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: true))
+        {
+            await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(Bound);
+            await driver.Log.WaitForAsync("connect");
+
+            // A record header that claims application data, then bytes that are not a valid record.
+            var garbage = new byte[] { 23, 3, 3, 0, 40 }.Concat(Peer.Pattern(40, seed: 9)).ToArray();
+            await tcp.GetStream().WriteAsync(garbage).AsTask().WaitAsync(Bound);
+        }
+
+        await driver.Log.WaitForAsync("close");
+        Assert.NotNull(driver.Log.First("close").Error);
+        Assert.Equal(0, driver.Log.Count("data"));
+
+        using var client = await SslClientAsync(server.Port!.Value, TestCertificates.ClientOptions());
+        await client.WriteAsync("ok"u8.ToArray()).AsTask().WaitAsync(Bound);
+        var echoed = new byte[2];
+        await client.ReadExactlyAsync(echoed).AsTask().WaitAsync(Bound);
+        Assert.Equal("ok"u8.ToArray(), echoed);
+    }
+
+    [Fact]
+    public async Task A_handshake_that_never_finishes_ends_with_a_HandshakeTimeoutException_and_a_reset()
+    {
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        var options = new TcpServerOptions { Tls = TestCertificates.ServerOptions(), TlsHandshakeTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: options);
+
+        using var silent = await Peer.ConnectAsync(server.Port!.Value);
+        await silent.SendAllAsync(new byte[] { 22, 3, 1 }); // the start of a ClientHello, and then nothing
+
+        await driver.Log.WaitForAsync("close");
+        var timeout = Assert.IsType<HandshakeTimeoutException>(driver.Log.First("error").Error);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), timeout.Timeout);
+        var (_, reset) = await silent.ReadToEndAsync();
+        Assert.True(reset);
+    }
+
+    [Fact]
+    public async Task StartTls_upgrades_a_line_protocol_in_place_and_drops_plaintext_sent_ahead_of_the_handshake()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            Features = SocketDriverFeatures.TextData | SocketDriverFeatures.OutputEmpty,
+            OnText = (s, line) =>
+            {
+                if (line.Span.SequenceEqual("STARTTLS"))
+                {
+                    s.Write("220 go ahead\r\n");
+                    s.StartTls(TestCertificates.ServerOptions());
+                }
+                else
+                {
+                    s.Write($"echo {line}\r\n");
+                }
+
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port!.Value);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync("plain\r\nSTARTTLS\r\nINJECTED\r\n"u8.ToArray()); // INJECTED must not reach the secure session
+        var reader = new StreamReader(stream, Encoding.ASCII);
+        Assert.Equal("echo plain", await reader.ReadLineAsync().WaitAsync(Bound));
+        Assert.Equal("220 go ahead", await reader.ReadLineAsync().WaitAsync(Bound));
+
+        using var ssl = new SslStream(stream);
+        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(Bound);
+        await ssl.WriteAsync("secret\r\n"u8.ToArray()).AsTask().WaitAsync(Bound);
+        var secureReader = new StreamReader(ssl, Encoding.ASCII);
+        Assert.Equal("echo secret", await secureReader.ReadLineAsync().WaitAsync(Bound));
+        Assert.DoesNotContain(driver.Log.Events, e => e.Text == "INJECTED");
+        Assert.Equal(1, driver.Log.Count("connect")); // the connect event ran once: after the upgrade's handshake
+    }
+
+    [Fact]
+    public async Task TLS_options_without_a_certificate_are_refused_at_Listen_with_the_parameter_named()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            TcpServer.Listen(RecordingDriver.Echo(), port: 0, options: new TcpServerOptions { Tls = new SslServerAuthenticationOptions() }));
+        Assert.Equal("options", error.ParamName);
+        Assert.Contains("ServerCertificate", error.Message);
+    }
+
+    private static async Task<SslStream> SslClientAsync(int port, SslClientAuthenticationOptions options)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Bound);
+        var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+        await ssl.AuthenticateAsClientAsync(options).WaitAsync(Bound);
+        return ssl;
+    }
+}
