@@ -237,6 +237,18 @@ internal sealed class MemoryTransport : SocketTransport
 
     // ---- the peer's side (any thread) -------------------------------------------------------------------
 
+    /// <summary>True once the peer ended its sending side (half-close, close or reset).</summary>
+    public bool PeerEnded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peerEnded;
+            }
+        }
+    }
+
     public void PeerSend(ReadOnlySpan<byte> bytes)
     {
         lock (_gate)

@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using System.Net.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
@@ -59,14 +60,25 @@ public sealed class TestNetwork : IAsyncDisposable
     /// <param name="options">Socket settings (time-outs, water marks, output limit), or null for the defaults.</param>
     /// <param name="externalFormatIn">How incoming bytes are decoded for a text data handler; UTF-8 by default.</param>
     /// <param name="externalFormatOut">How written text is encoded; UTF-8 by default.</param>
+    /// <param name="tls">
+    /// TLS as a server's <see cref="TcpServerOptions.Tls"/>: the driver's socket does the server's handshake and its connect
+    /// event runs after it; the peer speaks TLS through <see cref="TestPeer.AsStream"/> and an <c>SslStream</c>. Null: plain.
+    /// </param>
     /// <returns>The peer, once the socket is open on the loop.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="driver"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="tls"/> has no certificate, context or selection callback.</exception>
     public Task<TestPeer> AcceptAsync(ISocketEventDriver driver, TcpSocketOptions? options = null,
-        ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default)
+        ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default,
+        SslServerAuthenticationOptions? tls = null)
     {
         ArgumentNullException.ThrowIfNull(driver);
         options?.Validate(nameof(options));
-        return OpenAsync(driver, options, externalFormatIn, externalFormatOut, connecting: false, PeerConnectBehavior.Accept, localPort: 7000);
+        if (tls is not null)
+        {
+            TcpSocket.CheckServerTlsOptions(tls, nameof(tls));
+        }
+
+        return OpenAsync(driver, options, externalFormatIn, externalFormatOut, connecting: false, PeerConnectBehavior.Accept, localPort: 7000, tls, null);
     }
 
     /// <summary>
@@ -78,11 +90,13 @@ public sealed class TestNetwork : IAsyncDisposable
     /// <param name="options">Socket settings (connect time-out among them), or null for the defaults.</param>
     /// <param name="externalFormatIn">How incoming bytes are decoded for a text data handler; UTF-8 by default.</param>
     /// <param name="externalFormatOut">How written text is encoded; UTF-8 by default.</param>
+    /// <param name="tls">TLS after the connect, as <see cref="TcpSocket.Connect"/>'s <c>tls</c>: the connect event runs after the handshake. Null: plain.</param>
     /// <returns>The peer, once the connect is under way on the loop.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="driver"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="behavior"/> is not a defined value.</exception>
     public Task<TestPeer> ConnectAsync(ISocketEventDriver driver, PeerConnectBehavior behavior = PeerConnectBehavior.Accept,
-        TcpSocketOptions? options = null, ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default)
+        TcpSocketOptions? options = null, ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default,
+        SslClientAuthenticationOptions? tls = null)
     {
         ArgumentNullException.ThrowIfNull(driver);
         if (!Enum.IsDefined(behavior))
@@ -91,7 +105,7 @@ public sealed class TestNetwork : IAsyncDisposable
         }
 
         options?.Validate(nameof(options));
-        return OpenAsync(driver, options, externalFormatIn, externalFormatOut, connecting: true, behavior, localPort: NextPort());
+        return OpenAsync(driver, options, externalFormatIn, externalFormatOut, connecting: true, behavior, localPort: NextPort(), null, tls);
     }
 
     /// <summary>
@@ -139,7 +153,8 @@ public sealed class TestNetwork : IAsyncDisposable
     }
 
     private async Task<TestPeer> OpenAsync(ISocketEventDriver driver, TcpSocketOptions? options, ExternalFormat formatIn,
-        ExternalFormat formatOut, bool connecting, PeerConnectBehavior behavior, int localPort)
+        ExternalFormat formatOut, bool connecting, PeerConnectBehavior behavior, int localPort,
+        SslServerAuthenticationOptions? serverTls, SslClientAuthenticationOptions? clientTls)
     {
         var local = new IPEndPoint(IPAddress.Loopback, localPort);
         var remote = new IPEndPoint(IPAddress.Loopback, connecting ? 7000 : NextPort());
@@ -150,7 +165,7 @@ public sealed class TestNetwork : IAsyncDisposable
             {
                 transport.Attach(s);
                 return transport;
-            }, connecting, options, formatIn.Encoding, formatOut.Encoding, remote.Address, remote.Port);
+            }, connecting, options, formatIn.Encoding, formatOut.Encoding, remote.Address, remote.Port, serverTls, clientTls);
             return made;
         }).ConfigureAwait(false);
         return new TestPeer(transport, socket, _options.ReceiveTimeout);

@@ -140,6 +140,22 @@ public sealed class TestPeer
         _transport.PeerReceiveAsync((queue, ended) => ended ? (true, queue.Take(queue.Length)) : (false, Array.Empty<byte>()),
             _receiveTimeout, "the end of the stream", cancellationToken);
 
+    /// <summary>
+    /// A stream over the peer's end: writes send, reads return what the driver wrote (0 at the end of its side). For
+    /// code that wants a stream — an <c>SslStream</c> to speak TLS to the driver, a protocol client of your own.
+    /// </summary>
+    /// <returns>The stream; disposing it closes the peer's end.</returns>
+    public System.IO.Stream AsStream() => new PeerStream(this);
+
+    /// <summary>True once the peer's end was closed or reset, or the driver's side closed.</summary>
+    internal bool EndReceivedOrClosed => _transport.Closed.IsCompleted || _transport.PeerEnded;
+
+    /// <summary>Waits for at least one byte the driver writes and takes up to <paramref name="buffer"/>'s length; 0 once the driver's side ended.</summary>
+    internal Task<int> ReceiveSomeAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _transport.PeerReceiveAsync((queue, ended) =>
+            queue.Length > 0 ? (true, queue.Take(buffer.Span)) : ended ? (true, 0) : (false, 0),
+            _receiveTimeout, "data", cancellationToken);
+
     /// <inheritdoc/>
     public override string ToString() => $"TestPeer({Socket})";
 

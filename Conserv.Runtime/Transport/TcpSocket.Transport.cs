@@ -16,13 +16,15 @@ public sealed partial class TcpSocket
     /// reports EPOLLOUT, as a kernel socket's does. Loop thread only.
     /// </summary>
     internal static TcpSocket OverTransport(EventLoop loop, ISocketEventDriver driver, Func<TcpSocket, SocketTransport> createTransport,
-        bool connecting, TcpSocketOptions? options, Encoding? formatIn, Encoding? formatOut, IPAddress remoteAddress, int remotePort)
+        bool connecting, TcpSocketOptions? options, Encoding? formatIn, Encoding? formatOut, IPAddress remoteAddress, int remotePort,
+        System.Net.Security.SslServerAuthenticationOptions? serverTls = null, System.Net.Security.SslClientAuthenticationOptions? clientTls = null)
     {
         loop.AssertLoopThread();
         var socket = new TcpSocket(loop, driver, null, options, formatIn, formatOut, remoteAddress.ToString(), null)
         {
             _remoteAddress = remoteAddress,
             _remotePort = remotePort,
+            _clientTls = clientTls,
         };
         socket._transport = createTransport(socket);
         loop.Track(socket);
@@ -39,6 +41,11 @@ public sealed partial class TcpSocket
         socket.CountOpened();
         socket.UpdateInterest();
         socket.StartIdleTimer();
+        if (serverTls is not null)
+        {
+            socket.StartServerTls(serverTls);
+        }
+
         return socket;
     }
 }

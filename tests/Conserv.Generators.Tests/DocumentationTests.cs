@@ -16,7 +16,7 @@ namespace Conserv.Generators.Tests;
 public sealed class DocumentationTests
 {
     public static IEnumerable<object[]> Examples() =>
-        new[] { "README.md", "docs/getting-started.md", "docs/drivers.md", "docs/errors.md", "docs/runtime.md", "docs/framing.md", "docs/hosting.md", "docs/testing-drivers.md", "Conserv.Runtime/README.md", "Conserv.Testing/README.md" }
+        new[] { "README.md", "docs/getting-started.md", "docs/drivers.md", "docs/errors.md", "docs/runtime.md", "docs/framing.md", "docs/hosting.md", "docs/testing-drivers.md", "docs/tls.md", "Conserv.Runtime/README.md", "Conserv.Testing/README.md" }
             .SelectMany(file => Regex.Matches(File.ReadAllText(Path.Combine(RepositoryRoot(), file)), "```csharp\n(.*?)```", RegexOptions.Singleline)
                 .Select((match, index) => (file, index, code: match.Groups[1].Value)))
             .Where(example => example.code.Contains("using Conserv;", StringComparison.Ordinal))

@@ -231,6 +231,57 @@ public class TestNetworkTests
     }
 
     [Fact]
+    public async Task TLS_runs_over_the_in_memory_transport_and_a_silent_handshake_times_out_on_the_virtual_clock()
+    {
+        await using var network = new TestNetwork();
+        var driver = RecordingDriver.Echo();
+        var peer = await network.AcceptAsync(driver, tls: TestCertificates.ServerOptions("memo"));
+
+        // A real SslStream client over the peer: the handshake and records cross the in-memory connection.
+        using (var ssl = new System.Net.Security.SslStream(peer.AsStream()))
+        {
+            await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions("memo")).WaitAsync(EventLog.DefaultTimeout);
+            await ssl.WriteAsync("secret"u8.ToArray());
+            var echoed = new byte[6];
+            await ssl.ReadExactlyAsync(echoed).AsTask().WaitAsync(EventLog.DefaultTimeout);
+            Assert.Equal("secret"u8.ToArray(), echoed);
+            Assert.Equal("memo", peer.Socket.Tls!.ApplicationProtocol.ToString());
+            Assert.Equal(new[] { "connect", "data" }, driver.Log.KindsOf(peer.Socket).Where(k => k != "outputEmpty").ToArray());
+        }
+
+        // A client that connects and never says anything: closed with a reset at the handshake time-out, not before.
+        var silent = await network.AcceptAsync(driver, tls: TestCertificates.ServerOptions());
+        await network.AdvanceAsync(TimeSpan.FromMilliseconds(9_999));
+        Assert.False(silent.Socket.IsClosed);
+        await network.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        await silent.Closed.WaitAsync(EventLog.DefaultTimeout);
+        Assert.True(silent.WasReset);
+        Assert.IsType<HandshakeTimeoutException>(driver.Log.Events.Single(e => e.Kind == "error" && ReferenceEquals(e.Socket, silent.Socket)).Error);
+    }
+
+    [Fact]
+    public async Task A_TLS_client_driver_connects_to_an_SslStream_server_in_memory_and_its_connect_event_follows_the_handshake()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver
+        {
+            OnConnect = s =>
+            {
+                s.Write("ping"u8);
+                return default;
+            },
+        };
+        var peer = await network.ConnectAsync(driver, tls: TestCertificates.ClientOptions());
+        using var ssl = new System.Net.Security.SslStream(peer.AsStream());
+        await ssl.AuthenticateAsServerAsync(TestCertificates.ServerOptions()).WaitAsync(EventLog.DefaultTimeout);
+
+        var request = new byte[4];
+        await ssl.ReadExactlyAsync(request).AsTask().WaitAsync(EventLog.DefaultTimeout);
+        Assert.Equal("ping"u8.ToArray(), request);
+        Assert.Equal(TestCertificates.Server.Thumbprint, peer.Socket.Tls!.RemoteCertificate!.Thumbprint);
+    }
+
+    [Fact]
     public async Task Bad_arguments_are_refused_with_the_parameter_named()
     {
         await using var network = new TestNetwork();
