@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Conserv.Generators.Emit;
 using Conserv.Generators.Helpers;
@@ -56,6 +57,14 @@ public sealed class DriverGenerator : IIncrementalGenerator
             context.AddSource(driver.HintName, SourceText.From(DriverEmitter.Emit(driver.Driver), System.Text.Encoding.UTF8)));
     }
 
+    // FAWMN calls the transform once per attributed method, but a driver's model is the whole class (its handlers, its
+    // bases, its members' names): parsing it per method made the cost per handler grow with the handlers per driver
+    // (n handlers: n parses of n handlers each). One parse per driver per compilation, memoized on the type symbol;
+    // every handler of the driver returns the same model object. The tables are weak, so they live only as long as
+    // the compilation does, and nothing symbol-based reaches a pipeline step (the step outputs are the models).
+    private static readonly ConditionalWeakTable<Compilation, KnownTypes> KnownTypesByCompilation = new();
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, ParsedDriver> ModelsByType = new();
+
     private static DriverModel? Transform(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol { ContainingType: { } type })
@@ -63,7 +72,23 @@ public sealed class DriverGenerator : IIncrementalGenerator
             return null;
         }
 
-        var known = new KnownTypes(context.SemanticModel.Compilation);
-        return DriverParser.Parse(type, known, report: null, cancellationToken);
+        if (ModelsByType.TryGetValue(type, out ParsedDriver? parsed))
+        {
+            return parsed.Model;
+        }
+
+        KnownTypes known = KnownTypesByCompilation.GetValue(context.SemanticModel.Compilation, static c => new KnownTypes(c));
+        DriverModel? model = DriverParser.Parse(type, known, report: null, cancellationToken);
+
+        // Another thread may have parsed the same type meanwhile: keep the first model, so all handlers share one object.
+        return ModelsByType.GetValue(type, _ => new ParsedDriver(model)).Model;
+    }
+
+    /// <summary>A memoized parse, null model included (a type that is not a driver is not parsed again either).</summary>
+    private sealed class ParsedDriver
+    {
+        public ParsedDriver(DriverModel? model) => Model = model;
+
+        public DriverModel? Model { get; }
     }
 }

@@ -14,7 +14,7 @@ internal static class Handlers
         foreach (ISymbol member in type.GetMembers())
         {
             if (member is IMethodSymbol method
-                && !(method.Name.StartsWith(DriverParser.TrampolinePrefix, System.StringComparison.Ordinal) && DriverParser.IsGenerated(method))
+                && !(method.Name.StartsWith(DriverParser.GeneratedPrefix, System.StringComparison.Ordinal) && DriverParser.IsGenerated(method))
                 && GetEvent(method, known) is not null)
             {
                 return true;

@@ -6,7 +6,7 @@ namespace Conserv.Generators.Emit;
 /// <param name="Socket">The socket (or accepted client) expression, or null on events without one.</param>
 /// <param name="Server">The server expression.</param>
 /// <param name="Data">The data expression (<c>ReadOnlyMemory&lt;byte&gt;</c> or <c>ReadOnlyMemory&lt;char&gt;</c>).</param>
-/// <param name="Exception">The exception expression, already of the attribute's type (or <c>System.Exception</c> in a trampoline).</param>
+/// <param name="Exception">The exception expression, already of the attribute's type.</param>
 /// <param name="ExceptionIsExact">Whether <paramref name="Exception"/> already has the attribute's type (no cast to an identical type).</param>
 /// <param name="Error">The interface member's own exception parameter, of type <c>System.Exception</c>.</param>
 /// <param name="Cause">The close cause expression.</param>

@@ -11,6 +11,8 @@ internal static class DriverEmitter
     private static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCode(\"Conserv.Generators\", \"{typeof(DriverEmitter).Assembly.GetName().Version}\")]";
 
+    private const string EditorBrowsableNever = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
+
     private static readonly DriverEvent[] EventOrder =
     {
         DriverEvent.SocketConnect, DriverEvent.SocketData, DriverEvent.SocketFrame, DriverEvent.SocketEndOfFile, DriverEvent.SocketOutputEmpty,
@@ -78,10 +80,10 @@ internal static class DriverEmitter
             if (driverEvent.IsError())
             {
                 IReadOnlyList<HandlerModel> chain = ErrorChain.Build(driver, driverEvent);
-                if (driver.Handlers.Any(h => h.Event == driverEvent))
+                if (chain.Count > 0)
                 {
                     members.Next();
-                    needsHelper |= WriteErrorDispatch(w, driver, driverEvent, chain);
+                    needsHelper |= WriteErrorMembers(w, members, driver, driverEvent, chain);
                 }
 
                 continue;
@@ -97,13 +99,10 @@ internal static class DriverEmitter
             }
         }
 
-        if (!driver.IsSealed)
+        if (!driver.IsSealed && OwnFeatures(driver) is var own && own != DriverFeatures.None)
         {
-            foreach (HandlerModel handler in driver.Handlers)
-            {
-                members.Next();
-                WriteTrampoline(w, driver, handler);
-            }
+            members.Next();
+            WriteFeaturesConstant(w, driver, own);
         }
 
         if (needsHelper)
@@ -128,12 +127,25 @@ internal static class DriverEmitter
 
     private static void WriteFeatures(IndentedWriter w, DriverModel driver)
     {
-        DriverFeatures features = driver.BaseFeatures;
+        w.Line("/// <inheritdoc/>");
+        w.Line(GeneratedCode);
+        w.Line($"global::Conserv.SocketDriverFeatures {EventSignature.SocketInterface}.Features => {FeatureFlags(driver.BaseFeatures | OwnFeatures(driver))};");
+    }
+
+    /// <summary>The socket features the driver's own handlers ask for.</summary>
+    private static DriverFeatures OwnFeatures(DriverModel driver)
+    {
+        DriverFeatures features = DriverFeatures.None;
         foreach (HandlerModel handler in driver.Handlers)
         {
             features |= Parsing.DriverParser.FeatureOf(handler);
         }
 
+        return features;
+    }
+
+    private static string FeatureFlags(DriverFeatures features)
+    {
         var flags = new List<string>();
         foreach (DriverFeatures flag in new[] { DriverFeatures.ByteData, DriverFeatures.TextData, DriverFeatures.OutputEmpty, DriverFeatures.OutputEmptyAtLowWaterMark })
         {
@@ -143,14 +155,19 @@ internal static class DriverEmitter
             }
         }
 
-        if (flags.Count == 0)
-        {
-            flags.Add("global::Conserv.SocketDriverFeatures.None");
-        }
+        return flags.Count == 0 ? "global::Conserv.SocketDriverFeatures.None" : string.Join(" | ", flags);
+    }
 
-        w.Line("/// <inheritdoc/>");
+    /// <summary>
+    /// A derived driver re-implements <c>Features</c> with its bases' features added. From source it binds the bases'
+    /// handlers; from another assembly (even a reference assembly, which keeps protected members) it reads this constant.
+    /// </summary>
+    private static void WriteFeaturesConstant(IndentedWriter w, DriverModel driver, DriverFeatures own)
+    {
+        w.Line("/// <summary>The socket features this driver's own handlers ask for, for the generated part of a derived driver. Not for use in code.</summary>");
         w.Line(GeneratedCode);
-        w.Line($"global::Conserv.SocketDriverFeatures {EventSignature.SocketInterface}.Features => {string.Join(" | ", flags)};");
+        w.Line(EditorBrowsableNever);
+        w.Line($"protected const global::Conserv.SocketDriverFeatures {DriverModel.FeaturesName(driver.Depth)} = {FeatureFlags(own)};");
     }
 
     private static void WriteMemberHeader(IndentedWriter w, EventSignature signature, string name)
@@ -160,73 +177,89 @@ internal static class DriverEmitter
         w.Open($"{signature.ReturnType} {name}({signature.Parameters})");
     }
 
-    private static bool WriteErrorDispatch(IndentedWriter w, DriverModel driver, DriverEvent errorEvent, IReadOnlyList<HandlerModel> chain)
+    /// <summary>
+    /// Writes the error member. A sealed driver's holds the chain; a non-sealed driver's chain is in its protected
+    /// dispatch (<c>__Conserv{depth}_SocketError</c>), which the error member and derived drivers' chains call, so the
+    /// chain is written once and derived drivers need nothing per handler.
+    /// </summary>
+    /// <returns>Whether the chain calls the handled helper.</returns>
+    private static bool WriteErrorMembers(IndentedWriter w, MemberList members, DriverModel driver, DriverEvent errorEvent, IReadOnlyList<HandlerModel> chain)
     {
-        bool needsHelper = false;
         EventSignature signature = EventSignature.For(errorEvent, DataKind.None);
-        WriteMemberHeader(w, signature, $"{signature.Interface}.{signature.Member}");
-        for (int i = 0; i < chain.Count; i++)
+        bool fallback = errorEvent == DriverEvent.SocketError ? driver.SocketErrorFallback : driver.ServerErrorFallback;
+        string noMatch = fallback
+            ? $"base.{signature.Member}({signature.ForwardArguments})" // a hand-written base's own error member
+            : $"new {EventSignature.ValueTaskOfBool}(false)";
+        if (driver.IsSealed)
         {
-            HandlerModel handler = chain[i];
-            if (handler.Level == 0)
-            {
-                string variable = "e" + i;
-                w.Open($"if (error is {handler.ExceptionType} {variable})");
-                needsHelper |= handler.Return != ReturnKind.Void;
-                WriteCall(w, driver, handler, ArgumentExpressions.ForEvent(errorEvent, variable, true), signature);
-            }
-            else
-            {
-                // A type the derived driver cannot name (private nested in the base, internal to the base's assembly) is tested by the base.
-                w.Open(handler.TypeTestInBase ? $"if (this.{TypeTestName(handler)}(error))" : $"if (error is {handler.ExceptionType})");
-                needsHelper = true;
-                w.Line($"return {driver.HandledHelper}(this.{handler.TrampolineName}({signature.ForwardArguments}));");
-            }
-
+            WriteMemberHeader(w, signature, $"{signature.Interface}.{signature.Member}");
+            bool sealedNeedsHelper = WriteChain(w, driver, errorEvent, chain, signature, dispatch: false);
+            w.Line($"return {noMatch};");
             w.Close();
+            return sealedNeedsHelper;
         }
 
-        bool fallback = errorEvent == DriverEvent.SocketError ? driver.SocketErrorFallback : driver.ServerErrorFallback;
-        w.Line(fallback
-            ? $"return base.{signature.Member}({signature.ForwardArguments});" // a hand-written base's own error member
-            : $"return new {EventSignature.ValueTaskOfBool}(false);");
+        string dispatch = DriverModel.DispatchName(driver.Depth, errorEvent);
+        w.Line("/// <inheritdoc/>");
+        w.Line(GeneratedCode);
+        w.Line($"{signature.ReturnType} {signature.Interface}.{signature.Member}({signature.Parameters}) => this.{dispatch}({signature.ForwardArguments}, 0) ?? {noMatch};");
+        members.Next();
+        w.Line($"/// <summary>Runs this driver's (and its bases') handler for the most derived exception type, at least <paramref name=\"depth\"/> classes below <c>System.Exception</c>, that <paramref name=\"error\"/> is; null when there is none. For the generated part of a derived driver. Not for use in code.</summary>");
+        w.Line(GeneratedCode);
+        w.Line(EditorBrowsableNever);
+        w.Open($"protected {EventSignature.ValueTaskOfBool}? {dispatch}({signature.Parameters}, int depth)");
+        bool needsHelper = WriteChain(w, driver, errorEvent, chain, signature, dispatch: true);
+        w.Line("return null;");
         w.Close();
         return needsHelper;
     }
 
-    private static void WriteTrampoline(IndentedWriter w, DriverModel driver, HandlerModel handler)
+    /// <summary>
+    /// Writes the type tests of the driver's own handlers, most derived exception type first, and between them the calls
+    /// to the nearest base's dispatch. Before the handlers whose exception type is <c>d</c> classes below
+    /// <c>System.Exception</c> comes the base's dispatch for depths above <c>d</c>; after the last, for any depth. So an error
+    /// goes to the handler for its most derived type among the driver's and its bases' handlers, the driver's own on a tie
+    /// (one type handled by both), without the derived part naming or even knowing the bases' exception types.
+    /// In a dispatch (<paramref name="dispatch"/>), each test is limited to the caller's <c>depth</c>.
+    /// </summary>
+    private static bool WriteChain(IndentedWriter w, DriverModel driver, DriverEvent errorEvent, IReadOnlyList<HandlerModel> chain, EventSignature signature, bool dispatch)
     {
-        EventSignature signature = EventSignature.For(handler.Event, handler.Data, handler.Framing?.FrameType);
-        string attributeArguments = handler.Event.IsError() ? $"(typeof({handler.ExceptionType}))"
-            : handler.AtLowWaterMark ? "(AtLowWaterMark = true)"
-            : string.Empty;
-        string attribute = signature.Attribute;
-        if (handler.Framing is { } framing)
+        string? baseDispatch = errorEvent == DriverEvent.SocketError ? driver.BaseSocketError : driver.BaseServerError;
+        bool needsHelper = false;
+        int baseCalls = 0;
+        void CallBase(int above)
         {
-            (attribute, attributeArguments) = FramingEmitter.Attribute(framing);
+            string depth = !dispatch ? Number(above) : above == 0 ? "depth" : $"depth > {Number(above)} ? depth : {Number(above)}";
+            string variable = "b" + Number(baseCalls++);
+            w.Line($"if (this.{baseDispatch}({signature.ForwardArguments}, {depth}) is {{ }} {variable}) return {variable};");
         }
 
-        string returnType = signature.ReturnType == "void" ? "void" : EventSignature.ValueTask;
-        w.Line($"/// <summary>Lets the generated part of a derived driver call <c>{handler.MethodName}</c>. Not for use in code.</summary>");
-        w.Line(GeneratedCode);
-        w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-        w.Line($"[global::Conserv.{attribute}{attributeArguments}]");
-        w.Open($"protected {returnType} {handler.TrampolineName}({signature.Parameters})");
-        WriteCall(w, driver, handler, ArgumentExpressions.ForEvent(handler.Event, "error", false), signature with { ReturnType = returnType });
-        w.Close();
-        if (handler.Event.IsError() && handler.ExposesTypeTest)
+        for (int i = 0; i < chain.Count; i++)
         {
-            w.Line();
-            w.Line($"/// <summary>Lets the generated part of a derived driver that cannot name <c>{handler.ExceptionType}</c> test for it. Not for use in code.</summary>");
-            w.Line(GeneratedCode);
-            w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-            w.Line($"protected bool {TypeTestName(handler)}(global::System.Exception error) => error is {handler.ExceptionType};");
+            HandlerModel handler = chain[i];
+            if (baseDispatch is not null && (i == 0 || chain[i - 1].ExceptionDepth != handler.ExceptionDepth))
+            {
+                CallBase(handler.ExceptionDepth + 1);
+            }
+
+            string variable = "e" + Number(i);
+            string limit = dispatch ? $"depth <= {Number(handler.ExceptionDepth)} && " : string.Empty;
+            w.Open($"if ({limit}error is {handler.ExceptionType} {variable})");
+            needsHelper |= handler.Return != ReturnKind.Void;
+            WriteCall(w, driver, handler, ArgumentExpressions.ForEvent(errorEvent, variable, true), signature);
+            w.Close();
         }
+
+        // After a handler for System.Exception itself nothing else can match.
+        if (baseDispatch is not null && chain[chain.Count - 1].ExceptionDepth > 0)
+        {
+            CallBase(0);
+        }
+
+        return needsHelper;
     }
 
-    /// <summary>The name of the type test exposed beside an error trampoline: <c>__ConservTest{depth}_{Event}_{Method}</c>.</summary>
-    private static string TypeTestName(HandlerModel handler) =>
-        Parsing.DriverParser.TrampolinePrefix + "Test" + handler.TrampolineName.Substring(Parsing.DriverParser.TrampolinePrefix.Length);
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Writes the statements that call <paramref name="handler"/> and return what <paramref name="signature"/> returns.</summary>
     private static void WriteCall(IndentedWriter w, DriverModel driver, HandlerModel handler, ArgumentExpressions arguments, EventSignature signature)

@@ -4,22 +4,19 @@ using Conserv.Generators.Model;
 
 namespace Conserv.Generators.Emit;
 
-/// <summary>Orders the error handlers of a driver and its bases into one type-test chain.</summary>
+/// <summary>Orders the error handlers of a driver into one type-test chain.</summary>
 internal static class ErrorChain
 {
     /// <summary>
-    /// The handlers to test for <paramref name="errorEvent"/>, most derived exception type first. For one
-    /// exception type only the most derived driver's handler is kept. An exception is an instance of
-    /// two unrelated exception types never, so ordering by depth below <c>System.Exception</c> suffices.
+    /// The driver's own handlers for <paramref name="errorEvent"/>, most derived exception type first. An exception is
+    /// an instance of two exception types only if one derives from the other, so ordering by depth below
+    /// <c>System.Exception</c> suffices; the name only makes the order of unrelated types of one depth stable.
     /// </summary>
     public static IReadOnlyList<HandlerModel> Build(DriverModel driver, DriverEvent errorEvent)
     {
-        return driver.Handlers.Concat(driver.BaseErrorHandlers)
+        return driver.Handlers
             .Where(h => h.Event == errorEvent)
-            .GroupBy(h => h.ExceptionType)
-            .Select(g => g.OrderBy(h => h.Level).First())
             .OrderByDescending(h => h.ExceptionDepth)
-            .ThenBy(h => h.Level)
             .ThenBy(h => h.ExceptionType, System.StringComparer.Ordinal)
             .ToList();
     }

@@ -7,8 +7,7 @@ namespace Conserv.Generators.Emit;
 /// <param name="Member">The member's name.</param>
 /// <param name="ReturnType">The member's return type.</param>
 /// <param name="Parameters">The member's parameter list.</param>
-/// <param name="Attribute">The handler attribute's fully qualified name, without <c>Attribute</c>.</param>
-internal sealed record EventSignature(string Interface, string Member, string ReturnType, string Parameters, string Attribute)
+internal sealed record EventSignature(string Interface, string Member, string ReturnType, string Parameters)
 {
     public const string SocketInterface = "global::Conserv.ISocketEventDriver";
     public const string ServerInterface = "global::Conserv.IServerEventDriver";
@@ -25,24 +24,24 @@ internal sealed record EventSignature(string Interface, string Member, string Re
     /// <param name="frameType">The decoder's frame type, for <see cref="DriverEvent.SocketFrame"/>.</param>
     public static EventSignature For(DriverEvent driverEvent, DataKind data, string? frameType = null) => driverEvent switch
     {
-        DriverEvent.SocketFrame => new(FrameInterface(frameType!), "OnSocketFrame", ValueTask, Socket + ", " + frameType + " frame", "OnSocketFrame"),
-        DriverEvent.SocketConnect => new(SocketInterface, "OnSocketConnect", ValueTask, Socket, "OnSocketConnect"),
-        DriverEvent.SocketData when data == DataKind.Text => new(SocketInterface, "OnSocketText", ValueTask, Socket + ", global::System.ReadOnlyMemory<char> data", "OnSocketData"),
-        DriverEvent.SocketData => new(SocketInterface, "OnSocketData", ValueTask, Socket + ", global::System.ReadOnlyMemory<byte> data", "OnSocketData"),
-        DriverEvent.SocketEndOfFile => new(SocketInterface, "OnSocketEndOfFile", ValueTask, Socket, "OnSocketEndOfFile"),
-        DriverEvent.SocketOutputEmpty => new(SocketInterface, "OnSocketOutputEmpty", ValueTask, Socket, "OnSocketOutputEmpty"),
-        DriverEvent.SocketError => new(SocketInterface, "OnSocketError", ValueTaskOfBool, Socket + ", " + Error, "OnSocketError"),
-        DriverEvent.SocketClose => new(SocketInterface, "OnSocketClose", "void", Socket + ", global::System.Exception? cause", "OnSocketClose"),
-        DriverEvent.ServerListen => new(ServerInterface, "OnServerListen", ValueTask, Server, "OnServerListen"),
-        DriverEvent.ServerConnection => new(ServerInterface, "OnServerConnection", ValueTask, Server + ", global::Conserv.TcpSocket client", "OnServerConnection"),
-        DriverEvent.ServerError => new(ServerInterface, "OnServerError", ValueTaskOfBool, Server + ", " + Error, "OnServerError"),
-        _ => new(ServerInterface, "OnServerClose", "void", Server, "OnServerClose"),
+        DriverEvent.SocketFrame => new(FrameInterface(frameType!), "OnSocketFrame", ValueTask, Socket + ", " + frameType + " frame"),
+        DriverEvent.SocketConnect => new(SocketInterface, "OnSocketConnect", ValueTask, Socket),
+        DriverEvent.SocketData when data == DataKind.Text => new(SocketInterface, "OnSocketText", ValueTask, Socket + ", global::System.ReadOnlyMemory<char> data"),
+        DriverEvent.SocketData => new(SocketInterface, "OnSocketData", ValueTask, Socket + ", global::System.ReadOnlyMemory<byte> data"),
+        DriverEvent.SocketEndOfFile => new(SocketInterface, "OnSocketEndOfFile", ValueTask, Socket),
+        DriverEvent.SocketOutputEmpty => new(SocketInterface, "OnSocketOutputEmpty", ValueTask, Socket),
+        DriverEvent.SocketError => new(SocketInterface, "OnSocketError", ValueTaskOfBool, Socket + ", " + Error),
+        DriverEvent.SocketClose => new(SocketInterface, "OnSocketClose", "void", Socket + ", global::System.Exception? cause"),
+        DriverEvent.ServerListen => new(ServerInterface, "OnServerListen", ValueTask, Server),
+        DriverEvent.ServerConnection => new(ServerInterface, "OnServerConnection", ValueTask, Server + ", global::Conserv.TcpSocket client"),
+        DriverEvent.ServerError => new(ServerInterface, "OnServerError", ValueTaskOfBool, Server + ", " + Error),
+        _ => new(ServerInterface, "OnServerClose", "void", Server),
     };
 
     /// <summary>The interface a driver with decoder frames of <paramref name="frameType"/> implements.</summary>
     public static string FrameInterface(string frameType) => $"global::Conserv.IFrameDriver<{frameType}>";
 
-    /// <summary>The argument list that forwards this member's parameters to a trampoline.</summary>
+    /// <summary>The argument list that forwards this member's parameters (to an error dispatch).</summary>
     public string ForwardArguments => Member switch
     {
         "OnSocketError" => "socket, error",

@@ -5,7 +5,7 @@ using Conserv.Generators.Model;
 
 namespace Conserv.Generators.Emit;
 
-/// <summary>Writes a framed driver's <c>Framing</c> (one shared instance per driver type) and the attribute its trampolines carry.</summary>
+/// <summary>Writes a framed driver's <c>Framing</c> (one shared instance per driver type).</summary>
 internal static class FramingEmitter
 {
     /// <summary>The static field that holds the driver type's framing (the <c>__Conserv</c> prefix is reserved for generated members).</summary>
@@ -28,15 +28,6 @@ internal static class FramingEmitter
         FramingKind.Delimited => $"global::Conserv.SocketFraming.Delimited(new byte[] {{ {string.Join(", ", framing.Delimiter.Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)))} }}, {Int(framing.MaxLength)})",
         FramingKind.LengthPrefixed => $"global::Conserv.SocketFraming.LengthPrefixed({Int(framing.PrefixLength)}, {Order(framing.LittleEndian)}, {Bool(framing.LengthIncludesPrefix)}, {Int(framing.MaxLength)})",
         _ => $"global::Conserv.SocketFraming.Decoder<{framing.DecoderType}, {framing.FrameType}>({Int(framing.MaxLength)})",
-    };
-
-    /// <summary>The handler attribute (name and arguments) that declares <paramref name="framing"/>, for a trampoline.</summary>
-    public static (string Name, string Arguments) Attribute(FramingModel framing) => framing.Kind switch
-    {
-        FramingKind.Lines => ("OnSocketLine", $"(MaxLength = {Int(framing.MaxLength)}, Ending = {Ending(framing.Ending)})"),
-        FramingKind.Delimited => ("OnSocketFrame", $"(Delimiter = \"{string.Concat(framing.Delimiter.Select(b => "\\u00" + b.ToString("X2", CultureInfo.InvariantCulture)))}\", MaxLength = {Int(framing.MaxLength)})"),
-        FramingKind.LengthPrefixed => ("OnSocketFrame", $"(LengthPrefix = {Int(framing.PrefixLength)}, ByteOrder = {Order(framing.LittleEndian)}, LengthIncludesPrefix = {Bool(framing.LengthIncludesPrefix)}, MaxLength = {Int(framing.MaxLength)})"),
-        _ => ("OnSocketFrame", $"(Decoder = typeof({framing.DecoderType}), MaxLength = {Int(framing.MaxLength)})"),
     };
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);

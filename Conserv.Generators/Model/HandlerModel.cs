@@ -5,34 +5,22 @@ namespace Conserv.Generators.Model;
 /// <summary>One bound handler method.</summary>
 /// <param name="Event">The event it handles.</param>
 /// <param name="MethodName">The method's name as metadata spells it (no <c>@</c>; the emitter escapes keywords).</param>
-/// <param name="TrampolineName">The name of the protected adapter the driver's generated part exposes to derived drivers.</param>
 /// <param name="IsStatic">Whether the method is static.</param>
 /// <param name="Return">What it returns.</param>
 /// <param name="Arguments">Its parameters, in order, and what is bound to each.</param>
 /// <param name="Data">The data slot it fills (data handlers only).</param>
 /// <param name="ExceptionType">For error handlers, the fully qualified exception type it specializes on; otherwise null.</param>
 /// <param name="ExceptionDepth">For error handlers, the number of base classes between the exception type and <c>System.Exception</c>.</param>
-/// <param name="Level">0 for a handler of the driver itself, 1 for its base class, 2 for the base's base, …</param>
-/// <param name="ExposesTypeTest">
-/// For an error handler whose exception type is not public everywhere (a private or protected nested type, an
-/// internal type): the driver's generated part also exposes <c>__ConservTest…</c>, the type test a derived driver
-/// that cannot name the type calls instead.
-/// </param>
-/// <param name="TypeTestInBase">For a base's error handler: the derived driver cannot name the exception type, so its chain calls the base's type test.</param>
 /// <param name="Framing">For a framed data handler (<c>[OnSocketLine]</c>, <c>[OnSocketFrame]</c>): how the input is cut; otherwise null.</param>
 /// <param name="AtLowWaterMark">For an output-empty handler: <c>[OnSocketOutputEmpty(AtLowWaterMark = true)]</c>.</param>
 internal sealed record HandlerModel(
     DriverEvent Event,
     string MethodName,
-    string TrampolineName,
     bool IsStatic,
     ReturnKind Return,
     EquatableArray<ArgumentBinding> Arguments,
     DataKind Data,
     string? ExceptionType,
     int ExceptionDepth,
-    int Level,
     FramingModel? Framing = null,
-    bool AtLowWaterMark = false,
-    bool ExposesTypeTest = false,
-    bool TypeTestInBase = false);
+    bool AtLowWaterMark = false);

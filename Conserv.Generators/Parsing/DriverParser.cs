@@ -17,8 +17,8 @@ namespace Conserv.Generators.Parsing;
 /// </summary>
 internal static class DriverParser
 {
-    /// <summary>Prefix of the protected adapters a non-sealed driver's generated part exposes to derived drivers.</summary>
-    public const string TrampolinePrefix = "__Conserv";
+    /// <summary>Prefix of every member the generated part declares; a handler whose name starts with it is not bound.</summary>
+    public const string GeneratedPrefix = DriverModel.GeneratedPrefix;
 
     /// <summary>
     /// The oldest C# the generated code compiles with: it writes <c>#nullable enable</c> and nullable annotations
@@ -35,35 +35,41 @@ internal static class DriverParser
             return null;
         }
 
-        List<HandlerModel> own = BindLevel(type, 0, known, report, cancellationToken);
+        List<HandlerModel> own = BindLevel(type, known, report, cancellationToken);
         if (own.Count == 0)
         {
             return null;
         }
 
-        var baseErrors = new List<HandlerModel>();
+        // What a derived driver needs from its bases: their socket features (its Features re-implements the union) and,
+        // per error event, the nearest base's error dispatch (its chain consults that between its own handlers). It does
+        // not need the bases' handlers one by one: the dispatch merges them, so the generated part of a base exposes one
+        // member per error event rather than one per handler.
         DriverFeatures baseFeatures = DriverFeatures.None;
-        int level = 0;
+        string? baseSocketError = null;
+        string? baseServerError = null;
+        int depth = InheritanceDepth(type);
+        int baseDepth = depth;
         for (INamedTypeSymbol? b = type.BaseType; b is not null && b.SpecialType != SpecialType.System_Object; b = b.BaseType)
         {
-            level++;
+            baseDepth--;
             INamedTypeSymbol definition = b.OriginalDefinition;
 
             // A hand-written base's data and output-empty members are the derived driver's too (interface mapping
             // finds them), so the generated Features must ask for those events.
             baseFeatures |= HandWrittenFeatures(definition, known);
-            if (IsInSource(definition) && !CheckDeclaration(definition, null, cancellationToken))
+            (DriverFeatures features, bool socketErrors, bool serverErrors) = IsInSource(definition)
+                ? SourceBase(definition, known, cancellationToken)
+                : MetadataBase(definition, baseDepth);
+            baseFeatures |= features;
+            if (socketErrors)
             {
-                continue; // a base the generator skips has no generated part to call
+                baseSocketError ??= DriverModel.DispatchName(baseDepth, DriverEvent.SocketError);
             }
 
-            foreach (HandlerModel handler in BindLevel(definition, level, known, null, cancellationToken, derived: type))
+            if (serverErrors)
             {
-                baseFeatures |= FeatureOf(handler);
-                if (handler.Event.IsError())
-                {
-                    baseErrors.Add(handler);
-                }
+                baseServerError ??= DriverModel.DispatchName(baseDepth, DriverEvent.ServerError);
             }
         }
 
@@ -75,13 +81,60 @@ internal static class DriverParser
         return new DriverModel(
             GetHierarchy(type),
             type.IsSealed,
+            depth,
             own.ToEquatableArray(),
-            baseErrors.ToEquatableArray(),
             baseFeatures,
+            baseSocketError,
+            baseServerError,
             HandledHelperName(type),
             HandWritten(type, known.SocketDriver, "Features") is not null,
             socketFallback,
             serverFallback);
+    }
+
+    /// <summary>
+    /// What a base declared in source contributes, from its own handlers (as its generated part will be written):
+    /// its features, and whether it has socket and server error handlers (then its generated part has their dispatch).
+    /// </summary>
+    private static (DriverFeatures Features, bool SocketErrors, bool ServerErrors) SourceBase(INamedTypeSymbol definition, KnownTypes known, CancellationToken cancellationToken)
+    {
+        if (!CheckLanguageVersion(definition, null) || !CheckDeclaration(definition, null, cancellationToken))
+        {
+            return default; // a base the generator skips has no generated part to call
+        }
+
+        DriverFeatures features = DriverFeatures.None;
+        bool socketErrors = false;
+        bool serverErrors = false;
+        foreach (HandlerModel handler in BindLevel(definition, known, null, cancellationToken))
+        {
+            features |= FeatureOf(handler);
+            socketErrors |= handler.Event == DriverEvent.SocketError;
+            serverErrors |= handler.Event == DriverEvent.ServerError;
+        }
+
+        return (features, socketErrors, serverErrors);
+    }
+
+    /// <summary>
+    /// What a base compiled in another assembly contributes, read from the members its generated part exposes to derived
+    /// drivers (protected, so a reference assembly keeps them): the features constant and the error dispatches.
+    /// </summary>
+    private static (DriverFeatures Features, bool SocketErrors, bool ServerErrors) MetadataBase(INamedTypeSymbol definition, int depth)
+    {
+        DriverFeatures features = DriverFeatures.None;
+        foreach (ISymbol member in definition.GetMembers(DriverModel.FeaturesName(depth)))
+        {
+            if (member is IFieldSymbol { HasConstantValue: true, ConstantValue: int value } && IsGenerated(member))
+            {
+                features |= (DriverFeatures)value;
+            }
+        }
+
+        return (features, HasDispatch(DriverEvent.SocketError), HasDispatch(DriverEvent.ServerError));
+
+        bool HasDispatch(DriverEvent errorEvent) =>
+            definition.GetMembers(DriverModel.DispatchName(depth, errorEvent)).Any(m => m is IMethodSymbol && IsGenerated(m));
     }
 
     /// <summary>
@@ -318,15 +371,13 @@ internal static class DriverParser
     }
 
     /// <summary>
-    /// Binds the handlers declared by one class of the chain. Source classes contribute their attributed
-    /// methods; classes from referenced assemblies contribute the attributed trampolines their generated part exposes.
-    /// Duplicated handlers are all dropped (and reported, from the second on).
+    /// Binds the handlers a driver declared in source declares itself (not those of its bases). The generated part's own
+    /// members, which the analyzers see beside the user's code, are skipped. Duplicated handlers are all dropped (and
+    /// reported, from the second on).
     /// </summary>
-    public static List<HandlerModel> BindLevel(INamedTypeSymbol type, int level, KnownTypes known, Action<BindingProblem>? report, CancellationToken cancellationToken, INamedTypeSymbol? derived = null)
+    public static List<HandlerModel> BindLevel(INamedTypeSymbol type, KnownTypes known, Action<BindingProblem>? report, CancellationToken cancellationToken)
     {
-        bool inSource = IsInSource(type);
-        int depth = InheritanceDepth(type);
-        var candidates = new List<(IMethodSymbol Method, AttributeData Attribute, DriverEvent Event, string Trampoline)>();
+        var candidates = new List<(IMethodSymbol Method, AttributeData Attribute, DriverEvent Event)>();
         foreach (ISymbol member in type.GetMembers())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -336,10 +387,8 @@ internal static class DriverParser
                 continue;
             }
 
-            // In source, the handlers are the user's methods (the analyzers also see the generated trampolines: skipped);
-            // in a referenced assembly, the trampolines its generated part exposes.
-            bool reserved = method.Name.StartsWith(TrampolinePrefix, StringComparison.Ordinal);
-            if (inSource ? reserved && IsGenerated(method) : !reserved)
+            bool reserved = method.Name.StartsWith(GeneratedPrefix, StringComparison.Ordinal);
+            if (reserved && IsGenerated(method))
             {
                 continue;
             }
@@ -348,32 +397,27 @@ internal static class DriverParser
             {
                 if (known.TryGetEvent(attribute, out DriverEvent driverEvent))
                 {
-                    if (inSource && reserved)
+                    if (reserved)
                     {
-                        report?.Invoke(new BindingProblem(HandlerProblem.ReservedName, method, attribute, TrampolinePrefix));
+                        report?.Invoke(new BindingProblem(HandlerProblem.ReservedName, method, attribute, GeneratedPrefix));
                         continue;
                     }
 
-                    string trampoline = inSource ? $"{TrampolinePrefix}{depth}_{driverEvent}_{method.Name}" : method.Name;
-                    candidates.Add((method, attribute, driverEvent, trampoline));
+                    candidates.Add((method, attribute, driverEvent));
                 }
             }
         }
 
-        var names = new Dictionary<string, int>(StringComparer.Ordinal);
         var bound = new List<(HandlerModel Model, IMethodSymbol Method, AttributeData Attribute)>();
         foreach (var c in candidates)
         {
-            names.TryGetValue(c.Trampoline, out int seen);
-            names[c.Trampoline] = seen + 1;
-            string trampoline = seen == 0 ? c.Trampoline : $"{c.Trampoline}_{seen + 1}";
-            if (HandlerBinder.Bind(c.Method, c.Attribute, c.Event, known, level, trampoline, report, derived) is not { } model)
+            if (HandlerBinder.Bind(c.Method, c.Attribute, c.Event, known, report) is not { } model)
             {
                 continue;
             }
 
             string member = model.Event.InterfaceMember(model.Data);
-            if (inSource && HandWritten(type, known.InterfaceFor(model.Event), member) is { } written)
+            if (HandWritten(type, known.InterfaceFor(model.Event), member) is { } written)
             {
                 // The generated part would implement the member a second time (CS8646, or the hand-written one silently unused).
                 report?.Invoke(new BindingProblem(HandlerProblem.HandWrittenEvent, c.Method, c.Attribute, known.InterfaceFor(model.Event)!.Name + "." + member, written));

@@ -20,20 +20,14 @@ internal static class HandlerBinder
     /// <param name="attribute">Its handler attribute.</param>
     /// <param name="driverEvent">The event the attribute marks.</param>
     /// <param name="known">The compilation's known types.</param>
-    /// <param name="level">0 for the driver's own handler, 1 for its base's, …</param>
-    /// <param name="trampolineName">The name of the protected adapter for derived drivers.</param>
     /// <param name="report">Receives each problem; may be null.</param>
-    /// <param name="derived">For a base's handler, the derived driver whose chain will dispatch to it (to check it can name the exception type); otherwise null.</param>
     /// <returns>The bound handler, or null when any problem was found.</returns>
     public static HandlerModel? Bind(
         IMethodSymbol method,
         AttributeData attribute,
         DriverEvent driverEvent,
         KnownTypes known,
-        int level,
-        string trampolineName,
-        Action<BindingProblem>? report,
-        INamedTypeSymbol? derived = null)
+        Action<BindingProblem>? report)
     {
         bool ok = true;
         void Problem(HandlerProblem kind, ISymbol symbol, string? detail = null)
@@ -168,18 +162,14 @@ internal static class HandlerBinder
         return new HandlerModel(
             driverEvent,
             method.Name,
-            trampolineName,
             method.IsStatic,
             returns,
             arguments.ToEquatableArray(),
             data,
             exceptionType?.ToDisplayString(TypeFormat),
             exceptionType is null ? 0 : DepthBelow(exceptionType, known.Exception),
-            level,
             Framing: framing,
-            AtLowWaterMark: driverEvent == DriverEvent.SocketOutputEmpty && IsSet(attribute, "AtLowWaterMark"),
-            ExposesTypeTest: exceptionType is not null && !IsPublicEverywhere(exceptionType),
-            TypeTestInBase: exceptionType is not null && derived is not null && !known.Compilation.IsSymbolAccessibleWithin(exceptionType, derived));
+            AtLowWaterMark: driverEvent == DriverEvent.SocketOutputEmpty && IsSet(attribute, "AtLowWaterMark"));
     }
 
     /// <summary>Whether <paramref name="type"/> is an unbound generic type (<c>typeof(MyEx&lt;&gt;)</c>), or nested in one: no exception has that type.</summary>
@@ -218,31 +208,6 @@ internal static class HandlerBinder
 
         message = null;
         return false;
-    }
-
-    /// <summary>Whether every assembly and every type can name <paramref name="type"/>: it, its containing types and its type arguments are public.</summary>
-    private static bool IsPublicEverywhere(ITypeSymbol type)
-    {
-        for (ITypeSymbol? t = type; t is not null; t = t.ContainingType)
-        {
-            if (t.DeclaredAccessibility != Accessibility.Public)
-            {
-                return false;
-            }
-
-            if (t is INamedTypeSymbol { TypeArguments: var arguments })
-            {
-                foreach (ITypeSymbol argument in arguments)
-                {
-                    if (argument is INamedTypeSymbol && !IsPublicEverywhere(argument))
-                    {
-                        return false;
-                    }
-                }
-            }
-        }
-
-        return true;
     }
 
     /// <summary>Whether the attribute sets the named bool property to true.</summary>

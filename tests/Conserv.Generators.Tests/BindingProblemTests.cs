@@ -102,10 +102,10 @@ public class BindingProblemTests
     }
 
     [Fact]
-    public void OverloadedHandlersOfOneEventGetDistinctTrampolinesNumberedFromTheSecond()
+    public void OverloadedHandlersOfOneEventAreBothBoundAndGetNoMemberOfTheirOwn()
     {
-        // Bytes and text: two handlers of OnSocketData with one name. A derived driver calls its base's handlers
-        // through trampolines named after event and method, so the second overload's needs a suffix.
+        // Bytes and text: two handlers of OnSocketData with one name. A derived driver needs nothing per handler from
+        // its base (issue 11: the per-handler trampolines, which needed numbered names here, are gone).
         const string source = Usings + """
             public partial class D
             {
@@ -117,8 +117,9 @@ public class BindingProblemTests
         Assert.Empty(ParseAll(source));
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
         string generated = Assert.Single(Assert.Single(result.Results).GeneratedSources).SourceText.ToString();
-        Assert.Contains(" __Conserv1_SocketData_Handle(", generated);
-        Assert.Contains(" __Conserv1_SocketData_Handle_2(", generated);
+        Assert.Contains("this.Handle(data.ToArray());", generated);
+        Assert.Contains("this.Handle(data.ToString());", generated);
+        Assert.DoesNotContain("__Conserv1_SocketData", generated);
         Assert.Empty(GeneratorHarness.Problems(output));
     }
 
@@ -143,7 +144,7 @@ public class BindingProblemTests
         INamedTypeSymbol type = compilation.GetTypeByMetadataName("D")!;
         var problems = new List<BindingProblem>();
 
-        List<HandlerModel> handlers = DriverParser.BindLevel(type, 0, new KnownTypes(compilation), problems.Add, CancellationToken.None);
+        List<HandlerModel> handlers = DriverParser.BindLevel(type, new KnownTypes(compilation), problems.Add, CancellationToken.None);
 
         Assert.Empty(problems);
         Assert.Empty(handlers);
@@ -155,7 +156,7 @@ public class BindingProblemTests
         CSharpCompilation compilation = GeneratorHarness.Compile(Usings + "public partial class D { [OnSocketConnect] void C() { } }");
         INamedTypeSymbol type = compilation.GetTypeByMetadataName("D")!;
 
-        Assert.Throws<OperationCanceledException>(() => DriverParser.BindLevel(type, 0, new KnownTypes(compilation), null, new CancellationToken(canceled: true)));
+        Assert.Throws<OperationCanceledException>(() => DriverParser.BindLevel(type, new KnownTypes(compilation), null, new CancellationToken(canceled: true)));
     }
 
     [Fact]

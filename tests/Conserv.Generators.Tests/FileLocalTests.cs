@@ -73,7 +73,7 @@ public class FileLocalTests
         string generated = Assert.Single(result.GeneratedTrees).ToString();
         Assert.DoesNotContain("LocalEx", generated);
         Assert.DoesNotContain("NestedEx", generated);
-        Assert.Contains("this.Any(error)", generated);
+        Assert.Contains("this.Any(e0)", generated);
         GeneratorHarness.Load(output);
     }
 }

@@ -26,33 +26,19 @@ namespace App
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        global::System.Threading.Tasks.ValueTask<bool> global::Conserv.ISocketEventDriver.OnSocketError(global::Conserv.TcpSocket socket, global::System.Exception error)
+        global::System.Threading.Tasks.ValueTask<bool> global::Conserv.ISocketEventDriver.OnSocketError(global::Conserv.TcpSocket socket, global::System.Exception error) => this.__Conserv1_SocketError(socket, error, 0) ?? new global::System.Threading.Tasks.ValueTask<bool>(false);
+
+        /// <summary>Runs this driver's (and its bases') handler for the most derived exception type, at least <paramref name="depth"/> classes below <c>System.Exception</c>, that <paramref name="error"/> is; null when there is none. For the generated part of a derived driver. Not for use in code.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        protected global::System.Threading.Tasks.ValueTask<bool>? __Conserv1_SocketError(global::Conserv.TcpSocket socket, global::System.Exception error, int depth)
         {
-            if (error is global::Conserv.FrameTooLongException e0)
+            if (depth <= 3 && error is global::Conserv.FrameTooLongException e0)
             {
                 this.TooLong(socket);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
-            return new global::System.Threading.Tasks.ValueTask<bool>(false);
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Command</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketFrame(Decoder = typeof(global::App.CommandDecoder), MaxLength = 4096)]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketFrame_Command(global::Conserv.TcpSocket socket, global::App.Command frame)
-        {
-            return this.Command(socket, frame);
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>TooLong</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketError(typeof(global::Conserv.FrameTooLongException))]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketError_TooLong(global::Conserv.TcpSocket socket, global::System.Exception error)
-        {
-            this.TooLong(socket);
-            return default;
+            return null;
         }
     }
 }

@@ -12,67 +12,33 @@ namespace App
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        global::System.Threading.Tasks.ValueTask<bool> global::Conserv.ISocketEventDriver.OnSocketError(global::Conserv.TcpSocket socket, global::System.Exception error)
+        global::System.Threading.Tasks.ValueTask<bool> global::Conserv.ISocketEventDriver.OnSocketError(global::Conserv.TcpSocket socket, global::System.Exception error) => this.__Conserv1_SocketError(socket, error, 0) ?? new global::System.Threading.Tasks.ValueTask<bool>(false);
+
+        /// <summary>Runs this driver's (and its bases') handler for the most derived exception type, at least <paramref name="depth"/> classes below <c>System.Exception</c>, that <paramref name="error"/> is; null when there is none. For the generated part of a derived driver. Not for use in code.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        protected global::System.Threading.Tasks.ValueTask<bool>? __Conserv1_SocketError(global::Conserv.TcpSocket socket, global::System.Exception error, int depth)
         {
-            if (error is global::System.Net.Sockets.SocketException e0)
+            if (depth <= 4 && error is global::System.Net.Sockets.SocketException e0)
             {
                 this.Reset(socket, error);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
-            if (error is global::System.IO.EndOfStreamException e1)
+            if (depth <= 3 && error is global::System.IO.EndOfStreamException e1)
             {
                 return __ConservHandled(this.Truncated());
             }
-            if (error is global::System.IO.IOException e2)
+            if (depth <= 2 && error is global::System.IO.IOException e2)
             {
                 this.Harmless(e2);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
-            if (error is global::System.Exception e3)
+            if (depth <= 0 && error is global::System.Exception e3)
             {
                 this.Fatal(e3);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
-            return new global::System.Threading.Tasks.ValueTask<bool>(false);
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Fatal</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketError(typeof(global::System.Exception))]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketError_Fatal(global::Conserv.TcpSocket socket, global::System.Exception error)
-        {
-            this.Fatal(error);
-            return default;
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Harmless</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketError(typeof(global::System.IO.IOException))]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketError_Harmless(global::Conserv.TcpSocket socket, global::System.Exception error)
-        {
-            this.Harmless((global::System.IO.IOException)error);
-            return default;
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Reset</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketError(typeof(global::System.Net.Sockets.SocketException))]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketError_Reset(global::Conserv.TcpSocket socket, global::System.Exception error)
-        {
-            this.Reset(socket, error);
-            return default;
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Truncated</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketError(typeof(global::System.IO.EndOfStreamException))]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketError_Truncated(global::Conserv.TcpSocket socket, global::System.Exception error)
-        {
-            return this.Truncated();
+            return null;
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]

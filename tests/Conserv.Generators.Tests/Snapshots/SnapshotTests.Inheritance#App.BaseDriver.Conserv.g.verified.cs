@@ -20,19 +20,24 @@ namespace App
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        global::System.Threading.Tasks.ValueTask<bool> global::Conserv.ISocketEventDriver.OnSocketError(global::Conserv.TcpSocket socket, global::System.Exception error)
+        global::System.Threading.Tasks.ValueTask<bool> global::Conserv.ISocketEventDriver.OnSocketError(global::Conserv.TcpSocket socket, global::System.Exception error) => this.__Conserv1_SocketError(socket, error, 0) ?? new global::System.Threading.Tasks.ValueTask<bool>(false);
+
+        /// <summary>Runs this driver's (and its bases') handler for the most derived exception type, at least <paramref name="depth"/> classes below <c>System.Exception</c>, that <paramref name="error"/> is; null when there is none. For the generated part of a derived driver. Not for use in code.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        protected global::System.Threading.Tasks.ValueTask<bool>? __Conserv1_SocketError(global::Conserv.TcpSocket socket, global::System.Exception error, int depth)
         {
-            if (error is global::System.IO.IOException e0)
+            if (depth <= 2 && error is global::System.IO.IOException e0)
             {
                 this.Harmless(e0);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
-            if (error is global::System.Exception e1)
+            if (depth <= 0 && error is global::System.Exception e1)
             {
                 this.Fatal(e1);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
-            return new global::System.Threading.Tasks.ValueTask<bool>(false);
+            return null;
         }
 
         /// <inheritdoc/>
@@ -43,44 +48,9 @@ namespace App
             return default;
         }
 
-        /// <summary>Lets the generated part of a derived driver call <c>Echo</c>. Not for use in code.</summary>
+        /// <summary>The socket features this driver's own handlers ask for, for the generated part of a derived driver. Not for use in code.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketData]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketData_Echo(global::Conserv.TcpSocket socket, global::System.ReadOnlyMemory<byte> data)
-        {
-            this.Echo(socket, data.Span);
-            return default;
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Harmless</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketError(typeof(global::System.IO.IOException))]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketError_Harmless(global::Conserv.TcpSocket socket, global::System.Exception error)
-        {
-            this.Harmless((global::System.IO.IOException)error);
-            return default;
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Fatal</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketError(typeof(global::System.Exception))]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketError_Fatal(global::Conserv.TcpSocket socket, global::System.Exception error)
-        {
-            this.Fatal(error);
-            return default;
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Listening</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnServerListen]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_ServerListen_Listening(global::Conserv.TcpServer server)
-        {
-            this.Listening();
-            return default;
-        }
+        protected const global::Conserv.SocketDriverFeatures __Conserv1_Features = global::Conserv.SocketDriverFeatures.ByteData;
     }
 }

@@ -22,39 +22,19 @@ namespace App
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
         global::System.Threading.Tasks.ValueTask<bool> global::Conserv.ISocketEventDriver.OnSocketError(global::Conserv.TcpSocket socket, global::System.Exception error)
         {
+            if (this.__Conserv1_SocketError(socket, error, 5) is { } b0) return b0;
             if (error is global::System.Net.Sockets.SocketException e0)
             {
                 this.Reset(e0);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
-            if (error is global::System.IO.IOException)
+            if (this.__Conserv1_SocketError(socket, error, 1) is { } b1) return b1;
+            if (error is global::System.Exception e1)
             {
-                return __ConservHandled(this.__Conserv1_SocketError_Harmless(socket, error));
-            }
-            if (error is global::System.Exception e2)
-            {
-                this.Fatal(e2);
+                this.Fatal(e1);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
             return new global::System.Threading.Tasks.ValueTask<bool>(false);
-        }
-
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        private static global::System.Threading.Tasks.ValueTask<bool> __ConservHandled(global::System.Threading.Tasks.ValueTask task)
-        {
-            if (task.IsCompletedSuccessfully)
-            {
-                task.GetAwaiter().GetResult();
-                return new global::System.Threading.Tasks.ValueTask<bool>(true);
-            }
-
-            return Await(task);
-
-            static async global::System.Threading.Tasks.ValueTask<bool> Await(global::System.Threading.Tasks.ValueTask pending)
-            {
-                await pending;
-                return true;
-            }
         }
     }
 }

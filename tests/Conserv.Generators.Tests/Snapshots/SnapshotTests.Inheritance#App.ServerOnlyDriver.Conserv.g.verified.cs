@@ -12,14 +12,5 @@ namespace App
         {
             global::App.ServerOnlyDriver.Closed();
         }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Closed</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnServerClose]
-        protected void __Conserv2_ServerClose_Closed(global::Conserv.TcpServer server)
-        {
-            global::App.ServerOnlyDriver.Closed();
-        }
     }
 }

@@ -25,14 +25,9 @@ namespace App
             return default;
         }
 
-        /// <summary>Lets the generated part of a derived driver call <c>Head</c>. Not for use in code.</summary>
+        /// <summary>The socket features this driver's own handlers ask for, for the generated part of a derived driver. Not for use in code.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketFrame(Delimiter = "\u000D\u000A\u000D\u000A", MaxLength = 65536)]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketFrame_Head(global::Conserv.TcpSocket socket, global::System.ReadOnlyMemory<char> data)
-        {
-            this.Head(data.ToString());
-            return default;
-        }
+        protected const global::Conserv.SocketDriverFeatures __Conserv1_Features = global::Conserv.SocketDriverFeatures.TextData;
     }
 }

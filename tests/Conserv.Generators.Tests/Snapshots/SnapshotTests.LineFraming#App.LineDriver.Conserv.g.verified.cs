@@ -33,24 +33,9 @@ namespace App
             return default;
         }
 
-        /// <summary>Lets the generated part of a derived driver call <c>Line</c>. Not for use in code.</summary>
+        /// <summary>The socket features this driver's own handlers ask for, for the generated part of a derived driver. Not for use in code.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketLine(MaxLength = 1024, Ending = global::Conserv.LineEnding.Any)]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketLine_Line(global::Conserv.TcpSocket socket, global::System.ReadOnlyMemory<char> data)
-        {
-            this.Line(socket, data.ToString());
-            return default;
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>RawLine</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketLine(MaxLength = 1024, Ending = global::Conserv.LineEnding.Any)]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketLine_RawLine(global::Conserv.TcpSocket socket, global::System.ReadOnlyMemory<byte> data)
-        {
-            this.RawLine(socket, data.Span);
-            return default;
-        }
+        protected const global::Conserv.SocketDriverFeatures __Conserv1_Features = global::Conserv.SocketDriverFeatures.ByteData | global::Conserv.SocketDriverFeatures.TextData;
     }
 }

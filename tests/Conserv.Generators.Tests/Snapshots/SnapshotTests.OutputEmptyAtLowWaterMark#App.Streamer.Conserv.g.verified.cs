@@ -18,14 +18,9 @@ namespace App
             return default;
         }
 
-        /// <summary>Lets the generated part of a derived driver call <c>More</c>. Not for use in code.</summary>
+        /// <summary>The socket features this driver's own handlers ask for, for the generated part of a derived driver. Not for use in code.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketOutputEmpty(AtLowWaterMark = true)]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketOutputEmpty_More(global::Conserv.TcpSocket socket)
-        {
-            this.More(socket);
-            return default;
-        }
+        protected const global::Conserv.SocketDriverFeatures __Conserv1_Features = global::Conserv.SocketDriverFeatures.OutputEmpty | global::Conserv.SocketDriverFeatures.OutputEmptyAtLowWaterMark;
     }
 }

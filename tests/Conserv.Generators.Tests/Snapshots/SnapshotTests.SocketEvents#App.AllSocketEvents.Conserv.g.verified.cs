@@ -42,14 +42,19 @@ namespace App
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        global::System.Threading.Tasks.ValueTask<bool> global::Conserv.ISocketEventDriver.OnSocketError(global::Conserv.TcpSocket socket, global::System.Exception error)
+        global::System.Threading.Tasks.ValueTask<bool> global::Conserv.ISocketEventDriver.OnSocketError(global::Conserv.TcpSocket socket, global::System.Exception error) => this.__Conserv1_SocketError(socket, error, 0) ?? new global::System.Threading.Tasks.ValueTask<bool>(false);
+
+        /// <summary>Runs this driver's (and its bases') handler for the most derived exception type, at least <paramref name="depth"/> classes below <c>System.Exception</c>, that <paramref name="error"/> is; null when there is none. For the generated part of a derived driver. Not for use in code.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        protected global::System.Threading.Tasks.ValueTask<bool>? __Conserv1_SocketError(global::Conserv.TcpSocket socket, global::System.Exception error, int depth)
         {
-            if (error is global::System.Exception e0)
+            if (depth <= 0 && error is global::System.Exception e0)
             {
                 this.Failed(e0);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
-            return new global::System.Threading.Tasks.ValueTask<bool>(false);
+            return null;
         }
 
         /// <inheritdoc/>
@@ -59,61 +64,9 @@ namespace App
             this.Closed(cause, socket);
         }
 
-        /// <summary>Lets the generated part of a derived driver call <c>Connected</c>. Not for use in code.</summary>
+        /// <summary>The socket features this driver's own handlers ask for, for the generated part of a derived driver. Not for use in code.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketConnect]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketConnect_Connected(global::Conserv.TcpSocket socket)
-        {
-            return this.Connected(socket);
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Data</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketData]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketData_Data(global::Conserv.TcpSocket socket, global::System.ReadOnlyMemory<byte> data)
-        {
-            this.Data(socket, data.Span);
-            return default;
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Ended</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketEndOfFile]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketEndOfFile_Ended(global::Conserv.TcpSocket socket)
-        {
-            return new global::System.Threading.Tasks.ValueTask(this.Ended(socket));
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Drained</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketOutputEmpty]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketOutputEmpty_Drained(global::Conserv.TcpSocket socket)
-        {
-            this.Drained();
-            return default;
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Closed</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketClose]
-        protected void __Conserv1_SocketClose_Closed(global::Conserv.TcpSocket socket, global::System.Exception? cause)
-        {
-            this.Closed(cause, socket);
-        }
-
-        /// <summary>Lets the generated part of a derived driver call <c>Failed</c>. Not for use in code.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Conserv.Generators", "0.1.0.0")]
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::Conserv.OnSocketError(typeof(global::System.Exception))]
-        protected global::System.Threading.Tasks.ValueTask __Conserv1_SocketError_Failed(global::Conserv.TcpSocket socket, global::System.Exception error)
-        {
-            this.Failed(error);
-            return default;
-        }
+        protected const global::Conserv.SocketDriverFeatures __Conserv1_Features = global::Conserv.SocketDriverFeatures.ByteData | global::Conserv.SocketDriverFeatures.OutputEmpty;
     }
 }
