@@ -277,6 +277,75 @@ public class TlsTests
     }
 
     [Fact]
+    public async Task A_client_driver_upgrades_with_StartTls_and_its_connect_event_runs_again_after_the_handshake()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            using var accepted = await listener.AcceptTcpClientAsync();
+            var stream = accepted.GetStream();
+            var request = new byte[10];
+            await stream.ReadExactlyAsync(request);
+            Assert.Equal("STARTTLS\r\n", Encoding.ASCII.GetString(request));
+            await stream.WriteAsync("220 go\r\n"u8.ToArray());
+            using var ssl = new SslStream(stream);
+            await ssl.AuthenticateAsServerAsync(TestCertificates.ServerOptions());
+            var secret = new byte[6];
+            await ssl.ReadExactlyAsync(secret);
+            return Encoding.ASCII.GetString(secret);
+        });
+
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            Features = SocketDriverFeatures.TextData,
+            OnConnect = s =>
+            {
+                s.Write(s.Tls is null ? "STARTTLS\r\n" : "secret");
+                return default;
+            },
+            OnText = (s, line) =>
+            {
+                if (line.Span.SequenceEqual("220 go"))
+                {
+                    s.StartTls(TestCertificates.ClientOptions());
+                }
+
+                return default;
+            },
+        };
+        var socket = await loop.OnLoop(() => TcpSocket.Connect(driver, "127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, loop: loop.Loop));
+
+        Assert.Equal("secret", await serving.WaitAsync(Bound));
+        Assert.Equal(2, driver.Log.Count("connect"));
+        Assert.NotNull(await loop.OnLoop(() => socket.Tls));
+    }
+
+    [Fact]
+    public async Task A_record_cut_short_by_the_end_of_the_stream_is_an_IOException_not_data()
+    {
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { Tls = TestCertificates.ServerOptions() });
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port!.Value);
+        using var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: true);
+        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(Bound);
+        await driver.Log.WaitForAsync("connect");
+
+        // The header of an application-data record of 100 bytes, 10 of them, then the end of the stream.
+        await tcp.GetStream().WriteAsync(new byte[] { 23, 3, 3, 0, 100 }.Concat(new byte[10]).ToArray()).AsTask().WaitAsync(Bound);
+        tcp.Client.Shutdown(SocketShutdown.Send);
+
+        await driver.Log.WaitForAsync("close");
+        Assert.IsType<IOException>(driver.Log.First("error").Error);
+        Assert.Equal(0, driver.Log.Count("data"));
+    }
+
+    [Fact]
     public async Task TLS_options_without_a_certificate_are_refused_at_Listen_with_the_parameter_named()
     {
         var error = Assert.Throws<ArgumentException>(() =>
