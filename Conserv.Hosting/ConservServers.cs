@@ -42,8 +42,9 @@ public sealed class ConservServers
     public IReadOnlyList<string> Names => _registrations.Select(r => r.Name).ToList();
 
     /// <summary>
-    /// The listeners of the server called <paramref name="name"/> while the host runs: the TCP one first (when
-    /// <see cref="ConservServerOptions.Port"/> is set), then the Unix-domain one.
+    /// The listeners of the server called <paramref name="name"/> while the host runs: the TCP ones first (when
+    /// <see cref="ConservServerOptions.Port"/> is set; one per loop, <see cref="ConservServerOptions.Loops"/>, all on one
+    /// port), then the Unix-domain one.
     /// </summary>
     /// <param name="name">The server's name, as given to <c>AddConservServer</c>.</param>
     /// <returns>The listeners.</returns>
@@ -87,18 +88,25 @@ public sealed class ConservServers
                 started.Add(running);
                 var driver = new HostedServerDriver(registration, scopes, shared?.Driver, _logger);
 
-                // One loop per server, so a shared driver sees every event of every listener on one thread.
-                var loop = _loops.Next();
+                // One loop unless Loops says more (validation allows that only for a driver per connection), so a
+                // shared driver sees every event of every listener on one thread.
+                var loops = PickLoops(options.Loops);
                 if (options.Port is { } port)
                 {
-                    running.Listeners.Add(Listen(registration.Name, $"{options.Host}:{port}",
-                        () => TcpServer.Listen(driver, options.Host, port, encoding, encoding, loop, serverOptions)));
+                    var tcpOptions = loops.Count == 1 ? serverOptions : ConservServerOptionsValidator.ToServerOptions(options, loops.Count);
+                    foreach (var loop in loops)
+                    {
+                        // The first listener binds the port (port 0: a free one); the others join it (SO_REUSEPORT).
+                        int bind = running.Listeners.Count == 0 ? port : running.Listeners[0].Port!.Value;
+                        running.Listeners.Add(Listen(registration.Name, $"{options.Host}:{bind}",
+                            () => TcpServer.Listen(driver, options.Host, bind, encoding, encoding, loop, tcpOptions)));
+                    }
                 }
 
                 if (!string.IsNullOrEmpty(options.UnixPath))
                 {
                     running.Listeners.Add(Listen(registration.Name, $"unix:{options.UnixPath}",
-                        () => TcpServer.ListenUnix(driver, options.UnixPath, encoding, encoding, loop, serverOptions)));
+                        () => TcpServer.ListenUnix(driver, options.UnixPath, encoding, encoding, loops[0], serverOptions)));
                 }
             }
         }
@@ -155,6 +163,30 @@ public sealed class ConservServers
             await DisposeSharedDriversAsync(running).ConfigureAwait(false);
             Unsubscribe();
         }
+    }
+
+    /// <summary>
+    /// <paramref name="wanted"/> distinct loops of the group (0: all of them), starting at its round-robin position so
+    /// that several one-loop servers are spread over the group.
+    /// </summary>
+    private List<EventLoop> PickLoops(int wanted)
+    {
+        var all = _loops.Loops;
+        var first = _loops.Next();
+        int start = 0;
+        while (all[start] != first)
+        {
+            start++;
+        }
+
+        int count = wanted == 0 ? all.Count : wanted;
+        var picked = new List<EventLoop>(count);
+        for (int i = 0; i < count; i++)
+        {
+            picked.Add(all[(start + i) % all.Count]);
+        }
+
+        return picked;
     }
 
     private static TcpServer Listen(string name, string endpoint, Func<TcpServer> listen)

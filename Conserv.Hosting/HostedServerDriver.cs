@@ -14,6 +14,8 @@ namespace Conserv.Hosting;
 /// It runs on the server's loop thread like any driver. Per connection, the instance's own
 /// <see cref="IServerEventDriver.OnServerConnection"/> runs for its connection (as the first event it sees), and
 /// the scope (with the instance, when the host made it) is disposed after the connection's close event.
+/// With <see cref="ConservServerOptions.Loops"/> above 1, this one object serves the listeners of several loops at
+/// once, from their threads: it keeps no state that changes (a shared driver is never spread, see the validation).
 /// </remarks>
 internal sealed class HostedServerDriver : IServerEventDriver
 {

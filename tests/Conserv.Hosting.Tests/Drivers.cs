@@ -146,3 +146,43 @@ public sealed partial class DoublyBrokenConnection
     [OnSocketError]
     private static void Failed(Exception error) => throw new InvalidOperationException("the error handler failed too", error);
 }
+
+/// <summary>A singleton gate for <see cref="LoopReporter"/>: counts requests that arrived, and holds their replies.</summary>
+public sealed class RequestGate
+{
+    /// <summary>Released once per request that arrived and is waiting.</summary>
+    public SemaphoreSlim Arrived { get; } = new(0);
+
+    /// <summary>Complete it to let every waiting request reply.</summary>
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>
+/// Tells which loop serves it: "w" is answered with "{index}\n", the index of the serving loop in the host's group
+/// (-1 if the loop is not one of the group's). "r" is a request whose "reply\n" waits for <see cref="RequestGate.Release"/>.
+/// </summary>
+public sealed partial class LoopReporter(EventLoopGroup group, RequestGate gate)
+{
+    [OnSocketData]
+    private async ValueTask Received(TcpSocket socket, ReadOnlyMemory<byte> data)
+    {
+        if (data.Span[0] == (byte)'r')
+        {
+            gate.Arrived.Release();
+            await gate.Release.Task;
+            socket.Write("reply\n"u8);
+            return;
+        }
+
+        int index = -1;
+        for (int i = 0; i < group.Loops.Count; i++)
+        {
+            if (group.Loops[i] == EventLoop.Current)
+            {
+                index = i;
+            }
+        }
+
+        socket.Write($"{index}\n");
+    }
+}
