@@ -79,6 +79,11 @@ internal sealed class ConservServerOptionsValidator : IValidateOptions<ConservSe
             failures.Add($"{key}:TextEncoding must be an encoding name such as \"utf-8\", or \"none\" for raw bytes, not '{options.TextEncoding}'.");
         }
 
+        if (options.SharedDriver && options.DriverPerLoop)
+        {
+            failures.Add($"{key}: set SharedDriver (one driver for the server) or DriverPerLoop (one per loop), not both.");
+        }
+
         AtLeast(failures, key, nameof(options.Backlog), options.Backlog, 1);
         if (options.MaxConnections is { } max)
         {
@@ -150,7 +155,7 @@ internal sealed class ConservServerOptionsValidator : IValidateOptions<ConservSe
 
         if (options.SharedDriver)
         {
-            failures.Add($"{key}:Loops must be 1 with SharedDriver, not {loops}: the shared {registration.DriverType.Name} is one instance, and every event reaching one driver instance runs on one loop thread. Leave SharedDriver false (a driver per connection) to spread the server over several loops.");
+            failures.Add($"{key}:Loops must be 1 with SharedDriver, not {loops}: the shared {registration.DriverType.Name} is one instance, and every event reaching one driver instance runs on one loop thread. Set DriverPerLoop instead (one instance per loop), or leave both false (a driver per connection), to spread the server over several loops.");
         }
         else if (registration.DriverLifetime() == ServiceLifetime.Singleton)
         {

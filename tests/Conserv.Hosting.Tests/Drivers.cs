@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -184,5 +185,77 @@ public sealed partial class LoopReporter(EventLoopGroup group, RequestGate gate)
         }
 
         socket.Write($"{index}\n");
+    }
+}
+
+/// <summary>A singleton: what <see cref="PerLoopCounter"/> instances saw, in order.</summary>
+public sealed class EventRecord
+{
+    private readonly ConcurrentQueue<string> _events = new();
+
+    /// <summary>Everything recorded so far.</summary>
+    public IReadOnlyCollection<string> Events => _events.ToArray();
+
+    /// <summary>Records <paramref name="text"/>.</summary>
+    /// <param name="text">What happened.</param>
+    public void Add(string text) => _events.Enqueue(text);
+}
+
+/// <summary>
+/// One instance per loop (<see cref="ConservServerOptions.DriverPerLoop"/>): counts its loop's connections without a
+/// lock, checks that every event reaches it on one thread, and answers "instance:loop:connections:oneThread\n".
+/// </summary>
+public sealed partial class PerLoopCounter(InstanceCounter counter, EventLoopGroup group, EventRecord record) : IDisposable
+{
+    private readonly int _number = counter.Next();
+    private int _connections;
+    private int? _thread;
+    private bool _oneThread = true;
+
+    /// <inheritdoc/>
+    public void Dispose() => record.Add($"dispose {_number}");
+
+    [OnServerListen]
+    private void Listening()
+    {
+        Seen();
+        record.Add($"listen {_number}");
+    }
+
+    [OnServerConnection]
+    private void Accepted()
+    {
+        Seen();
+        _connections++;
+    }
+
+    [OnSocketData]
+    private void Reply(TcpSocket socket, ReadOnlySpan<byte> data)
+    {
+        Seen();
+        int loop = -1;
+        for (int i = 0; i < group.Loops.Count; i++)
+        {
+            if (group.Loops[i] == EventLoop.Current)
+            {
+                loop = i;
+            }
+        }
+
+        socket.Write($"{_number}:{loop}:{_connections}:{_oneThread}\n");
+    }
+
+    [OnServerClose]
+    private void ServerClosed()
+    {
+        Seen();
+        record.Add($"close {_number} {_oneThread}");
+    }
+
+    private void Seen()
+    {
+        int thread = Environment.CurrentManagedThreadId;
+        _thread ??= thread;
+        _oneThread &= _thread == thread;
     }
 }

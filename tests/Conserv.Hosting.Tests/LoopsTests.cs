@@ -102,6 +102,79 @@ public sealed class LoopsTests
     }
 
     [Fact]
+    public async Task With_DriverPerLoop_each_loop_has_one_instance_that_sees_all_its_events_on_its_thread()
+    {
+        var counter = new InstanceCounter();
+        var record = new EventRecord();
+        using var host = TestHost.Build(
+            new Dictionary<string, string?>
+            {
+                ["Conserv:Servers:perloop:Port"] = "0",
+                ["Conserv:Servers:perloop:Loops"] = "2",
+                ["Conserv:Servers:perloop:DriverPerLoop"] = "true",
+            },
+            services =>
+            {
+                services.AddSingleton(_ => new EventLoopGroup(2));
+                services.AddSingleton(counter);
+                services.AddSingleton(record);
+                services.AddConservServer<PerLoopCounter>("perloop");
+            });
+        await host.StartBoundedAsync();
+        int port = host.Services.GetRequiredService<ConservServers>()["perloop"][0].Port!.Value;
+        Assert.Equal(2, counter.Made); // made when the host starts, one per loop
+
+        var peers = new List<Peer>();
+        var instanceOfLoop = new Dictionary<int, int>();
+        var connectionsOfLoop = new Dictionary<int, int>();
+        try
+        {
+            while (instanceOfLoop.Count < 2 && peers.Count < MaxConnectionsTried)
+            {
+                var peer = await Peer.ConnectAsync(port);
+                peers.Add(peer);
+                await peer.SendAsync("?");
+                var reply = (await peer.ReceiveLineAsync()).Split(':'); // instance:loop:connections:oneThread
+                int instance = int.Parse(reply[0], CultureInfo.InvariantCulture);
+                int loop = int.Parse(reply[1], CultureInfo.InvariantCulture);
+                connectionsOfLoop[loop] = connectionsOfLoop.GetValueOrDefault(loop) + 1;
+
+                Assert.Equal(instance, instanceOfLoop.GetValueOrDefault(loop, instance)); // a loop's connections meet its one instance
+                instanceOfLoop[loop] = instance;
+                Assert.Equal(connectionsOfLoop[loop], int.Parse(reply[2], CultureInfo.InvariantCulture)); // it counted exactly its loop's
+                Assert.Equal("True", reply[3]);
+            }
+
+            Assert.True(instanceOfLoop.Count == 2, $"{peers.Count} connections were all served by loop {string.Join(", ", instanceOfLoop.Keys)}");
+            Assert.Equal(2, instanceOfLoop.Values.Distinct().Count());
+        }
+        finally
+        {
+            peers.ForEach(p => p.Dispose());
+        }
+
+        await host.StopBoundedAsync();
+        Assert.Equal(
+            new[] { "close 1 True", "close 2 True", "dispose 1", "dispose 2", "listen 1", "listen 2" },
+            record.Events.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task SharedDriver_and_DriverPerLoop_together_fail_the_start()
+    {
+        using var host = BuildSpreadHost(new Dictionary<string, string?>
+        {
+            ["Conserv:Servers:spread:Port"] = "0",
+            ["Conserv:Servers:spread:SharedDriver"] = "true",
+            ["Conserv:Servers:spread:DriverPerLoop"] = "true",
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(host.StartBoundedAsync);
+
+        Assert.Contains("Conserv:Servers:spread: set SharedDriver (one driver for the server) or DriverPerLoop (one per loop), not both.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Loops_0_from_configuration_is_every_loop_of_the_group_over_the_codes_value()
     {
         using var host = BuildSpreadHost(
