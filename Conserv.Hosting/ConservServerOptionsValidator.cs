@@ -157,9 +157,14 @@ internal sealed class ConservServerOptionsValidator : IValidateOptions<ConservSe
         {
             failures.Add($"{key}:Loops must be 1 with SharedDriver, not {loops}: the shared {registration.DriverType.Name} is one instance, and every event reaching one driver instance runs on one loop thread. Set DriverPerLoop instead (one instance per loop), or leave both false (a driver per connection), to spread the server over several loops.");
         }
-        else if (registration.DriverLifetime() == ServiceLifetime.Singleton)
+        else if (registration.DriverLifetime() is ServiceLifetime.Singleton)
         {
             failures.Add($"{key}:Loops must be 1 when {registration.DriverType.Name} is registered as a singleton, not {loops}: the one instance would get events from several loop threads. Register it as scoped or transient (or not at all) to spread the server over several loops.");
+        }
+        else if (options.DriverPerLoop && registration.DriverLifetime() is ServiceLifetime.Scoped)
+        {
+            // Per-loop drivers come from the root provider, where a scoped service is made once and kept.
+            failures.Add($"{key}:Loops must be 1 when {registration.DriverType.Name} is registered as scoped and DriverPerLoop is set, not {loops}: per-loop drivers are resolved from the root provider, where a scoped service is one instance for every loop. Register it as transient (or not at all).");
         }
 
         if (options.Port is null)

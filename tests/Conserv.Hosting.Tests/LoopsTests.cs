@@ -221,21 +221,29 @@ public sealed class LoopsTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Several_loops_for_a_driver_registered_as_a_singleton_fail_the_start()
+    [Theory]
+    [InlineData(ServiceLifetime.Singleton, false, "Conserv:Servers:spread:Loops must be 1 when EchoConnection is registered as a singleton, not 2")]
+    [InlineData(ServiceLifetime.Singleton, true, "Conserv:Servers:spread:Loops must be 1 when EchoConnection is registered as a singleton, not 2")]
+    [InlineData(ServiceLifetime.Scoped, true, "Conserv:Servers:spread:Loops must be 1 when EchoConnection is registered as scoped and DriverPerLoop is set, not 2")]
+    public async Task Several_loops_for_a_driver_registration_that_is_one_instance_fail_the_start(ServiceLifetime lifetime, bool perLoop, string message)
     {
         using var host = TestHost.Build(
-            new Dictionary<string, string?> { ["Conserv:Servers:spread:Port"] = "0", ["Conserv:Servers:spread:Loops"] = "2" },
+            new Dictionary<string, string?>
+            {
+                ["Conserv:Servers:spread:Port"] = "0",
+                ["Conserv:Servers:spread:Loops"] = "2",
+                ["Conserv:Servers:spread:DriverPerLoop"] = perLoop ? "true" : "false",
+            },
             services =>
             {
                 services.AddSingleton(_ => new EventLoopGroup(2));
                 services.AddConservServer<EchoConnection>("spread");
-                services.AddSingleton<EchoConnection>(); // after the server: still seen when the host starts
+                services.Add(new ServiceDescriptor(typeof(EchoConnection), typeof(EchoConnection), lifetime)); // after the server: still seen at start
             });
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(host.StartBoundedAsync);
 
-        Assert.Contains("Conserv:Servers:spread:Loops must be 1 when EchoConnection is registered as a singleton, not 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
