@@ -43,6 +43,30 @@ public sealed class ConservServerOptions
     public bool SharedDriver { get; set; }
 
     /// <summary>
+    /// True: one driver instance per loop the server runs on (<see cref="Loops"/>), created when the host starts; each
+    /// receives every event of its loop's listener and of the connections that listener accepted, on that loop's
+    /// thread, so it can keep state across those connections without locks. With one loop it is the same as
+    /// <see cref="SharedDriver"/>. False (the default): a driver per connection, unless <see cref="SharedDriver"/>.
+    /// </summary>
+    public bool DriverPerLoop { get; set; }
+
+    /// <summary>
+    /// How many loops of the host's <see cref="EventLoopGroup"/> serve the TCP listener. 1 (the default): one listener
+    /// on one loop. N: N listeners on the one port (SO_REUSEPORT), one per loop; the kernel spreads new connections
+    /// between them, and each connection stays on the loop that accepted it. 0: every loop of the group (one per
+    /// processor, unless you registered your own group).
+    /// </summary>
+    /// <remarks>
+    /// Only a driver per connection or per loop (<see cref="DriverPerLoop"/>) can be spread: a shared driver
+    /// (<see cref="SharedDriver"/>), or a driver type registered as a singleton, is one instance, and every event reaching
+    /// one instance must run on one thread, so the host refuses to start with <c>Loops</c> other than 1 for them. A Unix-domain listener is one socket and
+    /// stays on one loop, so <c>Loops</c> needs <see cref="Port"/>. With N listeners, <see cref="MaxConnections"/>
+    /// is divided between them (rounded up) and <see cref="MaxConnectionsPerAddress"/> holds for each, so one
+    /// address may hold up to N times it.
+    /// </remarks>
+    public int Loops { get; set; } = 1;
+
+    /// <summary>
     /// How accepted sockets decode text for a text data handler and encode written text: an encoding name such as
     /// <c>utf-8</c> (the default), <c>us-ascii</c> or <c>iso-8859-1</c>, or <c>none</c> for raw bytes only.
     /// </summary>

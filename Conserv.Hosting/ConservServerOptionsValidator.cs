@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Conserv.Hosting;
@@ -15,26 +16,30 @@ namespace Conserv.Hosting;
 /// </summary>
 internal sealed class ConservServerOptionsValidator : IValidateOptions<ConservServerOptions>
 {
-    private readonly HashSet<string> _names;
+    private readonly Dictionary<string, ConservServerRegistration> _registrations;
+    private readonly EventLoopGroup _loops;
 
-    public ConservServerOptionsValidator(IEnumerable<ConservServerRegistration> registrations)
+    public ConservServerOptionsValidator(IEnumerable<ConservServerRegistration> registrations, EventLoopGroup loops)
     {
-        _names = new HashSet<string>(StringComparer.Ordinal);
+        _registrations = new Dictionary<string, ConservServerRegistration>(StringComparer.Ordinal);
         foreach (var registration in registrations)
         {
-            _names.Add(registration.Name);
+            _registrations[registration.Name] = registration;
         }
+
+        _loops = loops;
     }
 
     public ValidateOptionsResult Validate(string? name, ConservServerOptions options)
     {
         // Options of that type under names no server was registered with are somebody else's business.
-        if (name is null || !_names.Contains(name))
+        if (name is null || !_registrations.TryGetValue(name, out var registration))
         {
             return ValidateOptionsResult.Skip;
         }
 
         var failures = Check(name, options);
+        CheckLoops(failures, name, options, _loops.Loops.Count, registration);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -72,6 +77,11 @@ internal sealed class ConservServerOptionsValidator : IValidateOptions<ConservSe
         if (!TryGetEncoding(options.TextEncoding, out _))
         {
             failures.Add($"{key}:TextEncoding must be an encoding name such as \"utf-8\", or \"none\" for raw bytes, not '{options.TextEncoding}'.");
+        }
+
+        if (options.SharedDriver && options.DriverPerLoop)
+        {
+            failures.Add($"{key}: set SharedDriver (one driver for the server) or DriverPerLoop (one per loop), not both.");
         }
 
         AtLeast(failures, key, nameof(options.Backlog), options.Backlog, 1);
@@ -117,8 +127,57 @@ internal sealed class ConservServerOptionsValidator : IValidateOptions<ConservSe
         return failures;
     }
 
-    /// <summary>The runtime's settings for options that passed <see cref="Check"/>.</summary>
-    internal static TcpServerOptions ToServerOptions(ConservServerOptions options)
+    /// <summary>
+    /// The problems with <see cref="ConservServerOptions.Loops"/>, which depend on the host: how many loops its group
+    /// has, and whether the driver is one instance (every event reaching one instance must run on one thread).
+    /// </summary>
+    internal static void CheckLoops(List<string> failures, string name, ConservServerOptions options, int groupLoops, ConservServerRegistration registration)
+    {
+        string key = ConservServerOptions.SectionPath(name);
+        int loops = options.Loops;
+        if (loops < 0)
+        {
+            failures.Add($"{key}:Loops must be at least 1, or 0 for every loop of the host's EventLoopGroup, not {loops}.");
+            return;
+        }
+
+        if (loops > groupLoops)
+        {
+            failures.Add($"{key}:Loops is {loops}, but the host's EventLoopGroup has {groupLoops} loops: set at most {groupLoops} (0 for every loop), or register a larger EventLoopGroup before AddConservServer.");
+        }
+
+        // Loops = 0 counts as several even where the group has one loop: a setting must not pass on one machine and
+        // fail on the next because that one has more processors.
+        if (loops == 1)
+        {
+            return;
+        }
+
+        if (options.SharedDriver)
+        {
+            failures.Add($"{key}:Loops must be 1 with SharedDriver, not {loops}: the shared {registration.DriverType.Name} is one instance, and every event reaching one driver instance runs on one loop thread. Set DriverPerLoop instead (one instance per loop), or leave both false (a driver per connection), to spread the server over several loops.");
+        }
+        else if (registration.DriverLifetime() is ServiceLifetime.Singleton)
+        {
+            failures.Add($"{key}:Loops must be 1 when {registration.DriverType.Name} is registered as a singleton, not {loops}: the one instance would get events from several loop threads. Register it as scoped or transient (or not at all) to spread the server over several loops.");
+        }
+        else if (options.DriverPerLoop && registration.DriverLifetime() is ServiceLifetime.Scoped)
+        {
+            // Per-loop drivers come from the root provider, where a scoped service is made once and kept.
+            failures.Add($"{key}:Loops must be 1 when {registration.DriverType.Name} is registered as scoped and DriverPerLoop is set, not {loops}: per-loop drivers are resolved from the root provider, where a scoped service is one instance for every loop. Register it as transient (or not at all).");
+        }
+
+        if (options.Port is null)
+        {
+            failures.Add($"{key}:Loops spreads the TCP listener, and there is none (no Port): a Unix-domain socket is one listener on one loop. Set Port, or Loops to 1.");
+        }
+    }
+
+    /// <summary>
+    /// The runtime's settings for options that passed <see cref="Check"/>, for one of <paramref name="listeners"/>
+    /// listeners sharing one port: with more than one, SO_REUSEPORT is set and the connection cap divided between them.
+    /// </summary>
+    internal static TcpServerOptions ToServerOptions(ConservServerOptions options, int listeners = 1)
     {
         var server = new TcpServerOptions
         {
@@ -136,6 +195,13 @@ internal sealed class ConservServerOptionsValidator : IValidateOptions<ConservSe
         if (options.MaxConnections is { } max)
         {
             server.MaxConnections = max;
+        }
+
+        if (listeners > 1)
+        {
+            // As TcpServer.Listen does for a group: the cap holds for the server as a whole, the default one too.
+            server.ReusePort = true;
+            server.MaxConnections = Math.Max(1, (int)Math.Ceiling(server.MaxConnections / (double)listeners));
         }
 
         if (options.UnixSocketMode is { } mode && TryParseMode(mode, out var parsed))

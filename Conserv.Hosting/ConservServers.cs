@@ -42,8 +42,9 @@ public sealed class ConservServers
     public IReadOnlyList<string> Names => _registrations.Select(r => r.Name).ToList();
 
     /// <summary>
-    /// The listeners of the server called <paramref name="name"/> while the host runs: the TCP one first (when
-    /// <see cref="ConservServerOptions.Port"/> is set), then the Unix-domain one.
+    /// The listeners of the server called <paramref name="name"/> while the host runs: the TCP ones first (when
+    /// <see cref="ConservServerOptions.Port"/> is set; one per loop, <see cref="ConservServerOptions.Loops"/>, all on one
+    /// port), then the Unix-domain one.
     /// </summary>
     /// <param name="name">The server's name, as given to <c>AddConservServer</c>.</param>
     /// <returns>The listeners.</returns>
@@ -82,23 +83,45 @@ public sealed class ConservServers
                 ConservServerOptionsValidator.TryGetEncoding(options.TextEncoding, out var encoding);
                 var serverOptions = ConservServerOptionsValidator.ToServerOptions(options);
 
-                (IEventDriver Driver, bool Owned)? shared = options.SharedDriver ? registration.CreateDriver(_services) : null;
-                var running = new RunningServer(registration.Name, options.DrainTimeout, shared);
+                var running = new RunningServer(registration.Name, options.DrainTimeout);
                 started.Add(running);
-                var driver = new HostedServerDriver(registration, scopes, shared?.Driver, _logger);
 
-                // One loop per server, so a shared driver sees every event of every listener on one thread.
-                var loop = _loops.Next();
+                // One loop unless Loops says more (validation allows that only when no driver instance would be
+                // shared between loops). A driver instance per loop (SharedDriver is that with one loop) is made here
+                // and sees every event of its loop's listeners, on that loop's thread; without one, HostedServerDriver
+                // makes a driver per connection.
+                var loops = PickLoops(options.Loops);
+                var drivers = new HostedServerDriver[loops.Count];
+                for (int i = 0; i < loops.Count; i++)
+                {
+                    IEventDriver? instance = null;
+                    if (options.SharedDriver || options.DriverPerLoop)
+                    {
+                        var made = registration.CreateDriver(_services);
+                        running.Instances.Add(made); // disposed with the server (if the host made it), also if a later step fails
+                        instance = made.Driver;
+                    }
+
+                    drivers[i] = new HostedServerDriver(registration, scopes, instance, _logger);
+                }
+
                 if (options.Port is { } port)
                 {
-                    running.Listeners.Add(Listen(registration.Name, $"{options.Host}:{port}",
-                        () => TcpServer.Listen(driver, options.Host, port, encoding, encoding, loop, serverOptions)));
+                    var tcpOptions = loops.Count == 1 ? serverOptions : ConservServerOptionsValidator.ToServerOptions(options, loops.Count);
+                    for (int i = 0; i < loops.Count; i++)
+                    {
+                        // The first listener binds the port (port 0: a free one); the others join it (SO_REUSEPORT).
+                        var (loop, driver) = (loops[i], drivers[i]);
+                        int bind = i == 0 ? port : running.Listeners[0].Port!.Value;
+                        running.Listeners.Add(Listen(registration.Name, $"{options.Host}:{bind}",
+                            () => TcpServer.Listen(driver, options.Host, bind, encoding, encoding, loop, tcpOptions)));
+                    }
                 }
 
                 if (!string.IsNullOrEmpty(options.UnixPath))
                 {
                     running.Listeners.Add(Listen(registration.Name, $"unix:{options.UnixPath}",
-                        () => TcpServer.ListenUnix(driver, options.UnixPath, encoding, encoding, loop, serverOptions)));
+                        () => TcpServer.ListenUnix(drivers[0], options.UnixPath, encoding, encoding, loops[0], serverOptions)));
                 }
             }
         }
@@ -157,6 +180,30 @@ public sealed class ConservServers
         }
     }
 
+    /// <summary>
+    /// <paramref name="wanted"/> distinct loops of the group (0: all of them), starting at its round-robin position so
+    /// that several one-loop servers are spread over the group.
+    /// </summary>
+    private List<EventLoop> PickLoops(int wanted)
+    {
+        var all = _loops.Loops;
+        var first = _loops.Next();
+        int start = 0;
+        while (all[start] != first)
+        {
+            start++;
+        }
+
+        int count = wanted == 0 ? all.Count : wanted;
+        var picked = new List<EventLoop>(count);
+        for (int i = 0; i < count; i++)
+        {
+            picked.Add(all[(start + i) % all.Count]);
+        }
+
+        return picked;
+    }
+
     private static TcpServer Listen(string name, string endpoint, Func<TcpServer> listen)
     {
         try
@@ -193,25 +240,23 @@ public sealed class ConservServers
         foreach (var server in servers)
         {
             // Only what the host made; a driver registered as a service belongs to the container.
-            if (server.TakeOwnedSharedDriver() is not { } driver)
+            foreach (var driver in server.TakeOwnedInstances())
             {
-                continue;
-            }
-
-            try
-            {
-                if (driver is IAsyncDisposable asyncDisposable)
+                try
                 {
-                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    if (driver is IAsyncDisposable asyncDisposable)
+                    {
+                        await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    }
+                    else if (driver is IDisposable disposable)
+                    {
+                        disposable.Dispose();
+                    }
                 }
-                else if (driver is IDisposable disposable)
+                catch (Exception e)
                 {
-                    disposable.Dispose();
+                    HostingLog.DriverDisposeFailed(_logger, server.Name, e);
                 }
-            }
-            catch (Exception e)
-            {
-                HostingLog.DriverDisposeFailed(_logger, server.Name, e);
             }
         }
     }
@@ -231,22 +276,23 @@ public sealed class ConservServers
     }
 
     /// <summary>One registered server while it runs: its listeners and what stopping it needs.</summary>
-    private sealed class RunningServer(string name, TimeSpan drainTimeout, (IEventDriver Driver, bool Owned)? shared)
+    private sealed class RunningServer(string name, TimeSpan drainTimeout)
     {
-        private (IEventDriver Driver, bool Owned)? _shared = shared;
-
         public string Name { get; } = name;
 
         public TimeSpan DrainTimeout { get; } = drainTimeout;
 
         public List<TcpServer> Listeners { get; } = new();
 
-        /// <summary>The shared driver the host made, once (null if the container owns it or it was taken).</summary>
-        public IEventDriver? TakeOwnedSharedDriver()
+        /// <summary>The driver instances made at start (shared, or one per loop); none for drivers per connection.</summary>
+        public List<(IEventDriver Driver, bool Owned)> Instances { get; } = new();
+
+        /// <summary>The instances the host made (not those the container owns), once: a second call returns none.</summary>
+        public List<IEventDriver> TakeOwnedInstances()
         {
-            var shared = _shared;
-            _shared = null;
-            return shared is { Owned: true } s ? s.Driver : null;
+            var owned = Instances.Where(i => i.Owned).Select(i => i.Driver).Distinct().ToList();
+            Instances.Clear();
+            return owned;
         }
     }
 }

@@ -28,7 +28,11 @@ public static class ConservServiceCollectionExtensions
     /// dependency-injection scope when the connection is accepted, and the scope is disposed after its close event;
     /// register it as scoped or transient, or leave it unregistered and it is constructed with its constructor's
     /// parameters taken from the scope. With <see cref="ConservServerOptions.SharedDriver"/>, one instance (resolved
-    /// from the root provider) receives every event of the server and its connections.</para>
+    /// from the root provider) receives every event of the server and its connections; with
+    /// <see cref="ConservServerOptions.DriverPerLoop"/>, one instance per loop receives those of its loop.</para>
+    /// <para>The loops: one by default; <see cref="ConservServerOptions.Loops"/> spreads a server with a driver per
+    /// connection or per loop over several loops of the host's <see cref="EventLoopGroup"/> (one TCP listener per loop
+    /// on one port).</para>
     /// </remarks>
     /// <typeparam name="TDriver">The driver: a <c>partial class</c> with attributed handlers, or a hand-written <see cref="IEventDriver"/>.</typeparam>
     /// <param name="services">The service collection.</param>
@@ -53,7 +57,9 @@ public static class ConservServiceCollectionExtensions
         }
 
         AddConservHostingCore(services);
-        services.AddSingleton(new ConservServerRegistration(name, typeof(TDriver), DriverFactory<TDriver>()));
+        // The lifetime is looked up when the host starts (the collection is read-only by then, and complete).
+        services.AddSingleton(new ConservServerRegistration(name, typeof(TDriver), DriverFactory<TDriver>(),
+            () => services.LastOrDefault(d => d.ServiceType == typeof(TDriver) && !d.IsKeyedService)?.Lifetime));
 
         var options = services.AddOptions<ConservServerOptions>(name);
         if (configure is not null)

@@ -8,12 +8,15 @@ namespace Conserv.Hosting;
 
 /// <summary>
 /// The server driver of a hosted server: gives every accepted connection its driver (a new instance from a new
-/// dependency-injection scope, or the shared one), forwards the server events to a shared driver, and logs.
+/// dependency-injection scope, or the shared or per-loop one), forwards the server events to that instance, and logs.
 /// </summary>
 /// <remarks>
 /// It runs on the server's loop thread like any driver. Per connection, the instance's own
 /// <see cref="IServerEventDriver.OnServerConnection"/> runs for its connection (as the first event it sees), and
 /// the scope (with the instance, when the host made it) is disposed after the connection's close event.
+/// A server has one of these per loop it runs on (<see cref="ConservServerOptions.Loops"/>), each with that loop's
+/// driver instance when there is one (<see cref="ConservServerOptions.DriverPerLoop"/>; <see cref="ConservServerOptions.SharedDriver"/>
+/// is the one-loop case), so an instance only ever sees events on its own loop's thread.
 /// </remarks>
 internal sealed class HostedServerDriver : IServerEventDriver
 {

@@ -38,8 +38,17 @@ public static class ConservMetrics
     internal static readonly Counter<long> Connections = Meter.CreateCounter<long>(
         "conserv.connections", "{connection}", "Connections opened: accepted by a server or connected by a client.");
 
+    /// <summary>
+    /// The bucket boundaries advised for <c>conserv.connection.duration</c>, in seconds: Kestrel's for
+    /// <c>kestrel.connection.duration</c> (10 ms to 5 minutes, the default idle time-out). Without advice an exporter
+    /// uses OpenTelemetry's default boundaries (0, 5, 10, 25 … 10000), made for milliseconds, and every connection
+    /// shorter than 5 s lands in one bucket.
+    /// </summary>
+    internal static readonly IReadOnlyList<double> ConnectionDurationBoundaries = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
+
     internal static readonly Histogram<double> ConnectionDuration = Meter.CreateHistogram<double>(
-        "conserv.connection.duration", "s", "How long connections stayed open; error.type is the close cause's type.");
+        "conserv.connection.duration", "s", "How long connections stayed open; error.type is the close cause's type.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ConnectionDurationBoundaries });
 
     internal static readonly Counter<long> RejectedConnections = Meter.CreateCounter<long>(
         "conserv.connections.rejected", "{connection}", "Clients turned away: over a connection cap, or while out of descriptors.");

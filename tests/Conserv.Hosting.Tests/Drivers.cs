@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -145,4 +146,116 @@ public sealed partial class DoublyBrokenConnection
 
     [OnSocketError]
     private static void Failed(Exception error) => throw new InvalidOperationException("the error handler failed too", error);
+}
+
+/// <summary>A singleton gate for <see cref="LoopReporter"/>: counts requests that arrived, and holds their replies.</summary>
+public sealed class RequestGate
+{
+    /// <summary>Released once per request that arrived and is waiting.</summary>
+    public SemaphoreSlim Arrived { get; } = new(0);
+
+    /// <summary>Complete it to let every waiting request reply.</summary>
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>
+/// Tells which loop serves it: "w" is answered with "{index}\n", the index of the serving loop in the host's group
+/// (-1 if the loop is not one of the group's). "r" is a request whose "reply\n" waits for <see cref="RequestGate.Release"/>.
+/// </summary>
+public sealed partial class LoopReporter(EventLoopGroup group, RequestGate gate)
+{
+    [OnSocketData]
+    private async ValueTask Received(TcpSocket socket, ReadOnlyMemory<byte> data)
+    {
+        if (data.Span[0] == (byte)'r')
+        {
+            gate.Arrived.Release();
+            await gate.Release.Task;
+            socket.Write("reply\n"u8);
+            return;
+        }
+
+        int index = -1;
+        for (int i = 0; i < group.Loops.Count; i++)
+        {
+            if (group.Loops[i] == EventLoop.Current)
+            {
+                index = i;
+            }
+        }
+
+        socket.Write($"{index}\n");
+    }
+}
+
+/// <summary>A singleton: what <see cref="PerLoopCounter"/> instances saw, in order.</summary>
+public sealed class EventRecord
+{
+    private readonly ConcurrentQueue<string> _events = new();
+
+    /// <summary>Everything recorded so far.</summary>
+    public IReadOnlyCollection<string> Events => _events.ToArray();
+
+    /// <summary>Records <paramref name="text"/>.</summary>
+    /// <param name="text">What happened.</param>
+    public void Add(string text) => _events.Enqueue(text);
+}
+
+/// <summary>
+/// One instance per loop (<see cref="ConservServerOptions.DriverPerLoop"/>): counts its loop's connections without a
+/// lock, checks that every event reaches it on one thread, and answers "instance:loop:connections:oneThread\n".
+/// </summary>
+public sealed partial class PerLoopCounter(InstanceCounter counter, EventLoopGroup group, EventRecord record) : IDisposable
+{
+    private readonly int _number = counter.Next();
+    private int _connections;
+    private int? _thread;
+    private bool _oneThread = true;
+
+    /// <inheritdoc/>
+    public void Dispose() => record.Add($"dispose {_number}");
+
+    [OnServerListen]
+    private void Listening()
+    {
+        Seen();
+        record.Add($"listen {_number}");
+    }
+
+    [OnServerConnection]
+    private void Accepted()
+    {
+        Seen();
+        _connections++;
+    }
+
+    [OnSocketData]
+    private void Reply(TcpSocket socket, ReadOnlySpan<byte> data)
+    {
+        Seen();
+        int loop = -1;
+        for (int i = 0; i < group.Loops.Count; i++)
+        {
+            if (group.Loops[i] == EventLoop.Current)
+            {
+                loop = i;
+            }
+        }
+
+        socket.Write($"{_number}:{loop}:{_connections}:{_oneThread}\n");
+    }
+
+    [OnServerClose]
+    private void ServerClosed()
+    {
+        Seen();
+        record.Add($"close {_number} {_oneThread}");
+    }
+
+    private void Seen()
+    {
+        int thread = Environment.CurrentManagedThreadId;
+        _thread ??= thread;
+        _oneThread &= _thread == thread;
+    }
 }

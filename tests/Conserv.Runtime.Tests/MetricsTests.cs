@@ -38,6 +38,21 @@ public sealed class MetricsTests : IDisposable
     public void Dispose() => _listener.Dispose();
 
     [Fact]
+    public void The_connection_duration_advises_bucket_boundaries_in_seconds()
+    {
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(ConservMetrics).TypeHandle); // the instruments exist
+        Histogram<double>? duration = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) => duration ??= instrument as Histogram<double> is { Name: "conserv.connection.duration" } h ? h : null,
+        };
+        listener.Start();
+
+        Assert.NotNull(duration);
+        Assert.Equal([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300], duration.Advice?.HistogramBucketBoundaries);
+    }
+
+    [Fact]
     public async Task Connections_bytes_durations_and_the_active_count_follow_real_connections()
     {
         await using var loop = new TestLoop();

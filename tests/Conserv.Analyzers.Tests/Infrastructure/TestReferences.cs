@@ -14,13 +14,14 @@ internal static class TestReferences
         [.. Basic.Reference.Assemblies.Net100.References.All, Runtime];
 
     /// <summary>
-    /// <see cref="All"/> plus Conserv.Hosting and the generic host (copied next to this test assembly), for the samples
-    /// that run in the host (samples/HostedEcho).
+    /// <see cref="All"/> plus Conserv.Hosting, the generic host and OpenTelemetry (copied next to this test assembly), for
+    /// the samples that run in the host (samples/HostedEcho, whose --otel adds OpenTelemetry's metrics).
     /// </summary>
     public static readonly ImmutableArray<MetadataReference> ForSamples =
     [
         .. All,
         .. System.IO.Directory.GetFiles(System.AppContext.BaseDirectory, "Microsoft.Extensions.*.dll")
+            .Concat(System.IO.Directory.GetFiles(System.AppContext.BaseDirectory, "OpenTelemetry*.dll"))
             .Append(System.IO.Path.Combine(System.AppContext.BaseDirectory, "Conserv.Hosting.dll"))
             .Select(path => MetadataReference.CreateFromFile(path)),
     ];

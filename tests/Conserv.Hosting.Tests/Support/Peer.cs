@@ -94,6 +94,28 @@ public sealed class Peer : IDisposable
         return Encoding.UTF8.GetString(buffer);
     }
 
+    /// <summary>Reads up to and including the next <c>\n</c>, one byte at a time (nothing past it is consumed).</summary>
+    /// <returns>The line, without the <c>\n</c>.</returns>
+    public async Task<string> ReceiveLineAsync()
+    {
+        var line = new MemoryStream();
+        var one = new byte[1];
+        while (true)
+        {
+            if (await _socket.ReceiveAsync(one.AsMemory()).AsTask().WaitAsync(TestHost.Timeout) == 0)
+            {
+                throw new EndOfStreamException($"the server closed before the end of the line: '{Encoding.UTF8.GetString(line.ToArray())}'");
+            }
+
+            if (one[0] == (byte)'\n')
+            {
+                return Encoding.UTF8.GetString(line.ToArray());
+            }
+
+            line.WriteByte(one[0]);
+        }
+    }
+
     /// <summary>Reads until the server ends the connection (end of file, or a reset, which counts as an end too).</summary>
     /// <returns>Everything read, as UTF-8.</returns>
     public async Task<string> ReceiveToEndAsync()
