@@ -258,4 +258,66 @@ public sealed partial class TcpSocket
     /// <summary>Where a client socket connects, for error messages: <c>unix:/path</c> or <c>address:port</c>.</summary>
     private string ConnectTarget => _path is not null ? $"unix:{_path}"
         : _remoteAddress is { } address ? new IPEndPoint(address, _remotePort).ToString() : $"{_host}:{_remotePort}";
+
+    // ---- completion (readiness of a connecting socket) -----------------------------------------
+
+    private void OnConnectReady(uint events)
+    {
+        int error = _transport!.TakeError();
+        if (error == 0 && (events & Libc.EPOLLOUT) == 0)
+        {
+            error = Libc.ECONNREFUSED;
+        }
+
+        if (error != 0)
+        {
+            if (TryNextAddress())
+            {
+                return;
+            }
+
+            RaiseError(Errno.Exception(error, $"connect to {ConnectTarget}"), fatal: true);
+            return;
+        }
+
+        _state = SocketState.Open;
+        CountOpened();
+        _transport.GetLocalEndPoint(out _localAddress, out _localPort);
+        OnConnected();
+        if (_clientTls is { } tls)
+        {
+            BeginTls(null, tls); // the connect event runs once the handshake has completed
+            return;
+        }
+
+        UpdateInterest();
+        RaiseConnect();
+    }
+
+    /// <summary>Raises the connect event: after the TCP connect, or after the TLS handshake; then sends what was queued.</summary>
+    private void RaiseConnect()
+    {
+        var driver = _driver;
+        if (driver is not null)
+        {
+            var previous = Enter();
+            try
+            {
+                ObserveHandler(driver.OnSocketConnect(this));
+            }
+            catch (Exception e)
+            {
+                RaiseError(e, fatal: false);
+            }
+            finally
+            {
+                Exit(previous);
+            }
+        }
+
+        if (_output is { IsEmpty: false } && _state == SocketState.Open)
+        {
+            FlushOutput();
+        }
+    }
 }
