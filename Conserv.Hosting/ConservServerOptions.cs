@@ -106,6 +106,13 @@ public sealed class ConservServerOptions
     public bool AllowHalfOpen { get; set; }
 
     /// <summary>
+    /// TLS for every connection of the server (<c>Conserv:Servers:{name}:Tls</c>): on when its <c>CertificatePath</c> is
+    /// set. The certificate is loaded when the host starts; a missing or unreadable file stops the start with a message
+    /// naming the key.
+    /// </summary>
+    public ConservTlsOptions Tls { get; set; } = new();
+
+    /// <summary>
     /// When the host stops: how long connections may take to finish (running handlers complete, queued output is
     /// sent) before the rest are aborted. Default 5 seconds, as <see cref="EventLoopOptions.ShutdownTimeout"/>. The host's
     /// own shutdown timeout (<c>HostOptions.ShutdownTimeout</c>) cuts it short when it ends first.

@@ -124,7 +124,52 @@ internal sealed class ConservServerOptionsValidator : IValidateOptions<ConservSe
             failures.Add($"{key}:DrainTimeout must not be negative, not {options.DrainTimeout}.");
         }
 
+        CheckTls(failures, key, options.Tls);
         return failures;
+    }
+
+    /// <summary>The problems with <see cref="ConservServerOptions.Tls"/>: files that are missing or do not load, settings without a certificate.</summary>
+    private static void CheckTls(List<string> failures, string key, ConservTlsOptions tls)
+    {
+        if (!tls.Enabled)
+        {
+            if (tls.KeyPath is not null || tls.Password is not null || tls.ClientCertificateRequired || tls.ApplicationProtocols is { Length: > 0 })
+            {
+                failures.Add($"{key}:Tls has settings but no CertificatePath: set {key}:Tls:CertificatePath to turn TLS on, or remove the other Tls settings.");
+            }
+
+            return;
+        }
+
+        if (tls.HandshakeTimeout <= TimeSpan.Zero || tls.HandshakeTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            failures.Add($"{key}:Tls:HandshakeTimeout must be positive and at most about 24 days, not {tls.HandshakeTimeout}.");
+        }
+
+        if (!File.Exists(tls.CertificatePath))
+        {
+            failures.Add($"{key}:Tls:CertificatePath names no file: '{tls.CertificatePath}'.");
+            return;
+        }
+
+        if (tls.KeyPath is not null && !File.Exists(tls.KeyPath))
+        {
+            failures.Add($"{key}:Tls:KeyPath names no file: '{tls.KeyPath}'.");
+            return;
+        }
+
+        try
+        {
+            using var certificate = tls.LoadCertificate();
+            if (!certificate.HasPrivateKey)
+            {
+                failures.Add($"{key}:Tls: the certificate '{tls.CertificatePath}' has no private key; set {key}:Tls:KeyPath to its key file.");
+            }
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or IOException)
+        {
+            failures.Add($"{key}:Tls: the certificate '{tls.CertificatePath}'{(tls.KeyPath is null ? "" : $" with the key '{tls.KeyPath}'")} does not load: {e.Message}");
+        }
     }
 
     /// <summary>
@@ -207,6 +252,12 @@ internal sealed class ConservServerOptionsValidator : IValidateOptions<ConservSe
         if (options.UnixSocketMode is { } mode && TryParseMode(mode, out var parsed))
         {
             server.UnixSocketMode = parsed;
+        }
+
+        if (options.Tls.Enabled)
+        {
+            server.Tls = options.Tls.ToServerAuthenticationOptions(options.Tls.LoadCertificate());
+            server.TlsHandshakeTimeout = options.Tls.HandshakeTimeout;
         }
 
         return server;
