@@ -174,9 +174,10 @@ public sealed partial class TcpSocket
         {
             for (int round = 0; _wroteSinceOutputEmpty; round++)
             {
-                if (_state != SocketState.Open || _closing || _pendingFault is not null || BytesQueued > OutputEmptyThreshold)
+                if (_state != SocketState.Open || _closing || _pendingFault is not null || BytesQueued > OutputEmptyThreshold
+                    || (OutputEmptyThreshold == 0 && _transport is { HasPendingOutput: true }))
                 {
-                    break;
+                    break; // for "empty", ciphertext a TLS layer still holds counts too: writability raises it once that has left
                 }
 
                 if (round == MaxOutputEmptyRounds)

@@ -282,6 +282,37 @@ public class TestNetworkTests
     }
 
     [Fact]
+    public async Task Over_TLS_output_empty_waits_until_the_ciphertext_has_left_too()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 70_000 });
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write(new byte[100_000]); // 64 KiB are encrypted at once, the rest once that ciphertext has left
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver, tls: TestCertificates.ServerOptions());
+        using var ssl = new System.Net.Security.SslStream(peer.AsStream());
+        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(EventLog.DefaultTimeout);
+        await network.SettleAsync();
+        peer.StopReading();
+        await ssl.WriteAsync("go"u8.ToArray());
+        await network.SettleAsync();
+
+        // All the plaintext has left the socket's queue, but not all the ciphertext has left the TLS layer.
+        Assert.Equal(0, peer.Socket.BytesQueued);
+        Assert.Equal(0, driver.Log.Count("outputEmpty"));
+
+        peer.ResumeReading();
+        var received = new byte[100_000];
+        await ssl.ReadExactlyAsync(received).AsTask().WaitAsync(EventLog.DefaultTimeout);
+        await network.SettleAsync();
+        Assert.Equal(1, driver.Log.Count("outputEmpty"));
+    }
+
+    [Fact]
     public async Task Bad_arguments_are_refused_with_the_parameter_named()
     {
         await using var network = new TestNetwork();
