@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
 
 namespace Conserv;
 
@@ -12,16 +13,20 @@ namespace Conserv;
 /// transport's ciphertext buffer. Every call runs on the socket's loop thread, and the SslStream's continuations run
 /// inline when a pending read completes, so the handshake and decryption happen there too, in order.
 /// </summary>
-internal sealed class TlsCipherStream : Stream
+internal sealed class TlsCipherStream : Stream, IValueTaskSource<int>
 {
     private readonly TlsTransport _owner;
     private Memory<byte> _pendingBuffer;
-    private TaskCompletionSource<int>? _pendingRead;
+    private bool _pendingRead;
+
+    // The one pending read, reused: a read that must wait allocates nothing. Continuations run inline (the TLS layer
+    // runs the SslStream with no synchronization context, so none is captured).
+    private ManualResetValueTaskSourceCore<int> _read;
 
     public TlsCipherStream(TlsTransport owner) => _owner = owner;
 
     /// <summary>True while the SslStream waits for ciphertext: the transport then wants the kernel's readability.</summary>
-    public bool HasPendingRead => _pendingRead is not null;
+    public bool HasPendingRead => _pendingRead;
 
     public override bool CanRead => true;
 
@@ -66,15 +71,15 @@ internal sealed class TlsCipherStream : Stream
     /// <summary>Fills the SslStream's pending read from the kernel, if it has anything; the SslStream continues inline.</summary>
     public void CompletePendingRead()
     {
-        if (_pendingRead is not { } pending)
+        if (!_pendingRead)
         {
             return;
         }
 
         if (_pendingBuffer.IsEmpty)
         {
-            _pendingRead = null;
-            pending.SetResult(0); // a zero-byte read: readability is all it waited for
+            _pendingRead = false;
+            _read.SetResult(0); // a zero-byte read: readability is all it waited for
             return;
         }
 
@@ -84,24 +89,32 @@ internal sealed class TlsCipherStream : Stream
             return; // still nothing
         }
 
-        _pendingRead = null;
+        _pendingRead = false;
         _pendingBuffer = default;
         if (fault is not null)
         {
-            pending.SetException(fault);
+            _read.SetException(fault);
         }
         else
         {
-            pending.SetResult(count);
+            _read.SetResult(count);
         }
     }
 
     private ValueTask<int> Pend(Memory<byte> buffer)
     {
         _pendingBuffer = buffer;
-        _pendingRead = new TaskCompletionSource<int>(); // continuations inline: the SslStream goes on at once, on this thread
-        return new ValueTask<int>(_pendingRead.Task);
+        _pendingRead = true;
+        _read.Reset();
+        return new ValueTask<int>(this, _read.Version);
     }
+
+    int IValueTaskSource<int>.GetResult(short token) => _read.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _read.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _read.OnCompleted(continuation, state, token, flags);
 
     public override void Write(ReadOnlySpan<byte> buffer) => _owner.AppendCipher(buffer);
 

@@ -47,6 +47,37 @@ public sealed class AllocationTests
         AssertNothingPerMessage(allocated);
     }
 
+    [Fact]
+    public async Task Echo_over_TLS_allocates_nothing_per_message_once_the_handshake_is_done()
+    {
+        var driver = new MeasuringEcho(SocketDriverFeatures.ByteData);
+        var loop = EventLoop.Start();
+        try
+        {
+            var server = TcpServer.Listen(driver, port: 0, externalFormatIn: ExternalFormat.Bytes, externalFormatOut: ExternalFormat.Bytes, loop: loop,
+                options: new TcpServerOptions { Tls = TestCertificates.ServerOptions() });
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(System.Net.IPAddress.Loopback, server.Port!.Value);
+            using var ssl = new System.Net.Security.SslStream(tcp.GetStream());
+            await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions());
+            var message = new byte[64];
+            var echoed = new byte[64];
+            for (int i = 0; i < WarmUp + Measured + 1; i++)
+            {
+                await ssl.WriteAsync(message);
+                await ssl.ReadExactlyAsync(echoed);
+            }
+
+            AssertNothingPerMessage(await driver.Result.Task.WithTimeout("the measured echoes"));
+            await server.DisposeAsync();
+        }
+        finally
+        {
+            loop.Stop();
+            await loop.Completion;
+        }
+    }
+
     /// <summary>
     /// Anything allocated per read or write would be at least one object (24 bytes or more) per message,
     /// 24,000+ bytes over the measured echoes. Under CPU load a lone small object can show up once (the
