@@ -6,21 +6,11 @@ using System.Threading.Tasks;
 namespace Conserv.Testing;
 
 /// <summary>A <see cref="TestPeer"/> as a <see cref="Stream"/> (<see cref="TestPeer.AsStream"/>).</summary>
-internal sealed class PeerStream(TestPeer peer) : Stream
+internal sealed class PeerStream(TestPeer peer) : ConnectionStream
 {
     public override bool CanRead => true;
 
     public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         buffer.IsEmpty ? 0 : await peer.ReceiveSomeAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -45,16 +35,6 @@ internal sealed class PeerStream(TestPeer peer) : Stream
         peer.Send(buffer.AsSpan(offset, count));
         return Task.CompletedTask;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

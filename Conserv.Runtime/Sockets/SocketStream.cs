@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -9,7 +8,7 @@ namespace Conserv;
 /// The <see cref="TcpSocket.AsStream"/> view: a write-only stream. Data arrives through the driver's
 /// events, so reading is not supported; disposing the stream leaves the socket open.
 /// </summary>
-internal sealed class SocketStream : Stream
+internal sealed class SocketStream : ConnectionStream
 {
     private readonly TcpSocket _socket;
 
@@ -17,28 +16,10 @@ internal sealed class SocketStream : Stream
 
     public override bool CanRead => false;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => !_socket.IsClosed;
-
-    public override long Length => throw new NotSupportedException("A socket stream has no length.");
-
-    public override long Position
-    {
-        get => throw new NotSupportedException("A socket stream has no position.");
-        set => throw new NotSupportedException("A socket stream has no position.");
-    }
-
-    public override void Flush()
-    {
-    }
 
     public override int Read(byte[] buffer, int offset, int count) =>
         throw new NotSupportedException("Data arrives through the driver's [OnSocketData] handler; the stream is write-only.");
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("A socket stream cannot seek.");
-
-    public override void SetLength(long value) => throw new NotSupportedException("A socket stream has no length.");
 
     public override void Write(byte[] buffer, int offset, int count)
     {

@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Threading.Tasks.Sources;
@@ -13,7 +12,7 @@ namespace Conserv;
 /// transport's ciphertext buffer. Every call runs on the socket's loop thread, and the SslStream's continuations run
 /// inline when a pending read completes, so the handshake and decryption happen there too, in order.
 /// </summary>
-internal sealed class TlsCipherStream : Stream, IValueTaskSource<int>
+internal sealed class TlsCipherStream : ConnectionStream, IValueTaskSource<int>
 {
     private readonly TlsTransport _owner;
     private Memory<byte> _pendingBuffer;
@@ -31,16 +30,6 @@ internal sealed class TlsCipherStream : Stream, IValueTaskSource<int>
     public override bool CanRead => true;
 
     public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -132,16 +121,6 @@ internal sealed class TlsCipherStream : Stream, IValueTaskSource<int>
         return Task.CompletedTask;
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
     public override int Read(byte[] buffer, int offset, int count) =>
         throw new NotSupportedException("Reads are asynchronous only: the loop thread never blocks.");
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
