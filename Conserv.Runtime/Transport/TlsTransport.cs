@@ -46,9 +46,7 @@ internal sealed class TlsTransport : SocketTransport
     private bool _plainReading;
     private bool _plainEnded;
 
-    private byte[] _cipherOut = new byte[4096];
-    private int _cipherOutStart;
-    private int _cipherOutEnd;
+    private readonly ByteQueue _cipherOut = new();
 
     private uint _socketInterest;
     private bool _hungUp;
@@ -128,7 +126,7 @@ internal sealed class TlsTransport : SocketTransport
         }
 
         FlushCipher();
-        if (_cipherOutEnd > _cipherOutStart)
+        if (_cipherOut.Length > 0)
         {
             return -Libc.EAGAIN; // earlier ciphertext has not left yet: the socket waits for writability
         }
@@ -185,7 +183,7 @@ internal sealed class TlsTransport : SocketTransport
         return _inner.TakeFault();
     }
 
-    public override bool HasPendingOutput => _cipherOutEnd > _cipherOutStart;
+    public override bool HasPendingOutput => _cipherOut.Length > 0;
 
     public override uint Process(uint events)
     {
@@ -230,7 +228,7 @@ internal sealed class TlsTransport : SocketTransport
             ready |= Libc.EPOLLIN;
         }
 
-        if ((events & Libc.EPOLLOUT) != 0 && _secured && _cipherOutEnd == _cipherOutStart)
+        if ((events & Libc.EPOLLOUT) != 0 && _secured && _cipherOut.Length == 0)
         {
             ready |= Libc.EPOLLOUT;
         }
@@ -319,21 +317,7 @@ internal sealed class TlsTransport : SocketTransport
     }
 
     /// <summary>Appends ciphertext the SslStream wrote; <see cref="FlushCipher"/> sends it.</summary>
-    internal void AppendCipher(ReadOnlySpan<byte> bytes)
-    {
-        if (_cipherOutEnd + bytes.Length > _cipherOut.Length)
-        {
-            int pending = _cipherOutEnd - _cipherOutStart;
-            var target = pending + bytes.Length > _cipherOut.Length
-                ? new byte[Math.Max(_cipherOut.Length * 2, pending + bytes.Length)]
-                : _cipherOut;
-            Buffer.BlockCopy(_cipherOut, _cipherOutStart, target, 0, pending);
-            (_cipherOut, _cipherOutStart, _cipherOutEnd) = (target, 0, pending);
-        }
-
-        bytes.CopyTo(_cipherOut.AsSpan(_cipherOutEnd));
-        _cipherOutEnd += bytes.Length;
-    }
+    internal void AppendCipher(ReadOnlySpan<byte> bytes) => _cipherOut.Append(bytes);
 
     // ---- progress ------------------------------------------------------------------------------------------
 
@@ -471,18 +455,18 @@ internal sealed class TlsTransport : SocketTransport
 
     private unsafe void FlushCipher()
     {
-        while (_cipherOutEnd > _cipherOutStart && !_closed)
+        while (_cipherOut.Length > 0 && !_closed)
         {
             nint sent;
-            fixed (byte* p = _cipherOut)
+            fixed (byte* p = _cipherOut.Pending)
             {
-                var vector = new Libc.IoVector { Base = p + _cipherOutStart, Length = (nuint)(_cipherOutEnd - _cipherOutStart) };
+                var vector = new Libc.IoVector { Base = p, Length = (nuint)_cipherOut.Length };
                 sent = _inner.Send(&vector, 1);
             }
 
             if (sent > 0)
             {
-                _cipherOutStart += (int)sent;
+                _cipherOut.Skip((int)sent);
                 continue;
             }
 
@@ -491,15 +475,10 @@ internal sealed class TlsTransport : SocketTransport
             {
                 _ioFault ??= Errno.Exception(errno, "send");
                 Fail(_ioFault);
-                _cipherOutStart = _cipherOutEnd; // the connection is broken: what was not sent never will be
+                _cipherOut.Clear(); // the connection is broken: what was not sent never will be
             }
 
             break;
-        }
-
-        if (_cipherOutStart == _cipherOutEnd)
-        {
-            _cipherOutStart = _cipherOutEnd = 0;
         }
     }
 
@@ -521,7 +500,7 @@ internal sealed class TlsTransport : SocketTransport
             wanted |= Libc.EPOLLIN | Libc.EPOLLRDHUP;
         }
 
-        if (_cipherOutEnd > _cipherOutStart || (_secured && (_socketInterest & Libc.EPOLLOUT) != 0))
+        if (_cipherOut.Length > 0 || (_secured && (_socketInterest & Libc.EPOLLOUT) != 0))
         {
             wanted |= Libc.EPOLLOUT;
         }

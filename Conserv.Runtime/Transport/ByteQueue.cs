@@ -1,8 +1,11 @@
 using System;
 
-namespace Conserv.Testing;
+namespace Conserv;
 
-/// <summary>A growable first-in first-out buffer of bytes: one direction of an in-memory connection. Not thread-safe.</summary>
+/// <summary>
+/// A growable first-in first-out buffer of bytes: the TLS layer's ciphertext waiting for the kernel, one direction of an
+/// in-memory connection. Not thread-safe.
+/// </summary>
 internal sealed class ByteQueue
 {
     private byte[] _buffer = new byte[256];
@@ -50,10 +53,14 @@ internal sealed class ByteQueue
     /// <summary>The index of the first <paramref name="value"/> among the waiting bytes, or -1.</summary>
     public int IndexOf(byte value) => _buffer.AsSpan(_start, Length).IndexOf(value);
 
+    /// <summary>The bytes waiting, in order; valid until the next change.</summary>
+    public ReadOnlySpan<byte> Pending => _buffer.AsSpan(_start, Length);
+
     /// <summary>Drops everything waiting.</summary>
     public void Clear() => _start = _end = 0;
 
-    private void Skip(int count)
+    /// <summary>Drops the first <paramref name="count"/> bytes (they were sent).</summary>
+    public void Skip(int count)
     {
         _start += count;
         if (_start == _end)
