@@ -262,7 +262,7 @@ for mode in $MODES; do
               ccpu=$(kv cpu_pct "$line"); other=$(kv other_cpu_pct "$line")
               check=$(kv status "$line")
               extra=""
-              for k in mismatches connect_fail resets closed tls_errors; do
+              for k in mismatches connect_fail resets closed tls_errors resumed; do
                 v=$(kv $k "$line"); [[ "$v" == 0 ]] || extra="$extra $k=$v"
               done
               [[ -z "$extra" ]] || check="$check:$extra"
