@@ -30,9 +30,10 @@
  *                     whole run. msgs_per_s is then completed cycles per second, the latency the whole cycle
  *                     (connect to echo), server_us_per_msg the server's CPU per cycle.
  *   No session is ever resumed (client session cache off, no tickets asked for, no session set on a new SSL), so
- *   every handshake is a full one (resumed= counts SSL_session_reused, to show it). The server's certificate is not validated (chain and name): this measures
- *   the servers' TLS, and every server of a run presents the same certificate; the handshake's signature is
- *   still checked by TLS itself. The negotiated protocol and cipher of the first handshake are printed.
+ *   every handshake is a full one (resumed= counts SSL_session_reused, to show it). The server's certificate is
+ *   not validated (chain and name): this measures the servers' TLS, and every server of a run presents the same
+ *   certificate; the handshake's signature is still checked by TLS itself. The negotiated protocol and cipher of
+ *   the first handshake are printed.
  *
  * Output: one line of key=value pairs (see print_result), figures over the measured window only.
  * Exit status: 0 ok, 1 mismatches / failures / no messages, 2 usage.
