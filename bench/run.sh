@@ -10,8 +10,16 @@
 #             (also: conserv-spin = Conserv with EventLoopOptions.SpinBeforeWait = 50 µs; conserv-plain = Conserv with a driver keeping the default Features; c-epoll-spin = the C
 #             server busy-polling 50 µs before each blocking epoll_wait; keyvalue = samples/KeyValue (RESP); redis = redis-server, if installed,
 #             on 127.0.0.1 without persistence. keyvalue and redis need WORKLOAD=redis.)
+#             TLS echoes (for TLS=1 and WORKLOAD=tls-handshakes): conserv-tls (TcpServerOptions.Tls with ServerCertificate),
+#             conserv-group-tls, conserv-tls-context (ServerCertificateContext made once), kestrel-tls (UseHttps before the
+#             connection handler), dotnetty-tls (DotNetty's TlsHandler first in the pipeline).
 #   CLIENT    c: bench/loadgen (epoll, C); dotnet: bench/LoadClient (a blocking thread per connection, echo only)  [c]
-#   WORKLOAD  echo | bulk | redis | http (loadgen's -m; CLIENT=dotnet does echo only)  [echo]
+#   WORKLOAD  echo | bulk | redis | http (loadgen's -m; CLIENT=dotnet does echo only); tls-handshakes: each connection
+#             connects, does a full TLS handshake, one SIZE-byte echo and closes, again and again (loadgen
+#             --tls-handshakes; msg/s is then handshakes/s)  [echo]
+#   TLS       1: the workload over TLS (loadgen --tls; a full handshake per connection in the warm-up). With TLS=1 or
+#             WORKLOAD=tls-handshakes every server of IMPLS must be a TLS echo; they all get one ECDSA P-256 certificate
+#             for localhost, made here with openssl for the run.  [0]
 #   REDIS_CMD get | set | ping, for WORKLOAD=redis  [get]
 #   FRAMING   none | line | prefix4: each echo/bulk message is one frame (loadgen's -f): line = no '\n' but the last
 #             byte; prefix4 = a 4-byte big-endian length of the rest, then the rest. SIZE counts the whole frame.  [none]
@@ -43,6 +51,7 @@ CLIENT=${CLIENT:-c}
 WORKLOAD=${WORKLOAD:-echo}
 REDIS_CMD=${REDIS_CMD:-get}
 FRAMING=${FRAMING:-none}
+TLS=${TLS:-0}
 THREADS=${THREADS:-1}
 CONNS=${CONNS:-"1 50"}
 SIZE=${SIZE:-64}
@@ -57,6 +66,21 @@ case $FRAMING in
   line|prefix4) [[ $WORKLOAD == echo || $WORKLOAD == bulk ]] || { echo "FRAMING is for WORKLOAD=echo or bulk" >&2; exit 2; } ;;
   *) echo "FRAMING must be none, line or prefix4" >&2; exit 2 ;;
 esac
+TLS_ARGS=() # loadgen's TLS switch
+LG_MODE=(-m "$WORKLOAD")
+if [[ $WORKLOAD == tls-handshakes ]]; then
+  TLS=1; LG_MODE=(--tls-handshakes)
+  [[ $FRAMING == none ]] || { echo "WORKLOAD=tls-handshakes has no FRAMING" >&2; exit 2; }
+  [[ $DEPTH == 1 ]] || { echo "WORKLOAD=tls-handshakes sends one message per connection (DEPTH=1)" >&2; exit 2; }
+elif [[ $TLS == 1 ]]; then
+  TLS_ARGS=(--tls)
+fi
+if [[ $TLS == 1 ]]; then
+  [[ $CLIENT == c ]] || { echo "TLS needs CLIENT=c (loadgen)" >&2; exit 2; }
+  for impl in $IMPLS; do
+    [[ $impl == *-tls* ]] || { echo "TLS: $impl is not a TLS echo (conserv-tls conserv-group-tls conserv-tls-context kestrel-tls dotnetty-tls)" >&2; exit 2; }
+  done
+fi
 case $CLIENT in
   c) ;;
   dotnet) [[ $WORKLOAD == echo && $FRAMING == none ]] || { echo "CLIENT=dotnet does WORKLOAD=echo without FRAMING only" >&2; exit 2; } ;;
@@ -82,8 +106,17 @@ if [[ " $IMPLS " == *" c-epoll"* ]]; then
   cc -O2 -Wall -Wextra -Werror -o "$C_ECHO" bench/c-epoll-echo/echo.c
 fi
 if [[ $CLIENT == c ]]; then
+  [[ -f /usr/include/openssl/ssl.h ]] || { echo "loadgen needs OpenSSL's headers: apt-get install libssl-dev" >&2; exit 2; }
   mkdir -p bench/loadgen/bin
-  cc -O2 -g -Wall -Wextra -Werror -pthread -o "$LOADGEN" bench/loadgen/loadgen.c
+  cc -O2 -g -Wall -Wextra -Werror -pthread -o "$LOADGEN" bench/loadgen/loadgen.c -lssl -lcrypto
+fi
+# One certificate for every TLS server of the run (the same key type and chain for all: ECDSA P-256, self-signed).
+CERT_DIR=$(mktemp -d)
+CERT_ARGS=()
+if [[ $TLS == 1 ]]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$CERT_DIR/key.pem" \
+    -out "$CERT_DIR/cert.pem" -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2> /dev/null
+  CERT_ARGS=(--tls-cert "$CERT_DIR/cert.pem" --tls-key "$CERT_DIR/key.pem")
 fi
 if [[ " $IMPLS " == *" redis "* ]] && ! command -v redis-server > /dev/null; then
   echo "redis-server is not installed (apt-get install redis-server); dropping it from IMPLS" >&2
@@ -100,7 +133,7 @@ stop_server() {
   fi
   SERVER_PID=""
 }
-trap stop_server EXIT
+trap 'stop_server; rm -rf "$CERT_DIR"' EXIT
 
 # Percent of all cores busy over the next second, from /proc/stat.
 busy_percent_1s() {
@@ -127,6 +160,7 @@ machine() {
   echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores${hv:+, $hv guest}"
   echo "- Memory: $(free -g | awk '/^Mem:/ {print $2}') GiB; kernel $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "- .NET: $(dotnet --version) SDK, runtime $(dotnet --list-runtimes | awk '/NETCore.App/ {v=$2} END {print v}'), workstation GC, tiered PGO (defaults)"
+  [[ $TLS != 1 ]] || echo "- TLS: $(openssl version) for loadgen; the servers use .NET's SslStream (over the system OpenSSL); one self-signed ECDSA P-256 certificate for all, no session resumption"
   echo "- DotNetty 0.7.6; Kestrel from Microsoft.AspNetCore.App $(dotnet --list-runtimes | awk '/AspNetCore.App/ {v=$2} END {print v}') (sockets transport, ConnectionHandler)"
 }
 
@@ -137,7 +171,7 @@ machine() {
   echo "- Conserv at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Conserv.Runtime 2>/dev/null || echo ' (plus uncommitted Conserv.Runtime changes)')"
   echo "- Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ $CLIENT == c ]]; then
-    echo "- Client: bench/loadgen (C, epoll, $THREADS thread(s)), workload $WORKLOAD$([[ $WORKLOAD == redis ]] && echo " ($REDIS_CMD)")$([[ $FRAMING != none ]] && echo ", framing $FRAMING (each message one frame)")."
+    echo "- Client: bench/loadgen (C, epoll, $THREADS thread(s)), workload $WORKLOAD$([[ $WORKLOAD == redis ]] && echo " ($REDIS_CMD)")$([[ $FRAMING != none ]] && echo ", framing $FRAMING (each message one frame)")$([[ ${#TLS_ARGS[@]} -gt 0 ]] && echo ", over TLS (one full handshake per connection, in the warm-up)")."
   else
     echo "- Client: bench/LoadClient (.NET, one blocking thread per connection)."
   fi
@@ -147,6 +181,12 @@ machine() {
   echo "  user+sys in % of one core; other CPU = CPU used meanwhile by every other process (from /proc/stat); steal = % of all CPU time the hypervisor"
   echo "  took during the row (steal column of /proc/stat). Flags: client-saturated = client CPU >= 90 % of one core per client thread it can run"
   echo "  (the row may be the client's limit, not the server's); disturbed = steal > 10 %."
+  if [[ $WORKLOAD == tls-handshakes ]]; then
+    echo "- tls-handshakes: each of the conns slots connects, does a full TLS handshake, sends one $SIZE B echo message, checks it, sends"
+    echo "  close_notify and closes, then starts again. handshakes/s = completed cycles per second; p50/p99 = µs of the whole cycle"
+    echo "  (connect to echo); server µs/handshake = server CPU per cycle."
+  fi
+  [[ $TLS != 1 ]] || echo "- TLS column: protocol/cipher loadgen negotiated on its first handshake with that server."
   echo "- Each row is the least disturbed (lowest other CPU + steal) of ${REPEAT:-1} run(s); with more than one, the runs go in rounds over every server (interleaved)."
   echo
 } > "$OUT"
@@ -165,8 +205,10 @@ for mode in $MODES; do
     { echo "## shared: server and client float over all $(nproc) cores"; echo
       echo "Each server uses its defaults for $(nproc) cores (conserv-group: $(nproc) loops; Kestrel: $(nproc) I/O queues; DotNetty: $(nproc) workers); the client competes for the same cores."; echo; } >> "$OUT"
   fi
-  echo "| server | conns | msg/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU % | server µs/msg | client CPU % | other CPU % | steal % | check | flags |" >> "$OUT"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|" >> "$OUT"
+  if [[ $WORKLOAD == tls-handshakes ]]; then rate_h="handshakes/s"; per_h="server µs/handshake"; else rate_h="msg/s"; per_h="server µs/msg"; fi
+  if [[ $TLS == 1 ]]; then tls_h=" TLS |"; tls_a="---|"; else tls_h=""; tls_a=""; fi
+  echo "| server | conns | $rate_h | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU % | $per_h | client CPU % | other CPU % | steal % | check | flags |$tls_h" >> "$OUT"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|$tls_a" >> "$OUT"
   # Rounds of every server and connection count, so that a disturbance in time hits each server alike; per row
   # the least disturbed run is kept (BEST, BEST_OTHER) and the rows are written after the last round.
   unset BEST BEST_OTHER; declare -A BEST=() BEST_OTHER=()
@@ -187,6 +229,7 @@ for mode in $MODES; do
           redis) ready="Ready to accept"
             "${SERVER_CPU[@]}" timeout 150 redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no \
               --daemonize no > "$LOG" 2>&1 & ;;
+          *-tls*) "${SERVER_CPU[@]}" dotnet "$SERVER_DLL" --impl "$impl" --port "$PORT" --max-seconds 120 "${CERT_ARGS[@]}" > "$LOG" 2>&1 & ;;
           *) "${SERVER_CPU[@]}" dotnet "$SERVER_DLL" --impl "$impl" --port "$PORT" --max-seconds 120 > "$LOG" 2>&1 & ;;
         esac
         SERVER_PID=$!
@@ -199,7 +242,7 @@ for mode in $MODES; do
           echo "$mode $impl conns=$conns run $attempt ..." >&2
           stat0=$(head -1 /proc/stat)
           if [[ $CLIENT == c ]]; then
-            out=$(timeout "$CLIENT_TIMEOUT" "${CLIENT_CPU[@]}" "$LOADGEN" -m "$WORKLOAD" -r "$REDIS_CMD" -f "$FRAMING" -p "$PORT" \
+            out=$(timeout "$CLIENT_TIMEOUT" "${CLIENT_CPU[@]}" "$LOADGEN" "${LG_MODE[@]}" "${TLS_ARGS[@]}" -r "$REDIS_CMD" -f "$FRAMING" -p "$PORT" \
                     -c "$conns" -t "$THREADS" -s "$SIZE" -D "$DEPTH" -d "$DURATION" -w "$WARMUP" -S "$CPU_PID" -l "$impl" 2>&1) || true
             line=$(echo "$out" | grep '^loadgen ' | head -1 || true)
           else
@@ -219,7 +262,7 @@ for mode in $MODES; do
               ccpu=$(kv cpu_pct "$line"); other=$(kv other_cpu_pct "$line")
               check=$(kv status "$line")
               extra=""
-              for k in mismatches connect_fail resets closed; do
+              for k in mismatches connect_fail resets closed tls_errors resumed; do
                 v=$(kv $k "$line"); [[ "$v" == 0 ]] || extra="$extra $k=$v"
               done
               [[ -z "$extra" ]] || check="$check:$extra"
@@ -235,6 +278,7 @@ for mode in $MODES; do
               if (s + 0 > 10) f = f (f == "" ? "" : " ") "disturbed"
               print (f == "" ? "-" : f) }')
             row="| $impl | $conns | $(fmt_int "$rate") | $mb | $p50 | $p99 | $p999 | $scpu | $sus | $ccpu | $other | $steal | $check | $flags |"
+            [[ $TLS != 1 ]] || row="$row $(kv tls "$line") |"
             other=$(awk -v o="$other" -v s="$steal" 'BEGIN { print o + s }')
           fi
         fi
@@ -257,4 +301,5 @@ done
 
 echo "- Load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT"
 rm -f "$LOG" "$ROWS"
+rm -rf "$CERT_DIR"
 echo "wrote $OUT" >&2

@@ -13,6 +13,7 @@ public sealed class ConservEchoServer : IEchoServer
     private readonly Func<ISocketEventDriver> _driverFactory;
     private readonly EventLoopOptions? _options;
     private readonly string _name;
+    private readonly TcpServerOptions? _serverOptions;
     private EventLoop? _loop;
     private EventLoopGroup? _group;
     private TcpServer? _server;
@@ -23,8 +24,11 @@ public sealed class ConservEchoServer : IEchoServer
     /// <param name="driverFactory">Makes each driver instance; null for <see cref="EchoDriver"/>.</param>
     /// <param name="options">Loop settings (e.g. <see cref="EventLoopOptions.SpinBeforeWait"/>); null for the defaults.</param>
     /// <param name="name">The name in result tables; by default conserv or conserv-group.</param>
-    public ConservEchoServer(int? groupLoops, Func<ISocketEventDriver>? driverFactory = null, EventLoopOptions? options = null, string? name = null)
+    /// <param name="serverOptions">Listener settings (e.g. <see cref="TcpServerOptions.Tls"/>); null for the defaults.</param>
+    public ConservEchoServer(int? groupLoops, Func<ISocketEventDriver>? driverFactory = null, EventLoopOptions? options = null, string? name = null,
+        TcpServerOptions? serverOptions = null)
     {
+        _serverOptions = serverOptions;
         _groupLoops = groupLoops;
         _driverFactory = driverFactory ?? (static () => new EchoDriver());
         _options = options;
@@ -43,13 +47,13 @@ public sealed class ConservEchoServer : IEchoServer
         if (_groupLoops is { } loops)
         {
             _group = new EventLoopGroup(loops, _options);
-            _servers = TcpServer.Listen(_driverFactory, "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, group: _group);
+            _servers = TcpServer.Listen(_driverFactory, "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, group: _group, options: _serverOptions);
             Port = _servers.Port!.Value;
         }
         else
         {
             _loop = EventLoop.Start(_options);
-            _server = TcpServer.Listen(_driverFactory(), "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, loop: _loop);
+            _server = TcpServer.Listen(_driverFactory(), "127.0.0.1", port, ExternalFormat.Bytes, ExternalFormat.Bytes, loop: _loop, options: _serverOptions);
             Port = _server.Port!.Value;
         }
 

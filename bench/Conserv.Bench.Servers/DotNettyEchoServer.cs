@@ -14,7 +14,8 @@ namespace Conserv.Bench.Servers;
 /// </summary>
 public sealed class DotNettyEchoServer : IEchoServer
 {
-    private static readonly DotNettyEchoHandler EchoHandler = new();
+    /// <summary>The sharable echo handler, for pipelines that put another handler (TLS) in front of it.</summary>
+    public static readonly DotNettyEchoHandler SharedEchoHandler = new();
     private readonly int _workers;
     private readonly string _name;
     private readonly Action<IChannelPipeline> _initPipeline;
@@ -30,7 +31,7 @@ public sealed class DotNettyEchoServer : IEchoServer
     {
         _workers = workers;
         _name = name;
-        _initPipeline = initPipeline ?? (static p => p.AddLast(EchoHandler));
+        _initPipeline = initPipeline ?? (static p => p.AddLast(SharedEchoHandler));
     }
 
     public string Name => _name;

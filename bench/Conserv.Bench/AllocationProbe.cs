@@ -81,7 +81,8 @@ public static class AllocationProbe
         }
     }
 
-    private static long OnLoop(EventLoop loop, Func<long> read)
+    /// <summary>Reads a value on the loop thread.</summary>
+    internal static long OnLoop(EventLoop loop, Func<long> read)
     {
         var result = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         loop.Post(() => result.SetResult(read()));

@@ -10,6 +10,7 @@ namespace Conserv.Bench;
 /// dotnet run -c Release --project bench/Conserv.Bench -- --filter '*'            (full BenchmarkDotNet runs)
 /// dotnet run -c Release --project bench/Conserv.Bench -- --filter '*' --quick    (a couple of minutes)
 /// dotnet run -c Release --project bench/Conserv.Bench -- --alloc-probe [N]       (loop-thread allocation per echo)
+/// dotnet run -c Release --project bench/Conserv.Bench -- --alloc-probe-tls [N]   (the same through TcpServerOptions.Tls)
 /// </summary>
 public static class Program
 {
@@ -19,6 +20,12 @@ public static class Program
         {
             int roundTrips = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000;
             return AllocationProbe.Run(roundTrips);
+        }
+
+        if (args.Length > 0 && args[0] == "--alloc-probe-tls")
+        {
+            int roundTrips = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+            return TlsAllocationProbe.Run(roundTrips);
         }
 
         IConfig config = DefaultConfig.Instance;

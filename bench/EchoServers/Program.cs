@@ -19,6 +19,7 @@ public static class Program
         int threads = 0;
         int maxSeconds = 900;
         bool watchStdin = false;
+        string? tlsCert = null, tlsKey = null;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -29,12 +30,15 @@ public static class Program
                 case "--threads": threads = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--max-seconds": maxSeconds = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--stdin": watchStdin = true; break;
+                case "--tls-cert": tlsCert = Next(); break;
+                case "--tls-key": tlsKey = Next(); break;
                 default:
                     Console.Error.WriteLine($"""
-                        usage: EchoServers --impl {string.Join('|', EchoServerFactory.Names)} [--port N] [--threads N] [--max-seconds N] [--stdin]
+                        usage: EchoServers --impl {string.Join('|', EchoServerFactory.Names)} [--port N] [--threads N] [--max-seconds N] [--stdin] [--tls-cert cert.pem --tls-key key.pem]
                           --threads      loops (conserv-group), IOQueueCount (kestrel), worker loops (dotnetty); default one per core
                           --max-seconds  exit after this long whatever happens (default 900)
                           --stdin        also exit when standard input closes
+                          --tls-cert/key the PEM pair of the -tls echoes; without it they make a self-signed ECDSA P-256 certificate for localhost
                         unknown argument: {args[i]}
                         """);
                     return 2;
@@ -56,7 +60,8 @@ public static class Program
             });
         }
 
-        await using var server = EchoServerFactory.Create(impl, threads);
+        using var certificate = EchoServerFactory.NeedsCertificate(impl) ? TlsCertificate.Load(tlsCert, tlsKey) : null;
+        await using var server = EchoServerFactory.Create(impl, threads, certificate);
         await server.StartAsync(port);
         Console.WriteLine($"LISTENING {server.Port} {Environment.ProcessId} {server.Name} cores={Environment.ProcessorCount}");
         Console.Out.Flush();

@@ -22,14 +22,28 @@
  *   http   "GET / HTTP/1.1" with keep-alive, DEPTH in flight; responses are delimited by Content-Length
  *          (headers parsed incrementally); a status other than 2xx counts as a mismatch.
  *
+ * TLS (OpenSSL, non-blocking SSL_read / SSL_write / SSL_do_handshake over the same epoll sockets):
+ *   --tls             every workload above over TLS: each connection does one full handshake after its TCP
+ *                     connect (in the warm-up), then works as without TLS on the plaintext (every byte checked).
+ *   --tls-handshakes  handshake rate: each connection slot connects, does a full handshake, sends one SIZE-byte
+ *                     echo message, checks the echo, sends close_notify and closes, then starts again, for the
+ *                     whole run. msgs_per_s is then completed cycles per second, the latency the whole cycle
+ *                     (connect to echo), server_us_per_msg the server's CPU per cycle.
+ *   No session is ever resumed (client session cache off, no tickets asked for, no session set on a new SSL), so
+ *   every handshake is a full one (resumed= counts SSL_session_reused, to show it). The server's certificate is
+ *   not validated (chain and name): this measures the servers' TLS, and every server of a run presents the same
+ *   certificate; the handshake's signature is still checked by TLS itself. The negotiated protocol and cipher of
+ *   the first handshake are printed.
+ *
  * Output: one line of key=value pairs (see print_result), figures over the measured window only.
  * Exit status: 0 ok, 1 mismatches / failures / no messages, 2 usage.
  *
- * Build: cc -O2 -pthread -o loadgen loadgen.c   (or: make -C bench/loadgen) */
+ * Build: cc -O2 -pthread -o loadgen loadgen.c -lssl -lcrypto   (or: make -C bench/loadgen; needs libssl-dev) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -48,7 +62,11 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { M_ECHO, M_BULK, M_REDIS, M_HTTP };
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+/* M_HANDSHAKE: --tls-handshakes, one echo message per TLS connection, then a new connection */
+enum mode { M_ECHO, M_BULK, M_REDIS, M_HTTP, M_HANDSHAKE };
 enum rcmd { R_GET, R_SET, R_PING };
 enum framing { F_NONE, F_LINE, F_PREFIX4 };
 
@@ -62,6 +80,12 @@ static enum framing opt_framing = F_NONE;
 static int opt_server_pid = 0;
 static const char *opt_label = "-";
 static int opt_verbose = 0;
+static int opt_tls = 0;
+
+/* TLS: one client context for every connection; what the first completed handshake negotiated */
+static SSL_CTX *g_ssl_ctx;
+static char g_tls_info[96] = "none";
+static int g_tls_info_set = 0;
 
 /* ---- shared state ---- */
 static volatile int g_stop = 0;      /* set by main at the end */
@@ -112,6 +136,11 @@ static double hpercentile_us(const struct hist *h, double p) {
 /* ---- connections ---- */
 struct conn {
     int fd, id, connected, dead, want_out;
+    SSL *ssl;                /* --tls: this connection's TLS state; NULL without TLS */
+    int hs_done;             /* the TLS handshake has completed */
+    int rd_wants_out;        /* SSL_read asked to wait for writability (a TLS write pending inside a read) */
+    unsigned gen;            /* bumped when a --tls-handshakes slot is closed and connected again */
+    uint64_t t_open;         /* when this connection's connect() was issued */
     uint64_t tx_seq, tx_off; /* message being written, bytes of it written */
     uint64_t rx_seq, rx_off; /* message being answered, bytes of it seen (echo) */
     uint64_t *ts;            /* send time of message seq, at [seq & ts_mask] */
@@ -135,6 +164,7 @@ struct worker {
     /* counters, written by the worker, read by main (relaxed) */
     uint64_t msgs, rx_bytes;
     uint64_t connect_fail, resets, closed, mismatches;
+    uint64_t handshakes, tls_errors, resumed;
     uint64_t ts_mask;
     char first_error[160];
 };
@@ -191,7 +221,7 @@ static void note_error(struct worker *w, const char *fmt, ...) {
 /* Length of request seq, and its bytes. */
 static inline size_t req_len(uint64_t seq) {
     switch (opt_mode) {
-    case M_ECHO: case M_BULK: return (size_t)opt_size;
+    case M_ECHO: case M_BULK: case M_HANDSHAKE: return (size_t)opt_size;
     case M_HTTP: return g_req_http_len;
     case M_REDIS:
         if (opt_rcmd == R_PING) return g_req_ping_len;
@@ -202,7 +232,7 @@ static inline size_t req_len(uint64_t seq) {
 }
 /* Copy bytes [off, off+n) of request seq to dst. */
 static inline void req_copy(const struct conn *c, uint64_t seq, size_t off, unsigned char *dst, size_t n) {
-    if (opt_mode == M_ECHO || opt_mode == M_BULK) {
+    if (opt_mode == M_ECHO || opt_mode == M_BULK || opt_mode == M_HANDSHAKE) {
         /* the template, with the sequence number in its place */
         memcpy(dst, c->tmpl + off, n);
         size_t hs = g_seq_off, he = g_seq_off + g_seq_len;
@@ -220,39 +250,102 @@ static inline void req_copy(const struct conn *c, uint64_t seq, size_t off, unsi
 }
 
 static void set_out(struct worker *w, struct conn *c, int want) {
+    want |= c->rd_wants_out; /* a TLS read waiting for writability keeps EPOLLOUT */
     if (c->want_out == want) return;
     struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0), .data.ptr = c };
     epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev);
     c->want_out = want;
 }
 
-static void kill_conn(struct worker *w, struct conn *c, int err, const char *what) {
-    if (c->dead) return;
+/* Closes the descriptor (and frees the TLS state) of a connection that is given up. */
+static void drop_conn(struct worker *w, struct conn *c) {
     c->dead = 1;
     __atomic_store_n(&w->live, w->live - 1, __ATOMIC_RELAXED);
     epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    if (c->ssl) { SSL_free(c->ssl); c->ssl = NULL; }
     close(c->fd);
+}
+
+static void kill_conn(struct worker *w, struct conn *c, int err, const char *what) {
+    if (c->dead) return;
+    drop_conn(w, c);
     if (!c->connected) { bump(&w->connect_fail, 1); note_error(w, "connect %d: %s", c->id, strerror(err)); }
     else if (err) { bump(&w->resets, 1); note_error(w, "conn %d %s: %s", c->id, what, strerror(err)); }
     else { bump(&w->closed, 1); note_error(w, "conn %d: closed by the server (%s)", c->id, what); }
 }
 
+/* A failed SSL call (e = SSL_get_error) that is not a wait: end the connection and count why. The peer's
+ * close_notify or end of stream counts as closed, a socket error as a reset, a TLS protocol error (a failed
+ * handshake, a bad record) as tls_errors. */
+static void tls_fail(struct worker *w, struct conn *c, int e, const char *what) {
+    int err = errno;
+    if (e == SSL_ERROR_ZERO_RETURN) { kill_conn(w, c, 0, "close_notify"); return; }
+    if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) { kill_conn(w, c, err, what); return; }
+    char buf[128];
+    ERR_error_string_n(ERR_peek_error(), buf, sizeof buf);
+    ERR_clear_error();
+    if (c->dead) return;
+    bump(&w->tls_errors, 1);
+    note_error(w, "conn %d tls %s: %s", c->id, what, buf);
+    drop_conn(w, c);
+}
+
+static void pump(struct worker *w, struct conn *c, uint64_t depth);
+
+/* Drives the handshake on each readiness; once complete, starts the workload. */
+static void tls_handshake(struct worker *w, struct conn *c, uint64_t depth) {
+    ERR_clear_error();
+    int r = SSL_do_handshake(c->ssl);
+    if (r == 1) {
+        c->hs_done = 1;
+        bump(&w->handshakes, 1);
+        if (SSL_session_reused(c->ssl)) bump(&w->resumed, 1); /* should stay 0: the proof that each was a full one */
+        if (!__atomic_exchange_n(&g_tls_info_set, 1, __ATOMIC_ACQ_REL))
+            snprintf(g_tls_info, sizeof g_tls_info, "%s/%s", SSL_get_version(c->ssl), SSL_get_cipher_name(c->ssl));
+        pump(w, c, depth);
+        return;
+    }
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_READ) { set_out(w, c, 0); return; }
+    if (e == SSL_ERROR_WANT_WRITE) { set_out(w, c, 1); return; }
+    tls_fail(w, c, e, "handshake");
+}
+
 /* Write as much as the window and the socket allow. */
 static void pump(struct worker *w, struct conn *c, uint64_t depth) {
+    /* TLS: at most one record's plaintext per SSL_write. With partial writes each call takes one record; a
+     * larger buffer would be rebuilt (copied) again after every record. A write that must wait is retried with
+     * the same bytes at least as long (rebuilt from tx_seq/tx_off, which advance only when bytes are taken, and
+     * the window only grows), as OpenSSL requires (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER for the new address). */
+    size_t cap = c->ssl ? 16384 : WBUF;
     for (;;) {
         size_t fill = 0;
         uint64_t seq = c->tx_seq, off = c->tx_off;
-        while (fill < WBUF) {
+        while (fill < cap) {
             if (off == 0 && seq - c->rx_seq >= depth) break; /* window full */
             size_t len = req_len(seq), k = len - off;
-            if (k > WBUF - fill) k = WBUF - fill;
+            if (k > cap - fill) k = cap - fill;
             req_copy(c, seq, off, w->wbuf + fill, k);
             fill += k; off += k;
             if (off == len) { seq++; off = 0; }
         }
         if (fill == 0) { set_out(w, c, 0); return; }
         uint64_t t = now_ns(); /* before send: on loopback the reply can come back before send() returns */
-        ssize_t n = send(c->fd, w->wbuf, fill, MSG_NOSIGNAL);
+        ssize_t n;
+        if (c->ssl) {
+            ERR_clear_error();
+            int r = SSL_write(c->ssl, w->wbuf, (int)fill);
+            if (r <= 0) {
+                int e = SSL_get_error(c->ssl, r);
+                if (e == SSL_ERROR_WANT_WRITE) { set_out(w, c, 1); return; }
+                if (e == SSL_ERROR_WANT_READ) { set_out(w, c, 0); return; } /* EPOLLIN is always on; on_readable pumps */
+                tls_fail(w, c, e, "write");
+                return;
+            }
+            n = r;
+        } else {
+            n = send(c->fd, w->wbuf, fill, MSG_NOSIGNAL);
+        }
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) { set_out(w, c, 1); return; }
             if (errno == EINTR) continue;
@@ -268,7 +361,7 @@ static void pump(struct worker *w, struct conn *c, uint64_t depth) {
             c->tx_off += k; left -= k;
             if (c->tx_off == len) { c->tx_seq++; c->tx_off = 0; }
         }
-        if ((size_t)n < fill) { set_out(w, c, 1); return; }
+        if ((size_t)n < fill && !c->ssl) { set_out(w, c, 1); return; } /* TLS: one record taken, try the next */
     }
 }
 
@@ -277,7 +370,8 @@ static inline void complete(struct worker *w, struct conn *c, uint64_t t, int ba
         bump(&w->mismatches, 1);
         note_error(w, "conn %d: reply %llu differs from what was expected", c->id, (unsigned long long)c->rx_seq);
     }
-    if (g_recording) hrecord(&w->hist, t - c->ts[c->rx_seq & w->ts_mask]);
+    /* --tls-handshakes: the whole cycle, from connect() to the echo */
+    if (g_recording) hrecord(&w->hist, t - (opt_mode == M_HANDSHAKE ? c->t_open : c->ts[c->rx_seq & w->ts_mask]));
     c->rx_seq++;
     bump(&w->msgs, 1);
 }
@@ -428,9 +522,45 @@ static void on_http(struct worker *w, struct conn *c, const unsigned char *p, si
     }
 }
 
+static int open_conn(struct worker *w, struct conn *c);
+
+/* --tls-handshakes: close the connection (close_notify first, without waiting for the server's) and start a
+ * new one in the same slot; its generation changes, so events already taken for the old one are skipped. */
+static void recycle_conn(struct worker *w, struct conn *c) {
+    SSL_shutdown(c->ssl);
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+    epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    c->gen++;
+    c->connected = c->hs_done = c->rd_wants_out = c->want_out = 0;
+    c->tx_seq = c->tx_off = c->rx_seq = c->rx_off = 0;
+    c->pbad = 0;
+    open_conn(w, c);
+}
+
 static void on_readable(struct worker *w, struct conn *c, uint64_t depth) {
+    size_t taken = 0;
     for (;;) {
-        ssize_t n = recv(c->fd, w->rbuf, RBUF, 0);
+        ssize_t n;
+        if (c->ssl) {
+            /* Until OpenSSL wants more ciphertext (one record per call); at most RBUF a readiness, the rest
+             * stays in the kernel (no read-ahead), where level-triggered epoll reports it again. */
+            if (taken >= RBUF) break;
+            ERR_clear_error();
+            int r = SSL_read(c->ssl, w->rbuf, RBUF);
+            if (r <= 0) {
+                int e = SSL_get_error(c->ssl, r);
+                if (e == SSL_ERROR_WANT_READ) break;
+                if (e == SSL_ERROR_WANT_WRITE) { c->rd_wants_out = 1; set_out(w, c, 1); return; }
+                tls_fail(w, c, e, "read");
+                return;
+            }
+            n = r;
+            taken += (size_t)n;
+        } else {
+            n = recv(c->fd, w->rbuf, RBUF, 0);
+        }
         if (n == 0) { kill_conn(w, c, 0, "eof"); return; }
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -443,7 +573,8 @@ static void on_readable(struct worker *w, struct conn *c, uint64_t depth) {
         if (opt_mode == M_REDIS) on_redis(w, c, w->rbuf, (size_t)n, t);
         else if (opt_mode == M_HTTP) on_http(w, c, w->rbuf, (size_t)n, t);
         else on_echo(w, c, w->rbuf, (size_t)n, t);
-        if (n < RBUF) break;
+        if (opt_mode == M_HANDSHAKE && c->rx_seq >= 1 && !c->dead) { recycle_conn(w, c); return; }
+        if (n < RBUF && !c->ssl) break;
     }
     pump(w, c, depth);
 }
@@ -453,11 +584,22 @@ static int open_conn(struct worker *w, struct conn *c) {
     if (fd < 0) { bump(&w->connect_fail, 1); note_error(w, "socket: %s", strerror(errno)); c->dead = 1; w->live--; return -1; }
     if (g_addr.ss_family != AF_UNIX) { int one = 1; setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); }
     c->fd = fd;
+    c->t_open = now_ns();
+    if (opt_tls) {
+        c->ssl = SSL_new(g_ssl_ctx);
+        if (!c->ssl || !SSL_set_fd(c->ssl, fd)) {
+            close(fd); c->dead = 1; w->live--; bump(&w->tls_errors, 1); note_error(w, "SSL_new/SSL_set_fd failed");
+            return -1;
+        }
+        SSL_set_connect_state(c->ssl);
+        SSL_set_tlsext_host_name(c->ssl, "localhost"); /* SNI, as a client naming the certificate's host sends it */
+    }
     int r, tries = 0;
     while ((r = connect(fd, (struct sockaddr *)&g_addr, g_addrlen)) < 0 && errno == EAGAIN && tries++ < 200)
         usleep(1000); /* a Unix socket's backlog is full: try again shortly */
     if (r < 0 && errno != EINPROGRESS) {
         int e = errno;
+        if (c->ssl) { SSL_free(c->ssl); c->ssl = NULL; }
         close(fd); c->dead = 1; w->live--; bump(&w->connect_fail, 1); note_error(w, "connect %d: %s", c->id, strerror(e));
         return -1;
     }
@@ -485,15 +627,22 @@ static void *worker_main(void *arg) {
                 if (err) { kill_conn(w, c, err, "connect"); continue; }
                 if (!(evs[i].events & EPOLLOUT)) continue;
                 c->connected = 1;
-                pump(w, c, depth);
+                if (c->ssl) tls_handshake(w, c, depth);
+                else pump(w, c, depth);
                 continue;
             }
+            if (c->ssl && !c->hs_done) { tls_handshake(w, c, depth); continue; }
+            unsigned gen = c->gen;
             if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) on_readable(w, c, depth);
-            if (!c->dead && (evs[i].events & EPOLLOUT)) pump(w, c, depth);
+            if (c->dead || c->gen != gen) continue; /* given up, or (--tls-handshakes) a new connection now */
+            if (c->rd_wants_out && (evs[i].events & EPOLLOUT)) { c->rd_wants_out = 0; on_readable(w, c, depth); }
+            if (!c->dead && c->gen == gen && (evs[i].events & EPOLLOUT)) pump(w, c, depth);
         }
     }
     return NULL;
 }
+
+static int accept_any_chain(X509_STORE_CTX *store, void *arg) { (void)store; (void)arg; return 1; }
 
 /* ---- CPU accounting ---- */
 static double self_cpu(double *user, double *sys) {
@@ -559,20 +708,26 @@ static void usage(void) {
     fprintf(stderr,
         "usage: loadgen [-m echo|bulk|redis|http] [-h HOST|/unix/path] [-p PORT] [-c CONNS] [-t THREADS]\n"
         "               [-d SECONDS] [-w WARMUP_SECONDS] [-s SIZE] [-D DEPTH] [-r get|set|ping]\n"
-        "               [-f none|line|prefix4] [-S SERVER_PID] [-l LABEL] [-v]\n"
+        "               [-f none|line|prefix4] [-S SERVER_PID] [-l LABEL] [-v] [--tls | --tls-handshakes]\n"
         "  -h  127.0.0.1 (default), ::1, or a path (Unix socket)      -c  connections (1)\n"
         "  -t  threads, each with its own epoll (1)                   -d  measured seconds (10)\n"
         "  -w  warm-up seconds (2)                                    -s  message / value bytes (64)\n"
         "  -D  messages in flight per connection (1; bulk: 1 MiB worth)\n"
         "  -r  redis command (get: SET once then GET; set; ping)      -S  also report this process's CPU\n"
         "  -f  echo/bulk framing: line (ends with its only '\\n'), prefix4 (4-byte big-endian length, then the rest)\n"
+        "  --tls             the workload over TLS (a full handshake per connection, in the warm-up)\n"
+        "  --tls-handshakes  connect, full TLS handshake, one SIZE-byte echo, close, again: cycles per second\n"
         "Prints one line of key=value pairs; exit 0 ok, 1 failures or mismatches, 2 usage.\n");
 }
 
 int main(int argc, char **argv) {
     int o;
-    while ((o = getopt(argc, argv, "m:h:p:c:t:d:w:s:D:r:f:S:l:v")) != -1) {
+    static const struct option longopts[] = {
+        { "tls", no_argument, NULL, 1 }, { "tls-handshakes", no_argument, NULL, 2 }, { NULL, 0, NULL, 0 } };
+    while ((o = getopt_long(argc, argv, "m:h:p:c:t:d:w:s:D:r:f:S:l:v", longopts, NULL)) != -1) {
         switch (o) {
+        case 1: opt_tls = 1; break;
+        case 2: opt_tls = 1; opt_mode = M_HANDSHAKE; break;
         case 'm':
             if (!strcmp(optarg, "echo")) opt_mode = M_ECHO;
             else if (!strcmp(optarg, "bulk")) opt_mode = M_BULK;
@@ -607,11 +762,25 @@ int main(int argc, char **argv) {
         }
     }
     if (opt_conns < 1 || opt_threads < 1 || opt_size < 1 || opt_depth < 0 || opt_duration <= 0 || opt_warmup < 0) { usage(); return 2; }
+    if (opt_mode == M_HANDSHAKE && opt_depth > 1) { fprintf(stderr, "--tls-handshakes sends one message per connection (-D 1)\n"); return 2; }
     if (opt_framing != F_NONE && opt_mode != M_ECHO && opt_mode != M_BULK) { fprintf(stderr, "-f is for -m echo and bulk\n"); return 2; }
     if (opt_framing == F_PREFIX4 && opt_size < 4) { fprintf(stderr, "-f prefix4 needs -s 4 or more\n"); return 2; }
     if (opt_depth == 0) opt_depth = opt_mode == M_BULK ? ((1 << 20) / opt_size > 16 ? (1 << 20) / opt_size : 16) : 1;
     if (opt_threads > opt_conns) opt_threads = opt_conns;
     signal(SIGPIPE, SIG_IGN);
+    if (opt_tls) {
+        g_ssl_ctx = SSL_CTX_new(TLS_client_method());
+        if (!g_ssl_ctx) { fprintf(stderr, "SSL_CTX_new failed\n"); return 2; }
+        SSL_CTX_set_min_proto_version(g_ssl_ctx, TLS1_2_VERSION);
+        SSL_CTX_set_verify(g_ssl_ctx, SSL_VERIFY_NONE, NULL);            /* see the top: no chain validation */
+        /* With VERIFY_NONE OpenSSL still builds and checks the chain (a signature check of the certificate) and
+         * only ignores the verdict; this callback skips that client-side work. The handshake's own signature
+         * (CertificateVerify) is still checked. */
+        SSL_CTX_set_cert_verify_callback(g_ssl_ctx, accept_any_chain, NULL);
+        SSL_CTX_set_session_cache_mode(g_ssl_ctx, SSL_SESS_CACHE_OFF);   /* every handshake a full one */
+        SSL_CTX_set_options(g_ssl_ctx, SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
+        SSL_CTX_set_mode(g_ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    }
     alarm((unsigned)(opt_warmup + opt_duration + 15)); /* hard bound: SIGALRM ends the process */
 
     /* target */
@@ -671,7 +840,7 @@ int main(int argc, char **argv) {
             c->id = i + j * opt_threads;
             c->fd = -1;
             c->ts = calloc(cap, sizeof *c->ts);
-            if (opt_mode == M_ECHO || opt_mode == M_BULK) {
+            if (opt_mode == M_ECHO || opt_mode == M_BULK || opt_mode == M_HANDSHAKE) {
                 c->tmpl = malloc((size_t)opt_size);
                 for (int k = 0; k < opt_size; k++) {
                     unsigned char b = (unsigned char)(k * 31 + c->id * 7 + 1);
@@ -695,13 +864,13 @@ int main(int argc, char **argv) {
     self_cpu(&u0, &s0);
     double srv0 = opt_server_pid ? proc_cpu(opt_server_pid) : -1;
     struct stat_cpu m0 = machine_cpu();
-    uint64_t msgs0 = SUM(msgs), bytes0 = SUM(rx_bytes), t0 = now_ns();
+    uint64_t msgs0 = SUM(msgs), bytes0 = SUM(rx_bytes), hs0 = SUM(handshakes), t0 = now_ns();
     g_recording = 1;
 
     sleep_s(opt_duration);
 
     g_recording = 0;
-    uint64_t t1 = now_ns(), msgs1 = SUM(msgs), bytes1 = SUM(rx_bytes);
+    uint64_t t1 = now_ns(), msgs1 = SUM(msgs), bytes1 = SUM(rx_bytes), hs1 = SUM(handshakes);
     self_cpu(&u1, &s1);
     double srv1 = opt_server_pid ? proc_cpu(opt_server_pid) : -1;
     struct stat_cpu m1 = machine_cpu();
@@ -713,7 +882,8 @@ int main(int argc, char **argv) {
     for (int i = 0; i < opt_threads; i++)
         for (int j = 0; j < g_workers[i].nconns; j++) {
             struct conn *c = &g_workers[i].conns[j];
-            if (!c->dead && !c->connected) pending++;
+            /* (--tls-handshakes: slots are always connecting again, so one still connecting is no failure) */
+            if (!c->dead && !c->connected && opt_mode != M_HANDSHAKE) pending++;
             if (!c->dead) close(c->fd);
         }
 
@@ -737,19 +907,23 @@ int main(int argc, char **argv) {
     double other_pct = tot > 0 ? ((double)(m1.busy - m0.busy) * tick - cpu - (srv > 0 ? srv : 0)) / secs * 100 : -1;
     if (other_pct < 0 && tot > 0) other_pct = 0;
     uint64_t cfail = SUM(connect_fail) + pending, resets = SUM(resets), closed = SUM(closed), mism = SUM(mismatches);
-    int ok = mism == 0 && cfail == 0 && resets == 0 && closed == 0 && msgs > 0;
-    const char *mode = opt_mode == M_ECHO ? "echo" : opt_mode == M_BULK ? "bulk" : opt_mode == M_REDIS ? "redis" : "http";
+    uint64_t tls_errors = SUM(tls_errors);
+    int ok = mism == 0 && cfail == 0 && resets == 0 && closed == 0 && tls_errors == 0 && msgs > 0;
+    const char *mode = opt_mode == M_ECHO ? "echo" : opt_mode == M_BULK ? "bulk" : opt_mode == M_REDIS ? "redis"
+        : opt_mode == M_HTTP ? "http" : "tls-handshakes";
     char target[160];
     if (g_addr.ss_family == AF_UNIX) snprintf(target, sizeof target, "unix:%s", opt_host);
     else snprintf(target, sizeof target, "%s:%d", opt_host, opt_port);
     printf("loadgen label=%s mode=%s framing=%s target=%s conns=%d threads=%d size=%d depth=%d window_s=%.3f msgs=%llu "
            "msgs_per_s=%.0f mb_per_s=%.2f p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f "
            "cpu_user_s=%.3f cpu_sys_s=%.3f cpu_pct=%.0f server_cpu_pct=%.0f server_us_per_msg=%.2f other_cpu_pct=%.0f "
-           "steal_pct=%.1f connect_fail=%llu resets=%llu closed=%llu mismatches=%llu status=%s\n",
+           "steal_pct=%.1f tls=%s handshakes=%llu handshakes_per_s=%.0f resumed=%llu tls_errors=%llu "
+           "connect_fail=%llu resets=%llu closed=%llu mismatches=%llu status=%s\n",
            opt_label, mode, opt_framing == F_LINE ? "line" : opt_framing == F_PREFIX4 ? "prefix4" : "none", target, opt_conns, opt_threads, opt_size, opt_depth, secs, (unsigned long long)msgs,
            rate, mbs, hpercentile_us(&h, 0.50), hpercentile_us(&h, 0.99), hpercentile_us(&h, 0.999), (double)h.max / 1000.0,
            u1 - u0, s1 - s0, cpu_pct, srv >= 0 ? srv / secs * 100 : -1.0, srv >= 0 && msgs ? srv / (double)msgs * 1e6 : -1.0,
-           other_pct, steal_pct,
+           other_pct, steal_pct, opt_tls ? g_tls_info : "none", (unsigned long long)SUM(handshakes), (double)(hs1 - hs0) / secs,
+           (unsigned long long)SUM(resumed), (unsigned long long)tls_errors,
            (unsigned long long)cfail, (unsigned long long)resets, (unsigned long long)closed, (unsigned long long)mism,
            ok ? "ok" : mism ? "MISMATCH" : msgs == 0 ? "no-messages" : "errors");
     fflush(stdout);
