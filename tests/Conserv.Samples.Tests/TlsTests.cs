@@ -172,6 +172,24 @@ public sealed class TlsTests(ITestOutputHelper log)
         Assert.DoesNotContain("verify error", client.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("fullchain.pem", true)]
+    [InlineData("leaf.pem", false)]
+    public async Task The_intermediate_certificates_after_the_servers_own_in_the_file_are_sent_with_it(string certFile, bool verifies)
+    {
+        using var pem = await PemFiles.CreateAsync();
+        await pem.MakeChainAsync();
+        await using var echo = await SampleProcess.StartServerAsync("Echo", log,
+            "--port", "0", "--tls-cert", Path.Combine(pem.Directory, certFile), "--tls-key", Path.Combine(pem.Directory, "leaf.key"));
+
+        // s_client trusts the root only: it can build the chain only if the server sends the intermediate.
+        var result = await Tool.RunAsync("openssl", "", "s_client", "-connect", $"127.0.0.1:{echo.Port}", "-verify_return_error",
+            "-CAfile", Path.Combine(pem.Directory, "root.pem"), "-verify_hostname", "localhost");
+
+        Assert.True((result.ExitCode == 0) == verifies, result.ToString());
+        Assert.Equal(verifies, result.Text.Contains("Verify return code: 0 (ok)", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Bad_tls_arguments_give_a_clear_message_and_exit_2()
     {
