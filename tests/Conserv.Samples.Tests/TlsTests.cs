@@ -131,6 +131,21 @@ public sealed class TlsTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task Curl_reuses_one_tls_connection_and_gets_a_posted_body_back()
+    {
+        await using var http = await SampleProcess.StartServerAsync("HttpHello", log, "--port", "0", "--tls");
+        string url = $"https://127.0.0.1:{http.Port}";
+        string body = string.Concat(Enumerable.Range(0, 5000).Select(i => $"line {i}\n")); // ~44 KB: several TLS records
+
+        var keptAlive = await Tool.RunAsync("curl", "", "-skv", $"{url}/", $"{url}/missing", $"{url}/");
+        var echoed = await Tool.RunAsync("curl", body, "-sk", "--data-binary", "@-", $"{url}/echo");
+
+        Assert.Equal("Hello, World!\nNot Found\nHello, World!\n", keptAlive.Text);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(keptAlive.Stderr, "Re-using existing connection").Count);
+        Assert.Equal(body, echoed.Text);
+    }
+
+    [Fact]
     public async Task Redis_cli_sets_and_gets_over_tls()
     {
         await using var kv = await SampleProcess.StartServerAsync("KeyValue", log, "--port", "0", "--tls");
