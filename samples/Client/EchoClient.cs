@@ -1,5 +1,7 @@
 using System;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 
 namespace Conserv.Samples.Client;
@@ -50,6 +52,12 @@ public sealed partial class EchoClient
     private void Connected(TcpSocket socket)
     {
         Console.WriteLine($"connected to {Describe(socket)}");
+        if (socket.Tls is { } tls)
+        {
+            // With --tls the connect event runs after the handshake: say what it settled.
+            Console.WriteLine($"tls: {tls}, server certificate {tls.RemoteCertificate?.Subject}");
+        }
+
         _failures = 0;
         Send(socket);
     }
@@ -86,6 +94,12 @@ public sealed partial class EchoClient
     [OnSocketError(typeof(SocketException))]
     private static void NetworkError(TcpSocket socket, SocketException error) =>
         Console.WriteLine($"connection error: {error.SocketErrorCode} ({error.Message})");
+
+    // With --tls: the server's certificate was refused (self-signed without --insecure, wrong name) or the server
+    // does not speak TLS. Said in one line; the socket closes and the close handler reconnects as after any failure.
+    [OnSocketError(typeof(AuthenticationException))]
+    private static void TlsFailed(AuthenticationException error) =>
+        Console.WriteLine($"tls error: {error.Message}");
 
     // Anything else is a bug here: report it and drop the connection.
     [OnSocketError]
@@ -139,7 +153,7 @@ public sealed partial class EchoClient
 
         _socket = _settings.UnixPath is { } path
             ? TcpSocket.ConnectUnix(this, path)
-            : TcpSocket.Connect(this, _settings.Host, _settings.Port);
+            : TcpSocket.Connect(this, _settings.Host, _settings.Port, tls: _settings.Tls);
     }
 
     private void Send(TcpSocket socket)
@@ -165,5 +179,6 @@ public sealed partial class EchoClient
 /// <param name="RetryBase">First reconnect delay; it doubles after each failure.</param>
 /// <param name="RetryMax">Longest reconnect delay.</param>
 /// <param name="MaxRetries">Give up after this many failures in a row (0: never).</param>
+/// <param name="Tls">TLS after the TCP connect, or null for plain TCP.</param>
 public sealed record ClientSettings(string Host, int Port, string? UnixPath, string Message, long Count,
-    TimeSpan Interval, TimeSpan RetryBase, TimeSpan RetryMax, long MaxRetries);
+    TimeSpan Interval, TimeSpan RetryBase, TimeSpan RetryMax, long MaxRetries, SslClientAuthenticationOptions? Tls = null);

@@ -1,11 +1,13 @@
 using System;
+using System.Net.Security;
 using Conserv;
 using Conserv.Samples;
 using Conserv.Samples.Client;
 
 // Start the Echo sample first (dotnet run --project samples/Echo), then:
 // dotnet run --project samples/Client [-- --port 7000 --count 5]
-var options = SampleOptions.Parse(args, "Client", defaultPort: 7000,
+// Over TLS, against Echo started with --tls: dotnet run --project samples/Client -- --tls --insecure
+var options = SampleOptions.ParseClient(args, "Client", defaultPort: 7000,
     ("message", "text to send (default 'hello')"),
     ("count", "stop after this many replies (default 0 = never)"),
     ("interval", "milliseconds between a reply and the next message (default 1000)"),
@@ -19,7 +21,8 @@ var client = new EchoClient(new ClientSettings(
     Interval: TimeSpan.FromMilliseconds(options.GetNumber("interval", 1000)),
     RetryBase: TimeSpan.FromMilliseconds(Math.Max(1, options.GetNumber("retry", 250))),
     RetryMax: TimeSpan.FromSeconds(5),
-    MaxRetries: options.GetNumber("max-retries", 0)));
+    MaxRetries: options.GetNumber("max-retries", 0),
+    Tls: options.Tls ? ClientTls(options.Insecure) : null));
 
 // Ctrl+C / SIGTERM: close the connection; the loop ends when nothing is left to do.
 using var stop = new StopSignal();
@@ -29,3 +32,10 @@ _ = stop.Task.ContinueWith(_ => client.Stop(), System.Threading.Tasks.TaskSchedu
 // The client stops itself on a signal (above), so the loop leaves signals alone.
 EventLoop.Run(client.Start, new EventLoopOptions { StopOnSignals = false });
 return client.ExitCode;
+
+// The server name checked is the host connected to (TargetHost left null). --insecure accepts any certificate:
+// for a server with a self-signed one, on a network you trust.
+static SslClientAuthenticationOptions ClientTls(bool insecure) => new()
+{
+    RemoteCertificateValidationCallback = insecure ? (_, _, _, _) => true : null,
+};

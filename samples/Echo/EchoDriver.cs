@@ -1,5 +1,6 @@
 using System;
 using System.Net.Sockets;
+using System.Security.Authentication;
 
 namespace Conserv.Samples.Echo;
 
@@ -14,6 +15,12 @@ public sealed partial class EchoDriver
     [OnSocketError(typeof(SocketException))]
     private static void PeerGone(TcpSocket socket, SocketException error) =>
         Console.WriteLine($"{socket.RemoteName}: {error.SocketErrorCode}");
+
+    // With --tls: a client that does not speak TLS, or refuses the certificate, fails the handshake. Routine for a
+    // server (the connection closes; nothing was read from it), so one quiet line instead of a stack trace.
+    [OnSocketError(typeof(AuthenticationException))]
+    private static void HandshakeFailed(TcpSocket socket, AuthenticationException error) =>
+        Console.WriteLine($"{socket.RemoteName}: TLS handshake failed: {error.Message}");
 
     // A server error. Running out of file descriptors is not fatal: it is reported here, waiting clients are
     // turned away, and accepting resumes by itself while every connected client goes on. Only a fault of the

@@ -9,7 +9,8 @@ namespace Conserv.Samples;
 /// Runs a sample server the way the README shows: <see cref="EventLoop.Run(Action, EventLoopOptions?)"/> on the main
 /// thread, listening where <see cref="SampleOptions"/> say, with one <c>listening on …</c> line per listener. Ctrl+C
 /// (SIGINT) or SIGTERM stops the loop gracefully (the runtime's own signal handling: servers stop accepting, clients
-/// get up to 5 s to take what is queued, close handlers run) and the program exits 0.
+/// get up to 5 s to take what is queued, close handlers run) and the program exits 0. With <c>--tls</c> or
+/// <c>--tls-cert</c> every listener serves TLS (<see cref="TcpServerOptions.Tls"/>, see <see cref="SampleTls"/>).
 /// </summary>
 public static class SampleHost
 {
@@ -24,10 +25,27 @@ public static class SampleHost
     /// <param name="driver">The driver (one instance: every listener is on the loop of <c>Run</c>, so it sees all events on one thread).</param>
     /// <param name="serverOptions">Server settings, or null for the defaults.</param>
     /// <param name="externalFormatIn">Input format of accepted sockets (left out: UTF-8).</param>
-    /// <returns>The process exit code: 0 after a stop signal, 1 if a server could not listen or closed by itself.</returns>
+    /// <returns>
+    /// The process exit code: 0 after a stop signal, 1 if a server could not listen or closed by itself, 2 if the TLS
+    /// certificate could not be loaded.
+    /// </returns>
     public static int Run(SampleOptions options, IEventDriver driver, TcpServerOptions? serverOptions = null,
         ExternalFormat externalFormatIn = default)
     {
+        if (options.Tls)
+        {
+            var tls = SampleTls.ServerOptions(options, out string? tlsError);
+            if (tls is null)
+            {
+                Console.Error.WriteLine($"error: cannot use the TLS certificate: {tlsError}");
+                return 2; // a bad command line, like the option errors
+            }
+
+            // The sample's own server options are made for this one run: adding TLS to them changes nothing else.
+            serverOptions ??= new TcpServerOptions();
+            serverOptions.Tls = tls;
+        }
+
         // Only notes that a stop was asked for; the loop's own signal handling does the stopping.
         using var stop = new StopSignal(announce: "stopping");
 

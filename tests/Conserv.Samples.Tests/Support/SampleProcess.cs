@@ -245,6 +245,16 @@ public sealed partial class SampleProcess : IAsyncDisposable
     public Task<string> WaitForLineAsync(string text, int occurrence = 1) =>
         WaitForLineAsync(l => l.Contains(text, StringComparison.Ordinal), occurrence);
 
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to the process's standard input, bounded by <see cref="Timeout"/>.</summary>
+    /// <param name="text">The text, with its own line ends.</param>
+    /// <returns>A task that completes once the text is written.</returns>
+    public async Task SendAsync(string text)
+    {
+        var input = _process.StandardInput.BaseStream;
+        await input.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text)).AsTask().WaitAsync(Timeout);
+        await input.FlushAsync().WaitAsync(Timeout);
+    }
+
     /// <summary>Sends a signal (SIGINT, SIGTERM) to the process.</summary>
     /// <param name="signal">The signal number.</param>
     public void Signal(int signal)

@@ -21,13 +21,13 @@ public sealed record ToolResult(int ExitCode, byte[] Stdout, string Stderr)
 }
 
 /// <summary>
-/// Runs a real, independent client (redis-cli, curl, socat, nc), or prlimit, installed from the distribution. A
+/// Runs a real, independent client (redis-cli, curl, socat, nc, openssl), or prlimit, installed from the distribution. A
 /// missing tool fails the test with the package to install; every run is bounded by <see cref="SampleProcess.Timeout"/>.
 /// </summary>
 public static class Tool
 {
     /// <summary>Runs <paramref name="tool"/> and returns what it printed.</summary>
-    /// <param name="tool">The program: redis-cli, curl, socat or nc.</param>
+    /// <param name="tool">The program: redis-cli, curl, socat, nc or openssl.</param>
     /// <param name="args">Its arguments.</param>
     /// <param name="stdin">Bytes to send to its standard input (which is then closed), or null for none.</param>
     /// <returns>Its exit code and output.</returns>
