@@ -91,7 +91,14 @@ public sealed partial class TcpServer
             }
 
             _clientCount++;
-            if (_serverDriver is { } driver)
+            if (_tls is not null)
+            {
+                // Before the connection event, so what it writes (a greeting) waits for the handshake and goes out
+                // encrypted; the server's handshake sends nothing until the client's hello arrives.
+                StartTls(client);
+            }
+
+            if (_serverDriver is { } driver && !client.IsClosed)
             {
                 // The connection handler is the new socket's first event, so it runs in the socket's handler
                 // scope: a Close() there waits for the handler to return, and writes made right after it are
@@ -105,11 +112,6 @@ public sealed partial class TcpServer
                 {
                     client.Exit(previous);
                 }
-            }
-
-            if (_options.Tls is { } tls)
-            {
-                client.StartServerTls(tls); // after the connection event: what it wrote waits for the handshake
             }
         }
     }

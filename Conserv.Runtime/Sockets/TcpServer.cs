@@ -19,6 +19,7 @@ public sealed partial class TcpServer : IPollTarget, IAsyncDisposable
 {
     private readonly EventLoop _loop;
     private readonly TcpServerOptions _options;
+    private readonly object? _tls; // the prepared SslServerAuthenticationOptions; object, so a plain server loads no TLS type
     private readonly IPAddress? _address;
     private readonly string? _unixPath;
     private readonly HashSet<TcpSocket> _clients = new(ReferenceEqualityComparer.Instance);
@@ -49,7 +50,14 @@ public sealed partial class TcpServer : IPollTarget, IAsyncDisposable
         ExternalFormatIn = formatIn;
         ExternalFormatOut = formatOut;
         _options = options;
+        _tls = options.UsesTls ? PrepareTls(options) : null;
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // TLS types only here
+    private static object PrepareTls(TcpServerOptions options) => TlsServerSettings.Prepare(options.Tls!);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void StartTls(TcpSocket client) => client.StartServerTls((System.Net.Security.SslServerAuthenticationOptions)_tls!);
 
     private enum ServerState : byte
     {

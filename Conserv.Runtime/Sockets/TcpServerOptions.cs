@@ -87,20 +87,37 @@ public sealed class TcpServerOptions : TcpSocketOptions
     /// <summary>
     /// TLS for every accepted connection: the server's certificate (or a selection callback for SNI), whether client
     /// certificates are asked for and how they are validated, ALPN protocols, protocol versions. Null (the default):
-    /// plain TCP. Each connection's handshake starts at the accept, after the server's connection event, and runs on
-    /// the loop thread; the socket's connect event runs once it has completed (<see cref="TcpSocket.Tls"/> then says
-    /// what was negotiated), and <see cref="TcpSocketOptions.TlsHandshakeTimeout"/> bounds it.
+    /// plain TCP. Each connection's handshake starts at the accept, just before the server's connection event (what that
+    /// event writes waits and is sent encrypted), and runs on the loop thread; the socket's connect event runs once it
+    /// has completed (<see cref="TcpSocket.Tls"/> then says what was negotiated), and
+    /// <see cref="TcpSocketOptions.TlsHandshakeTimeout"/> bounds it. Given a <c>ServerCertificate</c> alone, the server
+    /// makes its certificate context once when it starts listening, not once per handshake.
     /// </summary>
-    public System.Net.Security.SslServerAuthenticationOptions? Tls { get; set; }
+    public System.Net.Security.SslServerAuthenticationOptions? Tls
+    {
+        get => (System.Net.Security.SslServerAuthenticationOptions?)_tls;
+        set => _tls = value;
+    }
+
+    // Kept as object: what runs for every server (validation, the listener) tests it without touching a TLS type, so a
+    // plain server does not load System.Net.Security and the cryptography assemblies — descriptors and memory it would
+    // spend for nothing (see TlsOnly).
+    private object? _tls;
+
+    /// <summary>True when <see cref="Tls"/> is set.</summary>
+    internal bool UsesTls => _tls is not null;
 
     internal override void Validate(string parameterName)
     {
         base.Validate(parameterName);
-        if (Tls is { } tls)
+        if (UsesTls)
         {
-            TcpSocket.CheckServerTlsOptions(tls, parameterName);
+            CheckTls(parameterName);
         }
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // TLS types only here
+    private void CheckTls(string parameterName) => TcpSocket.CheckServerTlsOptions(Tls!, parameterName);
 
     /// <summary>A copy for one listener of a server group: SO_REUSEPORT on, and its share of the connection limit.</summary>
     internal TcpServerOptions ForGroupMember(int members)

@@ -284,9 +284,9 @@ public sealed partial class TcpSocket
         CountOpened();
         _transport.GetLocalEndPoint(out _localAddress, out _localPort);
         OnConnected();
-        if (_clientTls is { } tls)
+        if (_clientTls is not null)
         {
-            BeginTls(null, tls); // the connect event runs once the handshake has completed
+            BeginClientTls(); // the connect event runs once the handshake has completed
             return;
         }
 

@@ -9,7 +9,7 @@ namespace Conserv;
 // has completed, on both sides.
 public sealed partial class TcpSocket
 {
-    private SslClientAuthenticationOptions? _clientTls;
+    private object? _clientTls; // SslClientAuthenticationOptions; object, so the connect path of a plain socket loads no TLS type
     private LoopTimer? _handshakeTimer;
     private TlsInfo? _tls;
     private bool _plaintextCutOff; // StartTls ran: plaintext frames already read are not delivered
@@ -54,6 +54,10 @@ public sealed partial class TcpSocket
         ArgumentNullException.ThrowIfNull(options);
         _loop.RunOrPost(this, static (s, o) => s.StartTlsCore(null, (SslClientAuthenticationOptions)o!), options);
     }
+
+    /// <summary>After the TCP connect of a client socket given <c>tls:</c>: its handshake starts (the connect event waits for it).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void BeginClientTls() => BeginTls(null, (SslClientAuthenticationOptions)_clientTls!);
 
     /// <summary>Starts the server's handshake on a socket just accepted by a TLS server. Loop thread only.</summary>
     internal void StartServerTls(SslServerAuthenticationOptions options)

@@ -20,6 +20,27 @@ public static class SampleHost
     /// <summary>How long to wait, once the loop has stopped, for our signal handler to report a stop signal.</summary>
     private static readonly TimeSpan s_signalHandlerGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Adds the TLS settings of <c>--tls</c> or <c>--tls-cert</c>; false (the message written) if the certificate cannot be used.
+    /// A method of its own, so a plain run never loads the TLS and cryptography assemblies (their descriptors count
+    /// against the server's limit: see DescriptorLimit).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool AddTls(SampleOptions options, ref TcpServerOptions? serverOptions)
+    {
+        var tls = SampleTls.ServerOptions(options, out string? tlsError);
+        if (tls is null)
+        {
+            Console.Error.WriteLine($"error: cannot use the TLS certificate: {tlsError}");
+            return false;
+        }
+
+        // The sample's own server options are made for this one run: adding TLS to them changes nothing else.
+        serverOptions ??= new TcpServerOptions();
+        serverOptions.Tls = tls;
+        return true;
+    }
+
     /// <summary>Listens with <paramref name="driver"/> and serves until a stop signal.</summary>
     /// <param name="options">Where to listen.</param>
     /// <param name="driver">The driver (one instance: every listener is on the loop of <c>Run</c>, so it sees all events on one thread).</param>
@@ -32,18 +53,9 @@ public static class SampleHost
     public static int Run(SampleOptions options, IEventDriver driver, TcpServerOptions? serverOptions = null,
         ExternalFormat externalFormatIn = default)
     {
-        if (options.Tls)
+        if (options.Tls && !AddTls(options, ref serverOptions))
         {
-            var tls = SampleTls.ServerOptions(options, out string? tlsError);
-            if (tls is null)
-            {
-                Console.Error.WriteLine($"error: cannot use the TLS certificate: {tlsError}");
-                return 2; // a bad command line, like the option errors
-            }
-
-            // The sample's own server options are made for this one run: adding TLS to them changes nothing else.
-            serverOptions ??= new TcpServerOptions();
-            serverOptions.Tls = tls;
+            return 2; // a bad command line, like the option errors
         }
 
         // Only notes that a stop was asked for; the loop's own signal handling does the stopping.

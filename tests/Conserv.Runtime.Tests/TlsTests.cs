@@ -346,6 +346,53 @@ public class TlsTests
     }
 
     [Fact]
+    public async Task A_greeting_written_in_the_connection_event_waits_for_the_handshake_and_goes_out_encrypted()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, client) =>
+            {
+                client.Write("welcome\n"u8);
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { Tls = TestCertificates.ServerOptions() });
+
+        // A raw peer that never shakes hands reads nothing, and certainly not the greeting in the clear.
+        using (var raw = await Peer.ConnectAsync(server.Port!.Value))
+        {
+            await driver.Log.WaitForAsync("connection");
+            raw.Shutdown(SocketShutdown.Send);
+            var (bytes, _) = await raw.ReadToEndAsync();
+            Assert.DoesNotContain("welcome", Encoding.ASCII.GetString(bytes), StringComparison.Ordinal);
+        }
+
+        using var ssl = await SslClientAsync(server.Port!.Value, TestCertificates.ClientOptions());
+        var greeting = new byte[8];
+        await ssl.ReadExactlyAsync(greeting).AsTask().WaitAsync(Bound);
+        Assert.Equal("welcome\n"u8.ToArray(), greeting);
+    }
+
+    [Fact]
+    public void A_server_certificate_gets_its_context_made_once_and_the_callers_options_are_left_alone()
+    {
+        var given = TestCertificates.ServerOptions("p1");
+        given.ClientCertificateRequired = true;
+        var prepared = TlsServerSettings.Prepare(given);
+
+        Assert.NotSame(given, prepared);
+        Assert.Null(given.ServerCertificateContext);
+        Assert.Equal(TestCertificates.Server.Thumbprint, prepared.ServerCertificateContext!.TargetCertificate.Thumbprint);
+        Assert.Null(prepared.ServerCertificate);
+        Assert.True(prepared.ClientCertificateRequired);
+        Assert.Equal(given.ApplicationProtocols, prepared.ApplicationProtocols);
+
+        var selected = new SslServerAuthenticationOptions { ServerCertificateSelectionCallback = (_, _) => TestCertificates.Server };
+        Assert.Same(selected, TlsServerSettings.Prepare(selected)); // a selection callback decides per connection
+    }
+
+    [Fact]
     public async Task TLS_options_without_a_certificate_are_refused_at_Listen_with_the_parameter_named()
     {
         var error = Assert.Throws<ArgumentException>(() =>
