@@ -1,14 +1,18 @@
 using System;
+using System.Buffers;
 
 namespace Conserv;
 
 /// <summary>
 /// A growable first-in first-out buffer of bytes: the TLS layer's ciphertext waiting for the kernel, one direction of an
-/// in-memory connection. Not thread-safe.
+/// in-memory connection. Its array comes from the shared pool and goes back as soon as the queue is empty, so an idle
+/// connection holds none. Not thread-safe.
 /// </summary>
 internal sealed class ByteQueue
 {
-    private byte[] _buffer = new byte[256];
+    private const int SmallestArray = 256;
+
+    private byte[] _buffer = Array.Empty<byte>();
     private int _start;
     private int _end;
 
@@ -18,14 +22,24 @@ internal sealed class ByteQueue
     /// <summary>Appends <paramref name="bytes"/>.</summary>
     public void Append(ReadOnlySpan<byte> bytes)
     {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
         if (_end + bytes.Length > _buffer.Length)
         {
-            // Move what is left to the front, and grow when that is not room enough.
+            // Move what is left to the front of a large enough array (the same one, when it is).
             int length = Length;
             var target = length + bytes.Length > _buffer.Length
-                ? new byte[Math.Max(_buffer.Length * 2, length + bytes.Length)]
+                ? ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(_buffer.Length * 2, length + bytes.Length), SmallestArray))
                 : _buffer;
             Buffer.BlockCopy(_buffer, _start, target, 0, length);
+            if (!ReferenceEquals(target, _buffer))
+            {
+                ReturnArray();
+            }
+
             (_buffer, _start, _end) = (target, 0, length);
         }
 
@@ -57,7 +71,7 @@ internal sealed class ByteQueue
     public ReadOnlySpan<byte> Pending => _buffer.AsSpan(_start, Length);
 
     /// <summary>Drops everything waiting.</summary>
-    public void Clear() => _start = _end = 0;
+    public void Clear() => Skip(Length);
 
     /// <summary>Drops the first <paramref name="count"/> bytes (they were sent).</summary>
     public void Skip(int count)
@@ -65,7 +79,16 @@ internal sealed class ByteQueue
         _start += count;
         if (_start == _end)
         {
-            _start = _end = 0;
+            ReturnArray(); // empty: an idle connection keeps no array
+            (_buffer, _start, _end) = (Array.Empty<byte>(), 0, 0);
+        }
+    }
+
+    private void ReturnArray()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
         }
     }
 }
