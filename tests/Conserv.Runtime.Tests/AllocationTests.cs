@@ -48,6 +48,15 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public async Task Writing_an_interpolated_string_with_a_number_allocates_nothing_per_message()
+    {
+        // The echo writes the message's length ("64") in place of its first two bytes, formatted by the socket's
+        // interpolated-string handler: a RESP or HTTP header is written so.
+        long allocated = await MeasureEchoAsync(new MeasuringEcho(SocketDriverFeatures.ByteData) { FormatLength = true }, default);
+        AssertNothingPerMessage(allocated);
+    }
+
+    [Fact]
     public async Task Echo_over_TLS_allocates_nothing_per_message_once_the_handshake_is_done()
     {
         var driver = new MeasuringEcho(SocketDriverFeatures.ByteData);
@@ -101,6 +110,12 @@ public sealed class AllocationTests
                 message[i] = (byte)('a' + (message[i] % 26)); // ASCII, so text mode echoes the same bytes
             }
 
+            if (driver.FormatLength)
+            {
+                message[0] = (byte)'6';
+                message[1] = (byte)'4';
+            }
+
             if (driver.Framing is not null)
             {
                 message[^1] = (byte)'\n'; // one line; or, length-prefixed, one 63-byte frame after its prefix
@@ -146,6 +161,9 @@ public sealed class AllocationTests
 
         public SocketFraming? Framing { get; init; }
 
+        /// <summary>Writes the message's length as text (with the socket's interpolated-string handler) in place of its first two bytes.</summary>
+        public bool FormatLength { get; init; }
+
         /// <summary>Length-prefixed framing: the echo puts the one-byte prefix back.</summary>
         public bool Prefix { get; init; }
 
@@ -157,6 +175,13 @@ public sealed class AllocationTests
             if (Prefix)
             {
                 socket.WriteByte((byte)data.Length);
+            }
+
+            if (FormatLength)
+            {
+                socket.Write($"{data.Length}");
+                socket.Write(data.Span[2..]);
+                return default;
             }
 
             socket.Write(data.Span);
