@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace Conserv.Runtime.Tests;
@@ -174,5 +175,103 @@ public class TransportSemanticsTests
         await driver.Log.WaitForAsync("close");
         Assert.IsType<InvalidOperationException>(driver.Log.First("close").Error);
         Assert.Equal(new[] { "data", "error", "data", "error", "close" }, driver.Log.KindsOf(peer.Socket).Where(k => k != "outputEmpty"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task Lines_split_across_reads_arrive_whole_and_a_character_cut_in_two_is_decoded_once(string transport)
+    {
+        await using var network = TransportUnderTest.Create(transport);
+        var driver = new RecordingDriver { Framing = SocketFraming.Lines(), Features = SocketDriverFeatures.TextData };
+        using var peer = await network.AcceptAsync(driver);
+        var bytes = Encoding.UTF8.GetBytes("héllo wörld\nsecond €\n");
+
+        // Byte by byte, so every line and every multi-byte character is cut across reads.
+        foreach (byte b in bytes)
+        {
+            peer.Send([b]);
+            await network.OnLoop(() => true);
+        }
+
+        await driver.Log.WaitForAsync("text", 2);
+        Assert.Equal(new[] { "héllo wörld", "second €" }, driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task An_async_data_handler_holds_the_next_data_event_until_it_completes(string transport)
+    {
+        await using var network = TransportUnderTest.Create(transport);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int running = 0, overlapped = 0;
+        var driver = new RecordingDriver
+        {
+            OnData = async (s, d) =>
+            {
+                overlapped += Interlocked.Increment(ref running) > 1 ? 1 : 0;
+                if (d.Span[0] == (byte)'1')
+                {
+                    await gate.Task; // the first message's handler waits; the second must not start meanwhile
+                }
+
+                s.Write(d.Span);
+                Interlocked.Decrement(ref running);
+            },
+        };
+        using var peer = await network.AcceptAsync(driver);
+        peer.Send("1"u8.ToArray());
+        await driver.Log.WaitForAsync("data");
+        peer.Send("2"u8.ToArray());
+        await network.ElapseAsync(TimeSpan.FromSeconds(1));
+        await network.OnLoop(() => true);
+        Assert.Equal(1, driver.Log.Count("data"));
+
+        gate.SetResult();
+        Assert.Equal("12"u8.ToArray(), await peer.ReceiveAsync(2));
+        Assert.Equal(0, overlapped);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task Abort_discards_queued_output_and_closes_at_once_with_the_close_event_last(string transport)
+    {
+        await using var network = TransportUnderTest.Create(transport);
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write("never sent"u8);
+                s.Abort();
+                return default;
+            },
+        };
+        using var peer = await network.AcceptAsync(driver);
+        peer.Send("x"u8.ToArray());
+
+        var (data, _) = await peer.ReceiveToEndAsync();
+        Assert.Empty(data);
+        await driver.Log.WaitForAsync("close");
+        Assert.Equal("close", driver.Log.KindsOf(peer.Socket).Last());
+        Assert.Equal(1, driver.Log.Count("close"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task Writes_from_another_thread_reach_the_peer_in_order(string transport)
+    {
+        await using var network = TransportUnderTest.Create(transport);
+        var driver = new RecordingDriver();
+        using var peer = await network.AcceptAsync(driver);
+
+        await Task.Run(() =>
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                peer.Socket.Write([(byte)i]); // off the loop thread: queued to the loop in order
+            }
+        });
+
+        var received = await peer.ReceiveAsync(100);
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (byte)i).ToArray(), received);
     }
 }
