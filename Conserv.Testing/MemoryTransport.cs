@@ -235,6 +235,9 @@ internal sealed class MemoryTransport : SocketTransport
         }
     }
 
+    /// <summary>The server turned the connection away: the peer reads its end at once, as from a server that accepted and closed.</summary>
+    public void TurnAway() => Close();
+
     // ---- the peer's side (any thread) -------------------------------------------------------------------
 
     /// <summary>True once the peer ended its sending side (half-close, close or reset).</summary>

@@ -109,6 +109,35 @@ public sealed class TestNetwork : IAsyncDisposable
     }
 
     /// <summary>
+    /// <paramref name="driver"/> listens as a server (its listen event has run when this returns); clients arrive with
+    /// <see cref="TestServer.ConnectAsync"/>. Limits, TLS (<see cref="TcpServerOptions.Tls"/>), idle time-outs and the
+    /// graceful close work as over a real listener; a paused server turns new clients away (where the kernel would hold
+    /// them in its backlog).
+    /// </summary>
+    /// <param name="driver">The server's driver (server and socket events), or a socket driver for every client.</param>
+    /// <param name="options">Server settings, or null for the defaults.</param>
+    /// <param name="externalFormatIn">How clients' bytes are decoded for text handlers; UTF-8 by default.</param>
+    /// <param name="externalFormatOut">How written text is encoded; UTF-8 by default.</param>
+    /// <param name="port">The port the server claims to listen on (what its sockets report as local port). Default 7000.</param>
+    /// <returns>The server, listening.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="driver"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> are inconsistent (as <see cref="TcpServer.Listen(IEventDriver, string, int, ExternalFormat, ExternalFormat, EventLoop?, TcpServerOptions?)"/> says).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not 1–65535.</exception>
+    public async Task<TestServer> ListenAsync(IEventDriver driver, TcpServerOptions? options = null,
+        ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default, int port = 7000)
+    {
+        ArgumentNullException.ThrowIfNull(driver);
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+        options ??= new TcpServerOptions();
+        options.Validate(nameof(options));
+        var server = await OnLoopAsync(l => TcpServer.ListenOverTransport(l, driver, IPAddress.Loopback, port,
+            externalFormatIn.Encoding, externalFormatOut.Encoding, options)).ConfigureAwait(false);
+        await SettleAsync().ConfigureAwait(false); // the listen event
+        return new TestServer(this, server);
+    }
+
+    /// <summary>
     /// Waits until the loop has nothing left to do now: every event caused by what the test did so far has run
     /// (including writes, closes and timers due at the current virtual time).
     /// </summary>
@@ -189,6 +218,24 @@ public sealed class TestNetwork : IAsyncDisposable
     }
 
     private int NextPort() => Interlocked.Increment(ref _nextPort);
+
+    /// <summary>A client of <paramref name="server"/> connects from <paramref name="remote"/>.</summary>
+    internal async Task<TestPeer> AcceptOnServerAsync(TestServer server, IPEndPoint remote)
+    {
+        var local = new IPEndPoint(IPAddress.Loopback, server.Server.Port ?? 0);
+        var transport = new MemoryTransport(Loop, local, _options.Window, PeerConnectBehavior.Accept);
+        var socket = await OnLoopAsync(_ => server.Server.AcceptOverTransport(s =>
+        {
+            transport.Attach(s);
+            return transport;
+        }, remote.Address, remote.Port)).ConfigureAwait(false);
+        if (socket is null)
+        {
+            transport.TurnAway();
+        }
+
+        return new TestPeer(transport, socket, _options.ReceiveTimeout);
+    }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

@@ -24,16 +24,25 @@ public sealed class TestPeer
 
     private readonly MemoryTransport _transport;
     private readonly TimeSpan _receiveTimeout;
+    private readonly TcpSocket? _socket;
 
-    internal TestPeer(MemoryTransport transport, TcpSocket socket, TimeSpan receiveTimeout)
+    internal TestPeer(MemoryTransport transport, TcpSocket? socket, TimeSpan receiveTimeout)
     {
         _transport = transport;
-        Socket = socket;
+        _socket = socket;
         _receiveTimeout = receiveTimeout;
     }
 
     /// <summary>The driver's socket: its state (<see cref="TcpSocket.BytesQueued"/>, <see cref="TcpSocket.IsPaused"/>, …) is what the test checks besides the bytes.</summary>
-    public TcpSocket Socket { get; }
+    /// <exception cref="InvalidOperationException">The server turned this connection away (<see cref="WasTurnedAway"/>): there is no socket.</exception>
+    public TcpSocket Socket => _socket ?? throw new InvalidOperationException(
+        "The server turned this connection away (over MaxConnections or MaxConnectionsPerAddress, paused, or closed): it has no socket. Check WasTurnedAway.");
+
+    /// <summary>
+    /// True when a <see cref="TestServer"/> turned this connection away — over its connection limits, paused or closed —
+    /// so the peer only sees its end, as a client of a real server at its limits sees the connection close at once.
+    /// </summary>
+    public bool WasTurnedAway => _socket is null;
 
     /// <summary>Completes when the driver's side released the connection (its socket closed).</summary>
     public Task Closed => _transport.Closed;
@@ -157,7 +166,7 @@ public sealed class TestPeer
             _receiveTimeout, "data", cancellationToken);
 
     /// <inheritdoc/>
-    public override string ToString() => $"TestPeer({Socket})";
+    public override string ToString() => _socket is null ? "TestPeer(turned away)" : $"TestPeer({_socket})";
 
     /// <summary>The errno the kernel reports for <paramref name="error"/> on a connection.</summary>
     private static int ErrnoOf(SocketError error, string parameterName) => error switch

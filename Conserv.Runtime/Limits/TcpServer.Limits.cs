@@ -35,8 +35,8 @@ public sealed partial class TcpServer
     /// <summary>True while accepting is held back after a failed accept (it resumes by itself).</summary>
     private bool AcceptSuspended => _acceptRetryTimer is not null;
 
-    /// <summary>Admits an accepted connection under the server's limits, or closes it and counts it.</summary>
-    private bool Admit(int fd, IPAddress? remote)
+    /// <summary>Admits an accepted connection under the server's limits, or counts it as turned away (the caller closes it).</summary>
+    private bool Admit(IPAddress? remote)
     {
         _limits ??= new ConnectionLimits(_options);
         if (_limits.TryAdmit(remote))
@@ -44,7 +44,6 @@ public sealed partial class TcpServer
             return true;
         }
 
-        Libc.close(fd);
         Interlocked.Increment(ref _rejected);
         CountRejected(1);
         if (_loop.ServerLog is { } log)

@@ -27,8 +27,12 @@ public sealed partial class TcpServer
         _ = _loop.Spare; // opened now: once descriptors run out, it could not be
 
         _state = ServerState.Listening;
-        _slot = _loop.Register(this, _fd, _paused ? 0 : Libc.EPOLLIN);
-        _registered = true;
+        if (_fd >= 0) // a listener in memory (Transport/TcpServer.Transport.cs) has no descriptor to watch
+        {
+            _slot = _loop.Register(this, _fd, _paused ? 0 : Libc.EPOLLIN);
+            _registered = true;
+        }
+
         if (_loop.ServerLog is { } log)
         {
             RuntimeLog.Listening(log, ToString());
@@ -79,39 +83,45 @@ public sealed partial class TcpServer
                 SockAddr.TryRead(new ReadOnlySpan<byte>(sockaddr, length), out remote, out remotePort);
             }
 
-            if (!Admit(fd, remote))
+            if (!Admit(remote))
             {
+                Libc.close(fd);
                 continue;
             }
 
-            var client = TcpSocket.Accepted(_loop, this, fd, remote, remotePort, _options);
-            lock (_clientsLock)
-            {
-                _clients.Add(client);
-            }
+            AdoptClient(TcpSocket.Accepted(_loop, this, fd, remote, remotePort, _options));
+        }
+    }
 
-            _clientCount++;
-            if (_tls is not null)
-            {
-                // Before the connection event, so what it writes (a greeting) waits for the handshake and goes out
-                // encrypted; the server's handshake sends nothing until the client's hello arrives.
-                StartTls(client);
-            }
+    /// <summary>A client just accepted and admitted joins the server: TLS starts, then the connection event runs.</summary>
+    private void AdoptClient(TcpSocket client)
+    {
+        lock (_clientsLock)
+        {
+            _clients.Add(client);
+        }
 
-            if (_serverDriver is { } driver && !client.IsClosed)
+        _clientCount++;
+        if (_tls is not null)
+        {
+            // Before the connection event, so what it writes (a greeting) waits for the handshake and goes out
+            // encrypted; the server's handshake sends nothing until the client's hello arrives.
+            StartTls(client);
+        }
+
+        if (_serverDriver is { } driver && !client.IsClosed)
+        {
+            // The connection handler is the new socket's first event, so it runs in the socket's handler
+            // scope: a Close() there waits for the handler to return, and writes made right after it are
+            // still sent (as in the socket's own handlers), instead of the close completing at once.
+            var previous = client.Enter();
+            try
             {
-                // The connection handler is the new socket's first event, so it runs in the socket's handler
-                // scope: a Close() there waits for the handler to return, and writes made right after it are
-                // still sent (as in the socket's own handlers), instead of the close completing at once.
-                var previous = client.Enter();
-                try
-                {
-                    Dispatch(static (d, s, c) => d.OnServerConnection(s, c!), driver, client);
-                }
-                finally
-                {
-                    client.Exit(previous);
-                }
+                Dispatch(static (d, s, c) => d.OnServerConnection(s, c!), driver, client);
+            }
+            finally
+            {
+                client.Exit(previous);
             }
         }
     }

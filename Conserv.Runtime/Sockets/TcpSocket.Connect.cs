@@ -91,7 +91,12 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>A socket the server accepted: already connected and registered for reads.</summary>
-    internal static TcpSocket Accepted(EventLoop loop, TcpServer server, int fd, IPAddress? remoteAddress, int remotePort, TcpSocketOptions options)
+    internal static TcpSocket Accepted(EventLoop loop, TcpServer server, int fd, IPAddress? remoteAddress, int remotePort, TcpSocketOptions options) =>
+        Accepted(loop, server, s => new EpollTransport(loop, s, fd), remoteAddress, remotePort, options);
+
+    /// <summary>A socket the server accepted over the transport <paramref name="createTransport"/> makes for it (the kernel's, or one in memory).</summary>
+    internal static TcpSocket Accepted(EventLoop loop, TcpServer server, Func<TcpSocket, SocketTransport> createTransport,
+        IPAddress? remoteAddress, int remotePort, TcpSocketOptions options)
     {
         var socket = new TcpSocket(loop, server.Driver as ISocketEventDriver, server, options,
             server.ExternalFormatIn, server.ExternalFormatOut, null, server.UnixPath)
@@ -100,7 +105,7 @@ public sealed partial class TcpSocket
             _remoteAddress = remoteAddress,
             _remotePort = remotePort,
         };
-        socket._transport = new EpollTransport(loop, socket, fd);
+        socket._transport = createTransport(socket);
         if (server.UnixPath is null)
         {
             socket._transport.GetLocalEndPoint(out socket._localAddress, out socket._localPort);
