@@ -29,10 +29,6 @@ public sealed unsafe partial class EventLoop
     private readonly int _epoll;
     private readonly WakeUp _wakeUp;
     private readonly ConcurrentQueue<(Action<object?> Action, object? State)> _posted = new();
-    private readonly PriorityQueue<LoopTimer, long> _timers = new();
-    private readonly List<IPollTarget?> _targets = new();
-    private readonly Stack<int> _freeSlots = new();
-    private readonly List<int> _slotsFreedThisBatch = new();
     private readonly HashSet<IPollTarget> _open = new(ReferenceEqualityComparer.Instance);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LoopSynchronizationContext _synchronizationContext;
@@ -40,14 +36,8 @@ public sealed unsafe partial class EventLoop
     private Thread? _thread;
     private volatile bool _stopRequested;
     private bool _runUntilIdle;
-    private int _activeTimers;
     private int _pendingWork;
-    private long _now;
     private readonly long _spinTicks;
-    private readonly TimeProvider? _clock;
-    private System.Threading.ITimer? _clockTimer;
-    private byte[]? _readBuffer;
-    private char[] _charBuffer = Array.Empty<char>();
 
     private EventLoop(EventLoopOptions? options)
     {
@@ -180,66 +170,6 @@ public sealed unsafe partial class EventLoop
     }
 
     /// <summary>
-    /// Runs <paramref name="action"/> on the loop thread after <paramref name="delay"/>. While the timer is
-    /// pending, it keeps a loop started by <see cref="Run(Action, EventLoopOptions?)"/> alive.
-    /// </summary>
-    /// <param name="delay">How long to wait; zero or more.</param>
-    /// <param name="action">The work to run.</param>
-    /// <returns>The timer; dispose it to cancel.</returns>
-    public LoopTimer Schedule(TimeSpan delay, Action action)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        return Schedule(delay, static a => ((Action)a!)(), action);
-    }
-
-    internal LoopTimer Schedule(TimeSpan delay, Action<object?> action, object? state)
-    {
-        if (delay < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(delay), delay, "The delay must not be negative.");
-        }
-
-        var timer = new LoopTimer(this, ReadClock() + (long)Math.Ceiling(delay.TotalMilliseconds), action, state);
-        if (IsLoopThread)
-        {
-            AddTimer(timer);
-        }
-        else
-        {
-            Post(static t => { var timer = (LoopTimer)t!; timer.Loop.AddTimer(timer); }, timer);
-        }
-
-        return timer;
-    }
-
-    /// <summary>Runs <paramref name="action"/> at <paramref name="dueTicks"/> (<see cref="Now"/>'s clock). Loop thread only.</summary>
-    internal LoopTimer ScheduleAt(long dueTicks, Action<object?> action, object? state)
-    {
-        var timer = new LoopTimer(this, dueTicks, action, state);
-        AddTimer(timer);
-        return timer;
-    }
-
-    /// <summary>
-    /// The loop's clock in milliseconds (<see cref="Environment.TickCount64"/>, or <see cref="EventLoopOptions.TimeProvider"/>'s
-    /// when one is set), read once per iteration: what sockets stamp their activity with, at no cost per read or write.
-    /// </summary>
-    internal long Now => _now;
-
-    /// <summary>Reads the clock: milliseconds, on the system clock without a virtual call.</summary>
-    private long ReadClock()
-    {
-        if (_clock is null)
-        {
-            return Environment.TickCount64;
-        }
-
-        // Timestamps of a fake clock count from year 1 in 100 ns ticks: split the division so the product cannot overflow.
-        long timestamp = _clock.GetTimestamp(), frequency = _clock.TimestampFrequency;
-        return (timestamp / frequency * 1000) + (timestamp % frequency * 1000 / frequency);
-    }
-
-    /// <summary>
     /// Gives a transport that is not the kernel's (in memory, or a TLS layer holding decrypted bytes) the same
     /// delivery as an epoll event: the target's fault closes that target only, and what its handlers wrote to other
     /// sockets is flushed right after. Loop thread only.
@@ -271,19 +201,6 @@ public sealed unsafe partial class EventLoop
     internal bool IsQuiet => Volatile.Read(ref _pendingWork) == 0 && _framesPending.Count == 0 && _flushPending.Count == 0
         && !(_timers.TryPeek(out var timer, out long due) && due <= ReadClock() && !timer.Cancelled);
 
-    private void AddTimer(LoopTimer timer)
-    {
-        if (timer.Cancelled)
-        {
-            return;
-        }
-
-        _activeTimers++;
-        _timers.Enqueue(timer, timer.DueTicks);
-    }
-
-    internal void TimerCancelled() => _activeTimers--;
-
     /// <summary>Throws unless on the loop thread; for internal invariants.</summary>
     internal void AssertLoopThread()
     {
@@ -291,119 +208,6 @@ public sealed unsafe partial class EventLoop
         {
             throw new InvalidOperationException("This operation must run on the event loop's thread.");
         }
-    }
-
-    // ---- registration of sockets, listeners and the wake-up descriptor --------------------------
-
-    /// <summary>Keeps a target counted as open (so <see cref="Run"/> does not end) until <see cref="Forget"/>.</summary>
-    internal void Track(IPollTarget target) => _open.Add(target);
-
-    internal void Forget(IPollTarget target) => _open.Remove(target);
-
-    /// <summary>Adds <paramref name="fd"/> to epoll; returns the slot that identifies it in events.</summary>
-    internal int Register(IPollTarget target, int fd, uint events)
-    {
-        int slot;
-        if (_freeSlots.Count > 0)
-        {
-            slot = _freeSlots.Pop();
-            _targets[slot] = target;
-        }
-        else
-        {
-            slot = _targets.Count;
-            _targets.Add(target);
-        }
-
-        if (Control(Libc.EPOLL_CTL_ADD, fd, slot, events) != 0)
-        {
-            int errno = Libc.Errno;
-            _targets[slot] = null;
-            _freeSlots.Push(slot);
-            throw Errno.Exception(errno, "epoll_ctl(ADD)");
-        }
-
-        return slot;
-    }
-
-    internal void Modify(int fd, int slot, uint events)
-    {
-        if (Control(Libc.EPOLL_CTL_MOD, fd, slot, events) != 0)
-        {
-            throw Errno.Exception(Libc.Errno, "epoll_ctl(MOD)");
-        }
-    }
-
-    /// <summary>Removes <paramref name="fd"/> from epoll. The slot is reused only after the current batch of events.</summary>
-    internal void Unregister(int fd, int slot)
-    {
-        Control(Libc.EPOLL_CTL_DEL, fd, slot, 0);
-        _targets[slot] = null;
-        _slotsFreedThisBatch.Add(slot);
-    }
-
-    private int Control(int op, int fd, int slot, uint events)
-    {
-        byte* ev = stackalloc byte[16];
-        *(uint*)ev = events;
-        *(ulong*)(ev + Libc.EpollDataOffset) = (ulong)slot;
-        return Libc.epoll_ctl(_epoll, op, fd, ev);
-    }
-
-    // ---- buffers shared by all sockets of the loop -------------------------------------------------
-
-    /// <summary>The descriptor the loop's servers keep in reserve to turn clients away when the process has none left.</summary>
-    internal SpareDescriptor Spare => _spare ??= new SpareDescriptor();
-
-    private SpareDescriptor? _spare;
-
-    /// <summary>
-    /// The loop's read buffer, at least <paramref name="minimumLength"/> long. Only one read is handled at a time,
-    /// so all sockets share it: it grows to the largest read a bulk socket asks for, never one buffer per socket.
-    /// </summary>
-    internal byte[] ReadBuffer(int minimumLength)
-    {
-        if (_readBuffer is null || _readBuffer.Length < minimumLength)
-        {
-            if (_readBuffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_readBuffer);
-            }
-
-            _readBuffer = ArrayPool<byte>.Shared.Rent(minimumLength);
-        }
-
-        return _readBuffer;
-    }
-
-    /// <summary>Hands the read buffer to a socket whose async handler still uses it; the next read rents one of its own size.</summary>
-    internal byte[] DetachReadBuffer()
-    {
-        var buffer = _readBuffer!;
-        _readBuffer = null;
-        return buffer;
-    }
-
-    internal char[] CharBuffer(int minimumLength)
-    {
-        if (_charBuffer.Length < minimumLength)
-        {
-            if (_charBuffer.Length > 0)
-            {
-                ArrayPool<char>.Shared.Return(_charBuffer);
-            }
-
-            _charBuffer = ArrayPool<char>.Shared.Rent(minimumLength);
-        }
-
-        return _charBuffer;
-    }
-
-    internal char[] DetachCharBuffer()
-    {
-        var buffer = _charBuffer;
-        _charBuffer = Array.Empty<char>();
-        return buffer;
     }
 
     // ---- errors nobody handled -------------------------------------------------------------------
@@ -581,39 +385,6 @@ public sealed unsafe partial class EventLoop
         }
     }
 
-    private void RunTimers()
-    {
-        if (_timers.Count == 0)
-        {
-            return; // the common case on a busy loop: no clock read
-        }
-
-        long now = _now = ReadClock();
-        while (_timers.TryPeek(out var timer, out long due) && due <= now)
-        {
-            _timers.Dequeue();
-            if (timer.Cancelled)
-            {
-                continue;
-            }
-
-            timer.Cancel();
-            try
-            {
-                timer.Callback(timer.State);
-            }
-            catch (Exception e)
-            {
-                ReportUnhandled(e, null, null);
-            }
-
-            if (_flushPending.Count > 0)
-            {
-                FlushPendingWrites();
-            }
-        }
-    }
-
     /// <summary>
     /// Runs <paramref name="close"/> on every open server and socket: servers first, so that their clients close as
     /// part of the server's close and OnServerClose comes last. A failure closes nothing else short.
@@ -633,57 +404,6 @@ public sealed unsafe partial class EventLoop
                 ReportUnhandled(e, target as TcpSocket, target as TcpServer);
             }
         }
-    }
-
-    /// <summary>How long until the next live timer falls due on the loop's clock (zero if one is due), or null with none. Loop thread only.</summary>
-    internal TimeSpan? TimeUntilNextTimer
-    {
-        get
-        {
-            while (_timers.TryPeek(out var timer, out long due))
-            {
-                if (!timer.Cancelled)
-                {
-                    return TimeSpan.FromMilliseconds(Math.Max(0, due - ReadClock()));
-                }
-
-                _timers.Dequeue();
-            }
-
-            return null;
-        }
-    }
-
-    private int NextTimerTimeout()
-    {
-        while (_timers.TryPeek(out var timer, out long due))
-        {
-            if (timer.Cancelled)
-            {
-                _timers.Dequeue();
-                continue;
-            }
-
-            long wait = due - ReadClock();
-            if (wait <= 0)
-            {
-                return 0;
-            }
-
-            if (_clock is not null)
-            {
-                // Real time says nothing about a fake clock: sleep until its own timer fires (when it is advanced
-                // past the due time) and wakes the loop.
-                _clockTimer ??= _clock.CreateTimer(static l => ((EventLoop)l!)._wakeUp.Signal(), this,
-                    Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                _clockTimer.Change(TimeSpan.FromMilliseconds(wait), Timeout.InfiniteTimeSpan);
-                return -1;
-            }
-
-            return (int)Math.Min(wait, int.MaxValue);
-        }
-
-        return -1;
     }
 
     private void Shutdown()
