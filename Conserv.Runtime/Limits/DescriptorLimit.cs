@@ -20,8 +20,13 @@ public static class DescriptorLimit
     /// <summary>The process's soft RLIMIT_NOFILE as it was when first read (int.MaxValue if unlimited).</summary>
     public static int OpenFiles => s_soft.Value;
 
-    /// <summary>Descriptors kept back for the runtime itself: a tenth of the limit, at least 64 and at most 1,024 (but never more than half).</summary>
-    public static int Reserve => Math.Min(OpenFiles / 2, Math.Clamp(OpenFiles / 10, 64, 1024));
+    /// <summary>Descriptors kept back for the runtime itself: a tenth of the limit, at least 128 and at most 1,024 (but never more than half).</summary>
+    /// <remarks>
+    /// At least 128 because a .NET server holds about 60 descriptors of its own before its first client (the Echo
+    /// sample: 60–63, two per loaded assembly among them): a reserve of 64 left it a handful, and under a limit of 256
+    /// its last admitted client met EMFILE — and the runtime aborted (a PAL_SEHException) — instead of the cap.
+    /// </remarks>
+    public static int Reserve => Math.Min(OpenFiles / 2, Math.Clamp(OpenFiles / 10, 128, 1024));
 
     /// <summary>The default <see cref="TcpServerOptions.MaxConnections"/>: <see cref="OpenFiles"/> less <see cref="Reserve"/>.</summary>
     public static int DefaultMaxConnections => Math.Max(1, OpenFiles - Reserve);

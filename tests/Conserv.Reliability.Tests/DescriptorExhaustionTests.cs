@@ -16,7 +16,7 @@ namespace Conserv.Reliability.Tests;
 
 /// <summary>
 /// The Echo sample with few descriptors. Under <c>prlimit --nofile=256:256</c> its default MaxConnections
-/// (256 less a reserve of 64 = 192) admits the first clients and turns the rest away at once, so it never runs
+/// (256 less a reserve of 128 = 128) admits the first clients and turns the rest away at once, so it never runs
 /// out; with its soft limit lowered while it runs to what it already uses, accept fails with EMFILE: it reports
 /// it, turns a flood of 200 clients away, keeps its clients, and serves again once the limit is raised.
 /// </summary>
@@ -24,7 +24,7 @@ namespace Conserv.Reliability.Tests;
 public sealed class DescriptorExhaustionTests(ITestOutputHelper log)
 {
     private const int Limit = 256;
-    private const int ExpectedCap = 192; // DescriptorLimit.DefaultMaxConnections for 256: 256 - min(128, clamp(25, 64, 1024))
+    private const int ExpectedCap = 128; // DescriptorLimit.DefaultMaxConnections for 256: 256 - min(128, clamp(25, 128, 1024))
     private const int Attempts = 300;
     private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan s_answer = TimeSpan.FromSeconds(5);
@@ -173,9 +173,21 @@ public sealed class DescriptorExhaustionTests(ITestOutputHelper log)
                     early.Add(socket!);
                 }
 
-                // The soft limit down to what the server holds now: its next accept fails with EMFILE.
-                int open = ProcFs.Snapshot(server.Pid).Descriptors;
-                await PrLimitAsync(pid, $"--nofile={open}:{hard}");
+                // The soft limit down to what the server holds now: its next accept fails with EMFILE. The runtime may
+                // open a descriptor of its own between the count and the prlimit (seen once in CI: 84 held under a
+                // limit of 83), and one opened before the limit stays: count again after it, and start over if the
+                // count moved (at most five times).
+                int open = 0;
+                for (int attempt = 0; attempt < 5; attempt++)
+                {
+                    open = ProcFs.Snapshot(server.Pid).Descriptors;
+                    await PrLimitAsync(pid, $"--nofile={open}:{hard}");
+                    if (ProcFs.Snapshot(server.Pid).Descriptors <= open)
+                    {
+                        break;
+                    }
+                }
+
                 report.Add("soft_limit_lowered_to", open);
 
                 int served = 0, turnedAway = 0, hung = 0;

@@ -80,7 +80,7 @@ public class LimitTests
         string line = File.ReadLines("/proc/self/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal));
         int soft = int.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(soft, DescriptorLimit.OpenFiles);
-        Assert.InRange(DescriptorLimit.Reserve, 64, 1024);
+        Assert.InRange(DescriptorLimit.Reserve, Math.Min(128, soft / 2), 1024);
         Assert.Equal(soft - DescriptorLimit.Reserve, DescriptorLimit.DefaultMaxConnections);
         Assert.Equal(DescriptorLimit.DefaultMaxConnections, new TcpServerOptions().MaxConnections);
         Assert.Null(new TcpServerOptions().MaxConnectionsPerAddress);
