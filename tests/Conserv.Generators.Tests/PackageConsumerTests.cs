@@ -139,64 +139,53 @@ public class PackageConsumerTests
     [Fact]
     public async Task A_project_referencing_the_hosting_package_gets_the_runtime_and_the_generator_through_it_and_serves()
     {
-        string repo = DotnetCli.RepositoryRoot();
-        string work = Path.Combine(Path.GetTempPath(), "conserv-hosting-package-" + Guid.NewGuid().ToString("N"));
-        string feed = Path.Combine(work, "feed");
-        Directory.CreateDirectory(feed);
-        try
-        {
-            foreach (string project in new[] { "Conserv.Runtime/Conserv.Runtime.csproj", "Conserv.Hosting/Conserv.Hosting.csproj" })
-            {
-                (int packed, string packOutput) = await DotnetCli.RunAsync(repo, $"pack {project} -c {DotnetCli.Configuration} --no-build -o \"{feed}\" -nologo");
-                Assert.True(packed == 0, packOutput);
-            }
+        // Microsoft.Extensions.Hosting comes from this machine's package folder (restored with this test project),
+        // read as a second offline feed: still no network.
+        string hostingVersion = Regex.Match(File.ReadAllText(Path.Combine(DotnetCli.RepositoryRoot(), "Directory.Packages.props")),
+            "Include=\"Microsoft.Extensions.Hosting\" Version=\"([^\"]+)\"").Groups[1].Value;
 
-            Assert.True(File.Exists(Path.Combine(feed, "Conserv.Hosting.0.1.0.snupkg")), "the symbols package is missing");
+        string output = await PackBuildAndRunAsync("Conserv.Hosting", HostedDriver, ("Microsoft.Extensions.Hosting", hostingVersion));
 
-            // Microsoft.Extensions.Hosting comes from this machine's package folder (restored with this test
-            // project), read as a second offline feed: still no network.
-            string hostingVersion = Regex.Match(File.ReadAllText(Path.Combine(repo, "Directory.Packages.props")),
-                "Include=\"Microsoft.Extensions.Hosting\" Version=\"([^\"]+)\"").Groups[1].Value;
-            string hosted = WriteConsumer(work, "Hosted", feed, HostedDriver,
-                [("Conserv.Hosting", "0.1.0"), ("Microsoft.Extensions.Hosting", hostingVersion)], MachinePackageFolder());
-
-            (int code, string output) = await DotnetCli.RunAsync(hosted, $"build -c {DotnetCli.Configuration} --packages \"{Path.Combine(work, "packages")}\" -nologo");
-            Assert.True(code == 0, output);
-            (code, output) = await DotnetCli.RunAsync(hosted, $"run -c {DotnetCli.Configuration} --no-build");
-            Assert.True(code == 0, output);
-            Assert.Contains("echoed ping", output);
-            Assert.Contains("Conserv server echo listening on 127.0.0.1:", output); // its log, through the host's console logger
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        Assert.Contains("echoed ping", output);
+        Assert.Contains("Conserv server echo listening on 127.0.0.1:", output); // its log, through the host's console logger
     }
 
     [Fact]
     public async Task A_project_referencing_the_testing_package_unit_tests_a_generated_driver_in_memory()
     {
+        string output = await PackBuildAndRunAsync("Conserv.Testing", TestedDriver);
+
+        Assert.Contains("hello ada", output); // the generator ran through the test package's dependency on Conserv.Gen
+        Assert.Contains("idle connection reset", output); // a minute passed on the virtual clock
+    }
+
+    /// <summary>
+    /// Packs the runtime and <paramref name="package"/> (a project of the same name) into a fresh local feed, checks the
+    /// package's symbols are there, then builds and runs <paramref name="program"/> in a project that references only that
+    /// package (and <paramref name="others"/> from the machine's package folder), offline. Returns what the run printed.
+    /// </summary>
+    private static async Task<string> PackBuildAndRunAsync(string package, string program, params (string Id, string Version)[] others)
+    {
         string repo = DotnetCli.RepositoryRoot();
-        string work = Path.Combine(Path.GetTempPath(), "conserv-testing-package-" + Guid.NewGuid().ToString("N"));
+        string work = Path.Combine(Path.GetTempPath(), $"conserv-{package.ToLowerInvariant()}-package-" + Guid.NewGuid().ToString("N"));
         string feed = Path.Combine(work, "feed");
         Directory.CreateDirectory(feed);
         try
         {
-            foreach (string project in new[] { "Conserv.Runtime/Conserv.Runtime.csproj", "Conserv.Testing/Conserv.Testing.csproj" })
+            foreach (string project in new[] { "Conserv.Runtime/Conserv.Runtime.csproj", $"{package}/{package}.csproj" })
             {
                 (int packed, string packOutput) = await DotnetCli.RunAsync(repo, $"pack {project} -c {DotnetCli.Configuration} --no-build -o \"{feed}\" -nologo");
                 Assert.True(packed == 0, packOutput);
             }
 
-            Assert.True(File.Exists(Path.Combine(feed, "Conserv.Testing.0.1.0.snupkg")), "the symbols package is missing");
-            string tested = WriteConsumer(work, "Tested", feed, TestedDriver, [("Conserv.Testing", "0.1.0")], MachinePackageFolder());
+            Assert.True(File.Exists(Path.Combine(feed, $"{package}.0.1.0.snupkg")), "the symbols package is missing");
+            string consumer = WriteConsumer(work, "Consumer", feed, program, [(package, "0.1.0"), .. others], MachinePackageFolder());
 
-            (int code, string output) = await DotnetCli.RunAsync(tested, $"build -c {DotnetCli.Configuration} --packages \"{Path.Combine(work, "packages")}\" -nologo");
+            (int code, string output) = await DotnetCli.RunAsync(consumer, $"build -c {DotnetCli.Configuration} --packages \"{Path.Combine(work, "packages")}\" -nologo");
             Assert.True(code == 0, output);
-            (code, output) = await DotnetCli.RunAsync(tested, $"run -c {DotnetCli.Configuration} --no-build");
+            (code, output) = await DotnetCli.RunAsync(consumer, $"run -c {DotnetCli.Configuration} --no-build");
             Assert.True(code == 0, output);
-            Assert.Contains("hello ada", output); // the generator ran through the test package's dependency on Conserv.Gen
-            Assert.Contains("idle connection reset", output); // a minute passed on the virtual clock
+            return output;
         }
         finally
         {
