@@ -39,6 +39,48 @@ public class TestNetworkTests
     }
 
     [Fact]
+    public async Task A_write_from_a_timer_is_sent_after_the_timer_and_leaves_the_loop_quiet()
+    {
+        await using var network = new TestNetwork();
+        var peer = await network.AcceptAsync(RecordingDriver.Echo());
+        network.Loop.Schedule(TimeSpan.FromSeconds(1), () => peer.Socket.Write("tick"u8)); // outside the socket's handlers
+
+        // AdvanceAsync settles the loop: it fails if the flushed socket stays on the loop's pending list.
+        await network.AdvanceAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal("tick"u8.ToArray(), await peer.ReceiveAsync(4));
+        await network.SettleAsync();
+    }
+
+    [Fact]
+    public async Task Frames_held_back_by_a_pause_are_delivered_after_the_resume_and_the_loop_is_quiet_again()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            Features = SocketDriverFeatures.TextData,
+            OnText = (s, line) =>
+            {
+                if (line.Span.SequenceEqual("pause"))
+                {
+                    s.Pause();
+                }
+
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver);
+        peer.Send("pause\nnext\n"u8);
+        await network.SettleAsync();
+        Assert.Equal(1, driver.Log.Count("text"));
+
+        // No read brings "next": the loop's own turn delivers it, once, and then has nothing left to do.
+        peer.Socket.Resume();
+        await network.SettleAsync();
+        Assert.Equal(new[] { "pause", "next" }, driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
+    }
+
+    [Fact]
     public async Task An_idle_timeout_fires_at_its_time_after_the_last_activity_and_not_before()
     {
         await using var network = new TestNetwork();

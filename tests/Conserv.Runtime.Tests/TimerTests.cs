@@ -110,6 +110,31 @@ public class TimerTests
     }
 
     [Fact]
+    public async Task A_timer_scheduled_and_disposed_from_another_thread_is_counted_once_and_Run_still_returns()
+    {
+        // Off the loop thread, Dispose must queue the cancel behind the queued AddTimer: cancelling at once would
+        // uncount a timer that was never counted, and Run would wait for a timer count that never comes back to zero.
+        var ready = new TaskCompletionSource<(EventLoop Loop, LoopTimer KeepAlive)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool ran = false;
+        var run = RunOnNewThread(() =>
+        {
+            var keepAlive = EventLoop.Current!.Schedule(TimeSpan.FromHours(1), () => ran = true);
+            ready.SetResult((EventLoop.Current, keepAlive));
+        });
+
+        var (loop, keepAlive) = await ready.Task.WithTimeout("the loop's setup");
+        using var gate = new ManualResetEventSlim();
+        loop.Post(() => gate.Wait(EventLog.DefaultTimeout)); // holds the queue: the AddTimer below is still queued at Dispose
+        var timer = loop.Schedule(TimeSpan.FromHours(1), () => ran = true);
+        timer.Dispose();
+        gate.Set();
+        loop.Post(keepAlive.Dispose);
+
+        await run.WithTimeout("Run to return: both of its timers were disposed");
+        Assert.False(ran, "a disposed timer ran its action");
+    }
+
+    [Fact]
     public async Task Schedule_rejects_a_negative_delay_and_a_null_action()
     {
         await using var loop = new TestLoop();
