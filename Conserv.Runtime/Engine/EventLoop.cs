@@ -427,7 +427,9 @@ public sealed unsafe partial class EventLoop
     private sealed class WakeUp : IPollTarget, IDisposable
     {
         private readonly int _fd;
+        private readonly object _closeLock = new();
         private int _signalled;
+        private bool _closed;
 
         public WakeUp(EventLoop loop)
         {
@@ -441,12 +443,23 @@ public sealed unsafe partial class EventLoop
         }
 
         /// <summary>Makes the eventfd readable, once until the loop consumes it.</summary>
+        /// <remarks>
+        /// Work can be posted to a loop that has stopped (a write from another thread, a timer of a fake clock): the
+        /// descriptor is closed by then and its number may already belong to someone else's connection, which would
+        /// get the eventfd's eight bytes. So the write and the close exclude each other, and nothing is written after it.
+        /// </remarks>
         public void Signal()
         {
             if (Interlocked.Exchange(ref _signalled, 1) == 0)
             {
-                ulong one = 1;
-                Libc.write(_fd, (byte*)&one, sizeof(ulong));
+                lock (_closeLock)
+                {
+                    if (!_closed)
+                    {
+                        ulong one = 1;
+                        Libc.write(_fd, (byte*)&one, sizeof(ulong));
+                    }
+                }
             }
         }
 
@@ -465,6 +478,13 @@ public sealed unsafe partial class EventLoop
         {
         }
 
-        public void Dispose() => Libc.close(_fd);
+        public void Dispose()
+        {
+            lock (_closeLock)
+            {
+                _closed = true;
+                Libc.close(_fd);
+            }
+        }
     }
 }
