@@ -49,6 +49,12 @@ public sealed class Peer : IDisposable
         {
             return true;
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // The connect reached a listener's queue just as it closed (with several SO_REUSEPORT listeners closing
+            // one by one): not refused yet; the caller asks again.
+            return false;
+        }
     }
 
     /// <summary>Waits, bounded, until nothing listens on <paramref name="port"/> any more.</summary>
