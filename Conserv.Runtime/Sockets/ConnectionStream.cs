@@ -7,8 +7,8 @@ namespace Conserv;
 
 /// <summary>
 /// What every stream over a connection shares: no length, no position, no seeking, and nothing to flush (writes go to
-/// a queue of their own). <see cref="SocketStream"/>, the TLS layer's cipher stream and the test peer's stream derive
-/// from it and say only how they read and write.
+/// a queue of their own). <see cref="SocketStream"/> derives from it, and so do the streams whose writes only append (<see cref="AppendingStream"/>):
+/// the TLS layer's cipher stream and the test peer's stream.
 /// </summary>
 internal abstract class ConnectionStream : Stream
 {

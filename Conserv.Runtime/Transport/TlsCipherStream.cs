@@ -12,7 +12,7 @@ namespace Conserv;
 /// transport's ciphertext buffer. Every call runs on the socket's loop thread, and the SslStream's continuations run
 /// inline when a pending read completes, so the handshake and decryption happen there too, in order.
 /// </summary>
-internal sealed class TlsCipherStream : ConnectionStream, IValueTaskSource<int>
+internal sealed class TlsCipherStream : AppendingStream, IValueTaskSource<int>
 {
     private readonly TlsTransport _owner;
     private Memory<byte> _pendingBuffer;
@@ -26,10 +26,6 @@ internal sealed class TlsCipherStream : ConnectionStream, IValueTaskSource<int>
 
     /// <summary>True while the SslStream waits for ciphertext: the transport then wants the kernel's readability.</summary>
     public bool HasPendingRead => _pendingRead;
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -105,21 +101,7 @@ internal sealed class TlsCipherStream : ConnectionStream, IValueTaskSource<int>
     void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _read.OnCompleted(continuation, state, token, flags);
 
-    public override void Write(ReadOnlySpan<byte> buffer) => _owner.AppendCipher(buffer);
-
-    public override void Write(byte[] buffer, int offset, int count) => _owner.AppendCipher(buffer.AsSpan(offset, count));
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        _owner.AppendCipher(buffer.Span);
-        return default;
-    }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        _owner.AppendCipher(buffer.AsSpan(offset, count));
-        return Task.CompletedTask;
-    }
+    protected override void Append(ReadOnlySpan<byte> bytes) => _owner.AppendCipher(bytes);
 
     public override int Read(byte[] buffer, int offset, int count) =>
         throw new NotSupportedException("Reads are asynchronous only: the loop thread never blocks.");
