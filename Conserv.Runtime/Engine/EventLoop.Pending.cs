@@ -14,6 +14,36 @@ public sealed partial class EventLoop
     /// <summary>Asks the loop to flush <paramref name="socket"/> after the running callback (written to from outside its own handlers).</summary>
     internal void EnlistFlush(TcpSocket socket) => _flushPending.Add(socket);
 
+    // Replies written while the loop works through one batch of epoll events go out together after the batch, as
+    // Redis writes its replies before it sleeps: the peers' processes are woken once per batch rather than once per
+    // reply (each wake-up of a sleeping peer costs the sender an inter-processor interrupt on a VM), and a peer with
+    // many connections gets its replies in one batch of its own. Still one gathered write per socket, and still
+    // before the loop polls again, runs timers or posted work.
+    private readonly List<TcpSocket> _flushAfterBatch = new();
+    private bool _dispatchingBatch;
+
+    /// <summary>True while the loop delivers one batch of epoll events: a socket's own handlers' writes may wait for its end.</summary>
+    internal bool DefersFlushes => _dispatchingBatch;
+
+    /// <summary>Asks the loop to flush <paramref name="socket"/> when the current batch of events has been delivered.</summary>
+    internal void FlushAfterBatch(TcpSocket socket) => _flushAfterBatch.Add(socket);
+
+    /// <summary>After a batch of events: one gathered write per socket whose handlers wrote during it, then what follows from it.</summary>
+    private void FlushBatchWrites()
+    {
+        // A flush may finish a close whose handler writes elsewhere: index-based so the list may grow meanwhile.
+        for (int i = 0; i < _flushAfterBatch.Count; i++)
+        {
+            _flushAfterBatch[i].FinishHandlers();
+        }
+
+        _flushAfterBatch.Clear();
+        if (_flushPending.Count > 0)
+        {
+            FlushPendingWrites();
+        }
+    }
+
     /// <summary>After each callback: one gathered write per socket it wrote to.</summary>
     private void FlushPendingWrites()
     {

@@ -314,6 +314,7 @@ public sealed unsafe partial class EventLoop
                 throw Errno.Exception(errno, "epoll_wait");
             }
 
+            _dispatchingBatch = true;
             for (int i = 0; i < count; i++)
             {
                 byte* ev = _events + (i * Libc.EpollEventSize);
@@ -326,6 +327,12 @@ public sealed unsafe partial class EventLoop
                 }
 
                 DispatchReadiness(target, bits);
+            }
+
+            _dispatchingBatch = false;
+            if (_flushAfterBatch.Count > 0)
+            {
+                FlushBatchWrites();
             }
 
             foreach (int slot in _slotsFreedThisBatch)

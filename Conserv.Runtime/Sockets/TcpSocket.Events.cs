@@ -128,6 +128,23 @@ public sealed partial class TcpSocket
             return;
         }
 
+        if (_flushRequested && _loop.DefersFlushes && !_closing)
+        {
+            _loop.FlushAfterBatch(this); // the write, and what follows from it, once the loop's batch of events is handled
+            return;
+        }
+
+        FinishHandlers();
+    }
+
+    /// <summary>What the socket's handlers left to do: their gathered write, a fault or overflow to raise, a close to finish, output-empty.</summary>
+    internal void FinishHandlers()
+    {
+        if (_state == SocketState.Closed || _eventDepth > 0)
+        {
+            return;
+        }
+
         if (_flushRequested)
         {
             Flush(); // one gathered write for everything the handlers wrote

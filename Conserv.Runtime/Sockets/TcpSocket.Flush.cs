@@ -4,8 +4,9 @@ using Conserv.Interop;
 namespace Conserv;
 
 // Flushing: what a loop callback wrote to a socket goes to the kernel in one gathered write (sendmsg over the
-// queued segments) when the callback returns — at the end of the socket's own outermost handler
-// (AfterHandlers), or, for writes from elsewhere (another socket's handler, a timer, posted work), right after
+// queued segments) when the callback returns — after the loop's current batch of readiness events when the
+// socket's own handlers wrote during it (EventLoop.FlushBatchWrites), at the end of the socket's own outermost
+// handler (AfterHandlers) when that has more to finish or ran outside a batch, or, for writes from elsewhere (another socket's handler, a timer, posted work), right after
 // that callback through the loop's pending-flush list. What the kernel does not take waits for writability
 // (FlushOutput), which drains the queue with gathered writes too. So a pipelined batch of requests that
 // arrives in one read is answered with one system call, as Redis answers from its per-iteration write.

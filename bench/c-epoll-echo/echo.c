@@ -1,5 +1,5 @@
 /* Reference point for bench/run.sh: a bare single-threaded C epoll echo server on 127.0.0.1.
- * Level-triggered, non-blocking, TCP_NODELAY, one 16 KiB read buffer; what send() does not take is kept
+ * Level-triggered, non-blocking, TCP_NODELAY, one 16 KiB read buffer (BUF); what send() does not take is kept
  * per connection and reads of that connection pause until it is flushed (the same policy as Conserv).
  * With SPIN_US > 0 it busy-polls (epoll_wait with timeout 0) for that long before blocking, to show what
  * sleeping in epoll_wait costs in round-trip latency on this machine.
@@ -19,7 +19,9 @@
 #include <arpa/inet.h>
 
 #define MAX_EVENTS 256
-#define BUF 16384
+#ifndef BUF
+#define BUF 16384 /* -DBUF=262144 builds the bulk variant (c-epoll-256k in run.sh) */
+#endif
 
 struct conn { int fd; char *pending; size_t off, len; };
 

@@ -239,11 +239,14 @@ public sealed partial class KeyValueSession
             }
         }
 
-        bool exists = _store.Get(args[1]) is not null;
-        if ((nx && exists) || (xx && !exists))
+        if (nx || xx)
         {
-            Resp.Bulk(socket, null);
-            return;
+            bool exists = _store.Get(args[1]) is not null; // only NX and XX need a lookup before the store
+            if ((nx && exists) || (xx && !exists))
+            {
+                Resp.Bulk(socket, null);
+                return;
+            }
         }
 
         _store.Set(args[1], args[2].ToArray(), ttl); // the value outlives the command: its one copy

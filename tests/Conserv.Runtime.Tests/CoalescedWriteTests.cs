@@ -1,14 +1,81 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace Conserv.Runtime.Tests;
 
 /// <summary>Everything one loop callback writes to a socket goes to the kernel in one gathered write when it returns.</summary>
-public class CoalescedWriteTests
+public partial class CoalescedWriteTests
 {
+    [Fact]
+    public async Task Replies_to_connections_readable_together_go_out_once_every_one_of_them_was_handled()
+    {
+        await using var loop = new TestLoop();
+        var serverSides = new List<TcpSocket>();
+        var writesBeforeEachHandler = new List<long>();
+        var driver = new RecordingDriver
+        {
+            OnData = (s, data) =>
+            {
+                writesBeforeEachHandler.Add(serverSides.Sum(side => side.GatheredWrites));
+                s.Write(data.Span); // an echo: one reply per request
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        var peers = new List<Socket>();
+        for (int i = 0; i < 3; i++)
+        {
+            peers.Add(await Peer.ConnectAsync(server.Port!.Value));
+        }
+
+        try
+        {
+            await driver.Log.WaitForAsync("connection", 3);
+            serverSides.AddRange(driver.Log.Events.Where(e => e.Kind == "connection").Select(e => e.Socket!));
+
+            // Hold the loop until the server's kernel has every request (each peer's send queue acknowledged), so
+            // that one epoll_wait finds the three connections readable together.
+            using var release = new ManualResetEventSlim();
+            loop.Loop.Post(() => release.Wait(TimeSpan.FromSeconds(30)));
+            for (int i = 0; i < peers.Count; i++)
+            {
+                await peers[i].SendAllAsync(Encoding.ASCII.GetBytes($"request {i}"));
+            }
+
+            await Poll.UntilAsync(() => Task.FromResult(peers.All(p => UnacknowledgedBytes(p) == 0)), "the requests to reach the server");
+            release.Set();
+
+            for (int i = 0; i < peers.Count; i++)
+            {
+                Assert.Equal($"request {i}", Encoding.ASCII.GetString(await peers[i].ReadExactlyAsync(9)));
+            }
+
+            // No reply had gone to the kernel while the batch was being handled; then one write per connection.
+            Assert.Equal(new long[] { 0, 0, 0 }, await loop.OnLoop(() => writesBeforeEachHandler.ToArray()));
+            Assert.Equal(new long[] { 1, 1, 1 }, await loop.OnLoop(() => serverSides.Select(side => side.GatheredWrites).ToArray()));
+        }
+        finally
+        {
+            foreach (var peer in peers)
+            {
+                peer.Dispose();
+            }
+        }
+    }
+
+    // Linux's SIOCOUTQ (TIOCOUTQ): bytes of a TCP socket not yet acknowledged by the peer's kernel.
+    private static int UnacknowledgedBytes(Socket socket) =>
+        Ioctl((int)socket.Handle, 0x5411, out int bytes) == 0 ? bytes : throw new InvalidOperationException($"ioctl(SIOCOUTQ) failed: {Marshal.GetLastPInvokeError()}");
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int Ioctl(int fd, nuint request, out int value);
+
     [Fact]
     public async Task Many_writes_in_one_handler_go_out_in_one_gathered_write_when_it_returns()
     {

@@ -25,6 +25,24 @@ public sealed class KeyValueTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task Redis_cli_set_nx_only_creates_and_set_xx_only_replaces_as_redis_does()
+    {
+        await using var kv = await SampleProcess.StartServerAsync("KeyValue", log);
+
+        Assert.Equal("(nil)\n", await Cli(kv, "--no-raw", "SET", "k", "first", "XX")); // XX: no key, nothing set
+        Assert.Equal("(nil)\n", await Cli(kv, "--no-raw", "GET", "k"));
+        Assert.Equal("OK\n", await Cli(kv, "--no-raw", "SET", "k", "first", "NX")); // NX: no key, set
+        Assert.Equal("(nil)\n", await Cli(kv, "--no-raw", "SET", "k", "second", "nx")); // NX: the key exists, kept
+        Assert.Equal("\"first\"\n", await Cli(kv, "--no-raw", "GET", "k"));
+        Assert.Equal("OK\n", await Cli(kv, "--no-raw", "SET", "k", "third", "xx")); // XX: the key exists, replaced
+        Assert.Equal("\"third\"\n", await Cli(kv, "--no-raw", "GET", "k"));
+        Assert.Equal("OK\n", await Cli(kv, "--no-raw", "SET", "k", "fourth")); // neither: always set
+        Assert.Equal("\"fourth\"\n", await Cli(kv, "--no-raw", "GET", "k"));
+        Assert.Equal("(error) ERR syntax error\n", await Cli(kv, "--no-raw", "SET", "k", "fifth", "NX", "XX"));
+        Assert.Equal("\"fourth\"\n", await Cli(kv, "--no-raw", "GET", "k"));
+    }
+
+    [Fact]
     public async Task Redis_cli_talks_over_a_unix_socket()
     {
         string path = Net.UnixPath("kv");
