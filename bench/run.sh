@@ -38,6 +38,9 @@
 #             one the least disturbed; every run is listed under the table  [1]
 #   BUILD     0: do not build the .NET servers and client (they must be built already), e.g. for a series of runs  [1]
 #   QUIET     before each row, wait (at most this many seconds) until the machine was <10% busy for a second  [0]
+#   SERVER_QUOTA  pinned mode only: the server may use at most this % of its core (a CFS bandwidth limit through the
+#             cgroup-v1 cpu controller, 10 ms periods), so that loadgen, with a whole core, is faster than every server
+#             and each row shows the server's limit rather than the client's  [unset: no limit]
 # Every server is started with --max-seconds (or under timeout), every client run is bounded by DURATION+WARMUP and a timeout.
 # Beside each row: the client's CPU %, the server's CPU %, other processes' CPU %, the steal time of the row
 # (from /proc/stat), and flags: client-saturated (client CPU >= 90 % of one core per client thread it can run),
@@ -202,8 +205,18 @@ na() { [[ -z "$1" || "$1" == -1* ]] && echo "n/a" || echo "$1"; }
 for mode in $MODES; do
   if [[ $mode == pinned ]]; then
     SERVER_CPU=(taskset -c 0); CLIENT_CPU=(taskset -c 1); CLIENT_CORES=1
+    if [[ -n "${SERVER_QUOTA:-}" ]]; then
+      # Every server process starts inside a cgroup whose CPU bandwidth is SERVER_QUOTA % of one core.
+      QUOTA_GROUP=/sys/fs/cgroup/cpu/conserv-bench-server
+      mkdir -p "$QUOTA_GROUP" || { echo "SERVER_QUOTA needs the cgroup-v1 cpu controller at /sys/fs/cgroup/cpu" >&2; exit 2; }
+      echo 10000 > "$QUOTA_GROUP/cpu.cfs_period_us"
+      echo $(( SERVER_QUOTA * 100 )) > "$QUOTA_GROUP/cpu.cfs_quota_us"
+      SERVER_CPU+=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$QUOTA_GROUP")
+    fi
     { echo "## pinned: server on CPU 0, client on CPU 1"; echo
-      echo "Each server sees one core (Environment.ProcessorCount = 1), so conserv-group has one loop and Kestrel one I/O queue."; echo; } >> "$OUT"
+      echo "Each server sees one core (Environment.ProcessorCount = 1), so conserv-group has one loop and Kestrel one I/O queue."
+      [[ -z "${SERVER_QUOTA:-}" ]] || echo "Every server is limited to ${SERVER_QUOTA} % of that core (CFS quota $(( SERVER_QUOTA * 100 )) µs per 10 ms period); loadgen has a whole core."
+      echo; } >> "$OUT"
   else
     SERVER_CPU=(); CLIENT_CPU=(); CLIENT_CORES=$(nproc)
     { echo "## shared: server and client float over all $(nproc) cores"; echo

@@ -41,8 +41,14 @@ public partial class CoalescedWriteTests
 
             // Hold the loop until the server's kernel has every request (each peer's send queue acknowledged), so
             // that one epoll_wait finds the three connections readable together.
+            using var holding = new ManualResetEventSlim();
             using var release = new ManualResetEventSlim();
-            loop.Loop.Post(() => release.Wait(TimeSpan.FromSeconds(30)));
+            loop.Loop.Post(() =>
+            {
+                holding.Set();
+                release.Wait(TimeSpan.FromSeconds(30));
+            });
+            Assert.True(holding.Wait(TimeSpan.FromSeconds(30)), "the loop to be held");
             for (int i = 0; i < peers.Count; i++)
             {
                 await peers[i].SendAllAsync(Encoding.ASCII.GetBytes($"request {i}"));
