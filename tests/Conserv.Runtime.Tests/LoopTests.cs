@@ -142,6 +142,45 @@ public class LoopTests
     }
 
     [Fact]
+    public async Task Work_posted_by_posted_work_runs_in_the_next_turn_after_the_timers_due_now()
+    {
+        await using var loop = new TestLoop();
+        var order = new List<string>();
+        await loop.OnLoop(() =>
+        {
+            loop.Loop.Schedule(TimeSpan.Zero, () => order.Add("timer"));
+            loop.Loop.Post(() => order.Add("posted"));
+        });
+        await loop.Loop.Barrier();
+        Assert.Equal(new[] { "timer", "posted" }, await loop.OnLoop(() => order.ToArray()));
+    }
+
+    [Fact]
+    public async Task Stop_closes_servers_before_other_sockets_so_a_servers_close_event_comes_before_theirs()
+    {
+        // A client socket opened before the server: without the servers-first order it would close first.
+        using var elsewhere = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        elsewhere.Start();
+        var loop = new TestLoop();
+        var log = new EventLog();
+        var clientDriver = new RecordingDriver(log);
+        var client = TcpSocket.Connect(clientDriver, "127.0.0.1", ((System.Net.IPEndPoint)elsewhere.LocalEndpoint).Port, loop: loop.Loop);
+        await log.WaitForAsync("connect");
+        using var accepted = await elsewhere.AcceptSocketAsync();
+        var serverDriver = new RecordingDriver(log);
+        var server = TcpServer.Listen(serverDriver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await log.WaitForAsync("connection");
+
+        await loop.DisposeAsync();
+
+        var closes = log.Events.Where(e => e.Kind is "close" or "serverClose").ToArray();
+        Assert.Equal(new[] { "close", "serverClose", "close" }, closes.Select(e => e.Kind));
+        Assert.NotSame(client, closes[0].Socket);
+        Assert.Same(client, closes[2].Socket);
+    }
+
+    [Fact]
     public async Task Stop_aborts_every_socket_and_server_with_their_close_events()
     {
         var loop = new TestLoop();

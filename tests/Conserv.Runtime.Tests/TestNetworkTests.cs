@@ -77,6 +77,7 @@ public class TestNetworkTests
         await network.AdvanceAsync(TimeSpan.FromSeconds(1));
         socket.Resume();
         await AssertAnUntimedPauseHoldsAsync();
+        await network.SettleAsync();
         Assert.False(socket.IsPaused);
     }
 
