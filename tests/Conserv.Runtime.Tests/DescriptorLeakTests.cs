@@ -68,6 +68,58 @@ public sealed class DescriptorLeakTests
         }
     }
 
+    [Fact]
+    public async Task Work_posted_to_a_stopped_loop_writes_nothing_to_a_socket_that_took_its_wake_up_descriptor_number()
+    {
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen();
+        var before = EventFds();
+        var loop = EventLoop.Start();
+        await loop.Barrier();
+        int wakeUp = Assert.Single(EventFds().Except(before));
+        loop.Stop();
+        await loop.Completion.WithTimeout("the loop to stop");
+
+        // The kernel hands out the lowest free number: open connections until one end takes the eventfd's old number.
+        var opened = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            (System.Net.Sockets.Socket Reused, System.Net.Sockets.Socket Peer)? pair = null;
+            for (int i = 0; i < 32 && pair is null; i++)
+            {
+                var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                opened.Add(client);
+                client.Connect(listener.LocalEndPoint!);
+                var accepted = listener.Accept();
+                opened.Add(accepted);
+                pair = (int)client.Handle == wakeUp ? (client, accepted) : (int)accepted.Handle == wakeUp ? (accepted, client) : null;
+            }
+
+            Assert.True(pair.HasValue, $"no connection took descriptor {wakeUp}");
+            var (reused, peer) = pair.Value;
+            peer.ReceiveTimeout = (int)EventLog.DefaultTimeout.TotalMilliseconds;
+
+            loop.Post(() => { }); // to a stopped loop: queued, never run, and its wake-up must not be written
+            reused.Send("x"u8);
+            var got = new byte[9];
+            int n = peer.Receive(got);
+            Assert.Equal("x"u8.ToArray(), got.AsSpan(0, n).ToArray());
+        }
+        finally
+        {
+            foreach (var socket in opened)
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
+    private static HashSet<int> EventFds() => Directory.GetFileSystemEntries("/proc/self/fd")
+        .Where(path => new FileInfo(path).LinkTarget == "anon_inode:[eventfd]")
+        .Select(path => int.Parse(Path.GetFileName(path), System.Globalization.CultureInfo.InvariantCulture))
+        .ToHashSet();
+
     private static int OpenDescriptors() => Directory.GetFileSystemEntries("/proc/self/fd").Length;
 
     /// <summary>Ends each connection the way its first byte asks: 'C' close, 'A' abort.</summary>

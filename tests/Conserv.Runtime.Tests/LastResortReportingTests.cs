@@ -41,6 +41,50 @@ public sealed class LastResortReportingTests
         }
     }
 
+    [Fact]
+    public async Task Without_a_subscriber_or_a_logger_what_no_handler_took_goes_to_standard_error_saying_where()
+    {
+        var original = Console.Error;
+        var captured = new StringWriter();
+        Console.SetError(TextWriter.Synchronized(captured));
+        string serverName = "";
+        try
+        {
+            await using var loop = new TestLoop();
+            var driver = RecordingDriver.EchoWithFailingErrorHandler();
+            await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+            using var bad = await Peer.ConnectAsync(server.Port!.Value);
+            await driver.Log.WaitForAsync("connection");
+            await bad.SendAllAsync("!"u8.ToArray());
+            await driver.Log.WaitForAsync("close");
+
+            var closing = TcpServer.Listen(new RecordingDriver { OnServerClosed = _ => throw new InvalidOperationException("the close handler failed") }, port: 0, loop: loop.Loop);
+            serverName = closing.ToString();
+            await closing.DisposeAsync().WithTimeout("the server to close");
+
+            loop.Loop.Post(() => throw new InvalidOperationException("posted work failed"));
+            await loop.Loop.Barrier();
+
+            // A subscriber that throws is reported there too, and the loop goes on.
+            loop.Loop.UnhandledException += (_, _) => throw new FormatException("the subscriber failed");
+            loop.Loop.Post(() => throw new InvalidOperationException("reported to the subscriber"));
+            await loop.Loop.Barrier();
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+
+        string text = captured.ToString();
+        Assert.Contains("Conserv: an exception no handler took (TcpSocket(", text);
+        Assert.Contains("System.ArgumentException: the error handler failed", text);
+        Assert.Contains($"Conserv: an exception no handler took ({serverName}): System.InvalidOperationException: the close handler failed", text);
+        Assert.Contains("Conserv: an exception no handler took: System.InvalidOperationException: posted work failed", text);
+        Assert.Contains("Conserv: UnhandledException subscriber threw: System.FormatException: the subscriber failed", text);
+        Assert.DoesNotContain("reported to the subscriber", text);
+        Assert.DoesNotContain("NullReferenceException", text); // nothing after a report: no subscriber was called
+    }
+
     private sealed class FailingWriter : StringWriter
     {
         public override void WriteLine(string? value) => throw new IOException("Too many open files");

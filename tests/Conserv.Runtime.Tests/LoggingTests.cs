@@ -64,13 +64,26 @@ public sealed class LoggingTests
     {
         var logs = new ListLoggerFactory();
         await using var loop = new TestLoop(new EventLoopOptions { LoggerFactory = logs });
-        await using var server = TcpServer.Listen(RecordingDriver.EchoWithFailingErrorHandler(), port: 0, loop: loop.Loop);
+        var driver = RecordingDriver.EchoWithFailingErrorHandler();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
         using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        string socketName = (await driver.Log.SocketOfFirstAsync("connection")).ToString();
         await peer.SendAllAsync("!"u8.ToArray());
         await Poll.UntilAsync(() => Task.FromResult(logs.Has(104)), "the handler failure to be logged");
         var failure = logs.Single(104);
         Assert.Equal(LogLevel.Error, failure.Level);
         Assert.IsType<ArgumentException>(failure.Exception);
+        Assert.Equal($"An exception no handler took, on {socketName}", failure.Message);
+
+        // Where it happened: a server's handler, or work posted to the loop.
+        var closing = TcpServer.Listen(new RecordingDriver { OnServerClosed = _ => throw new InvalidOperationException("close handler") }, port: 0, loop: loop.Loop);
+        string serverName = closing.ToString();
+        await closing.DisposeAsync().WithTimeout("the server to close");
+        loop.Loop.Post(() => throw new InvalidOperationException("posted work"));
+        await loop.Loop.Barrier();
+        Assert.Equal(
+            new[] { $"An exception no handler took, on {socketName}", $"An exception no handler took, on {serverName}", "An exception no handler took, on the event loop" },
+            logs.Entries.Where(e => e.Id == 104).Select(e => e.Message).ToArray());
     }
 
     private static ValueTask WriteBack(TcpSocket socket, ReadOnlyMemory<byte> data)

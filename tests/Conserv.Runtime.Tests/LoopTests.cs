@@ -91,7 +91,93 @@ public class LoopTests
     {
         Exception? nested = null;
         await RunOnNewThread(() => nested = Record.Exception(() => EventLoop.Run(() => { }))).WithTimeout("Run to return");
-        Assert.IsType<InvalidOperationException>(nested);
+        Assert.Equal("This thread already runs an event loop.", Assert.IsType<InvalidOperationException>(nested).Message);
+    }
+
+    [Fact]
+    public async Task Run_leaves_its_thread_as_it_found_it_so_the_thread_can_run_a_loop_again()
+    {
+        var before = new SynchronizationContext();
+        SynchronizationContext? during = null, after = null;
+        EventLoop? first = null, second = null, currentAfter = null;
+        await Task.Factory.StartNew(() =>
+        {
+            SynchronizationContext.SetSynchronizationContext(before);
+            EventLoop.Run(() =>
+            {
+                first = EventLoop.Current;
+                during = SynchronizationContext.Current;
+            });
+            after = SynchronizationContext.Current;
+            currentAfter = EventLoop.Current;
+            EventLoop.Run(() => second = EventLoop.Current); // throws if the thread still counted as running a loop
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).WithTimeout("both Runs to return");
+
+        Assert.Same(first!.SynchronizationContext, during);
+        Assert.Same(before, after);
+        Assert.Null(currentAfter);
+        Assert.NotNull(second);
+        Assert.NotSame(first, second);
+        await first.Completion.WithTimeout("the first loop's Completion");
+    }
+
+    [Fact]
+    public async Task Start_runs_the_loop_on_a_background_thread_with_the_name_it_was_given()
+    {
+        var loop = EventLoop.Start(new EventLoopOptions { ThreadName = "named loop" });
+        var (name, background, current) = await loop.OnLoopAsync(() => (Thread.CurrentThread.Name, Thread.CurrentThread.IsBackground, EventLoop.Current));
+        Assert.Equal("named loop", name);
+        Assert.True(background, "a started loop must not keep the process alive");
+        Assert.Same(loop, current);
+        loop.Stop();
+        await loop.Completion.WithTimeout("the loop to stop");
+    }
+
+    [Fact]
+    public async Task Post_refuses_a_null_action_at_the_call()
+    {
+        await using var loop = new TestLoop();
+        Assert.Equal("action", Assert.Throws<ArgumentNullException>(() => loop.Loop.Post((Action)null!)).ParamName);
+        Assert.Equal("action", Assert.Throws<ArgumentNullException>(() => loop.Loop.Post((Action<object?>)null!, null)).ParamName);
+    }
+
+    [Fact]
+    public async Task Work_posted_by_posted_work_runs_in_the_next_turn_after_the_timers_due_now()
+    {
+        await using var loop = new TestLoop();
+        var order = new List<string>();
+        await loop.OnLoop(() =>
+        {
+            loop.Loop.Schedule(TimeSpan.Zero, () => order.Add("timer"));
+            loop.Loop.Post(() => order.Add("posted"));
+        });
+        await loop.Loop.Barrier();
+        Assert.Equal(new[] { "timer", "posted" }, await loop.OnLoop(() => order.ToArray()));
+    }
+
+    [Fact]
+    public async Task Stop_closes_servers_before_other_sockets_so_a_servers_close_event_comes_before_theirs()
+    {
+        // A client socket opened before the server: without the servers-first order it would close first.
+        using var elsewhere = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        elsewhere.Start();
+        var loop = new TestLoop();
+        var log = new EventLog();
+        var clientDriver = new RecordingDriver(log);
+        var client = TcpSocket.Connect(clientDriver, "127.0.0.1", ((System.Net.IPEndPoint)elsewhere.LocalEndpoint).Port, loop: loop.Loop);
+        await log.WaitForAsync("connect");
+        using var accepted = await elsewhere.AcceptSocketAsync();
+        var serverDriver = new RecordingDriver(log);
+        var server = TcpServer.Listen(serverDriver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await log.WaitForAsync("connection");
+
+        await loop.DisposeAsync();
+
+        var closes = log.Events.Where(e => e.Kind is "close" or "serverClose").ToArray();
+        Assert.Equal(new[] { "close", "serverClose", "close" }, closes.Select(e => e.Kind));
+        Assert.NotSame(client, closes[0].Socket);
+        Assert.Same(client, closes[2].Socket);
     }
 
     [Fact]

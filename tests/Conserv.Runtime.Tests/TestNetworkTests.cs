@@ -39,6 +39,102 @@ public class TestNetworkTests
     }
 
     [Fact]
+    public async Task Of_two_timed_pauses_the_earlier_end_resumes_and_no_other_timer_ends_a_later_pause()
+    {
+        await using var network = new TestNetwork();
+        var socket = (await network.AcceptAsync(new RecordingDriver())).Socket;
+
+        async Task AssertPausedUntilAsync(TimeSpan end)
+        {
+            await network.AdvanceAsync(end - TimeSpan.FromMilliseconds(1));
+            Assert.True(socket.IsPaused, "resumed before its earliest end");
+            await network.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+            Assert.False(socket.IsPaused, "not resumed at its earliest end");
+        }
+
+        async Task AssertAnUntimedPauseHoldsAsync()
+        {
+            socket.Pause();
+            await network.AdvanceAsync(TimeSpan.FromSeconds(20));
+            Assert.True(socket.IsPaused, "a timer of an earlier pause ended a pause without time-out");
+            socket.Resume();
+        }
+
+        // The longer first, then a shorter one: the shorter ends the pause, and the longer one is disarmed.
+        socket.Pause(TimeSpan.FromSeconds(10));
+        socket.Pause(TimeSpan.FromSeconds(5));
+        await AssertPausedUntilAsync(TimeSpan.FromSeconds(5));
+        await AssertAnUntimedPauseHoldsAsync();
+
+        // The shorter first, then a longer one: the longer one is not armed at all.
+        socket.Pause(TimeSpan.FromSeconds(5));
+        socket.Pause(TimeSpan.FromSeconds(10));
+        await AssertPausedUntilAsync(TimeSpan.FromSeconds(5));
+        await AssertAnUntimedPauseHoldsAsync();
+
+        // Resume disarms the timer.
+        socket.Pause(TimeSpan.FromSeconds(5));
+        await network.AdvanceAsync(TimeSpan.FromSeconds(1));
+        socket.Resume();
+        await AssertAnUntimedPauseHoldsAsync();
+        await network.SettleAsync();
+        Assert.False(socket.IsPaused);
+    }
+
+    [Fact]
+    public async Task Closed_and_ClosedToken_stay_pending_while_open_and_complete_at_the_close_whether_asked_before_or_after_it()
+    {
+        await using var network = new TestNetwork();
+        var early = (await network.AcceptAsync(new RecordingDriver())).Socket;
+        var late = await network.AcceptAsync(new RecordingDriver());
+        var closed = early.Closed;
+        var token = early.ClosedToken;
+        await network.SettleAsync();
+        Assert.False(closed.IsCompleted);
+        Assert.False(token.IsCancellationRequested);
+        Assert.Same(closed, early.Closed);
+        Assert.Equal(token, early.ClosedToken);
+
+        early.Close();
+        late.Socket.Close();
+        await late.Closed.WaitAsync(EventLog.DefaultTimeout);
+        await network.SettleAsync();
+
+        await closed.WithTimeout("Closed asked for before the close");
+        Assert.True(token.IsCancellationRequested);
+        Assert.True(late.Socket.Closed.IsCompleted, "Closed asked for only after the close is not complete");
+        Assert.True(late.Socket.ClosedToken.IsCancellationRequested, "ClosedToken asked for only after the close is not cancelled");
+    }
+
+    [Fact]
+    public async Task SettleAsync_ends_only_after_the_work_queued_before_it_and_the_timers_due_in_its_turn_have_run()
+    {
+        await using var network = new TestNetwork();
+        var loop = network.Loop;
+        Task? settle = null;
+        bool? settledBeforeQueuedWork = null, settledBeforeDueTimer = null;
+
+        // Work that queues more work, with the settle queued between the two: it ends after the second.
+        await loop.OnLoopAsync(() =>
+        {
+            loop.Post(() => loop.Post(() => settledBeforeQueuedWork = settle!.IsCompleted));
+            settle = network.SettleAsync();
+        });
+        await settle!.WithTimeout("the settle");
+        Assert.False(settledBeforeQueuedWork);
+
+        // The clock moves to a timer's due time in the settle's own turn: the settle ends after the timer ran.
+        loop.Schedule(TimeSpan.FromSeconds(1), () => settledBeforeDueTimer = settle!.IsCompleted);
+        await loop.OnLoopAsync(() =>
+        {
+            loop.Post(() => network.Clock.Advance(TimeSpan.FromSeconds(1)));
+            settle = network.SettleAsync();
+        });
+        await settle!.WithTimeout("the settle");
+        Assert.False(settledBeforeDueTimer);
+    }
+
+    [Fact]
     public async Task A_write_from_a_timer_is_sent_after_the_timer_and_leaves_the_loop_quiet()
     {
         await using var network = new TestNetwork();

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -257,6 +258,8 @@ public class TlsTests
                 return default;
             },
         };
+        var unhandled = new ConcurrentQueue<Exception>();
+        loop.Loop.UnhandledException += (_, e) => unhandled.Enqueue(e.Exception);
         await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
 
         using var tcp = new TcpClient();
@@ -274,6 +277,8 @@ public class TlsTests
         Assert.Equal("echo secret", await secureReader.ReadLineAsync().WaitAsync(Bound));
         Assert.DoesNotContain(driver.Log.Events, e => e.Text == "INJECTED");
         Assert.Equal(1, driver.Log.Count("connect")); // the connect event ran once: after the upgrade's handshake
+        await loop.Loop.Barrier();
+        Assert.Empty(unhandled); // StartTls on the loop ran once, there and then
     }
 
     [Fact]

@@ -1,0 +1,100 @@
+using System;
+using System.IO;
+using System.Threading.Tasks;
+using Conserv.Testing;
+
+namespace Conserv.Runtime.Tests;
+
+/// <summary>
+/// The output queue (native segments in a ring) behind a peer that takes a window at a time, on the in-memory
+/// transport: every step is exact, so the queue's length is checked after each one and the bytes at the end. The
+/// steps take the queue through a partly sent head segment, a head that moves on, a tail that wraps around the ring,
+/// a ring that grows while wrapped, segments of every size and a gathered write that cannot describe them all.
+/// </summary>
+public class OutputQueueTests
+{
+    private const int Window = 1000;
+
+    [Fact]
+    public async Task Output_queued_in_pieces_leaves_byte_for_byte_as_the_peer_takes_one_window_at_a_time()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = Window });
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        var socket = peer.Socket;
+        var written = new MemoryStream();
+        var received = new MemoryStream();
+        int seed = 0;
+        peer.StopReading();
+
+        async Task WriteAsync(int length)
+        {
+            var bytes = Peer.Pattern(length, ++seed);
+            written.Write(bytes);
+            await network.Loop.OnLoopAsync(() => socket.Write(bytes)); // flushed right after this posted work
+            await network.SettleAsync();
+        }
+
+        async Task TakeWindowsAsync(int windows)
+        {
+            for (int i = 0; i < windows; i++)
+            {
+                // In one loop turn the peer reads again and stops again: a fresh window, so the socket's next send on
+                // writability takes exactly one window of its queue.
+                await network.Loop.OnLoopAsync(() =>
+                {
+                    peer.ResumeReading();
+                    peer.StopReading();
+                });
+                await network.SettleAsync();
+                received.Write(peer.ReceiveAvailable());
+            }
+        }
+
+        void AssertQueued(long expected)
+        {
+            Assert.Equal(expected, socket.BytesQueued);
+            Assert.Equal(written.Length - expected, socket.BytesWritten);
+            Assert.Equal(written.ToArray().AsSpan(0, (int)received.Length).ToArray(), received.ToArray());
+        }
+
+        await WriteAsync(4096); // the first window is sent at once: 3,096 stay in the first segment, its start moved
+        received.Write(peer.ReceiveAvailable());
+        Assert.Equal(Window, received.Length);
+        AssertQueued(3096);
+
+        await WriteAsync(4096); // three more full segments: the ring's four slots are taken
+        await WriteAsync(4096);
+        await WriteAsync(4096);
+        AssertQueued(3096 + (3 * 4096));
+
+        await TakeWindowsAsync(4); // the first segment is sent and freed, the second is part sent: the head moves on
+        AssertQueued(3096 + (3 * 4096) - (4 * Window));
+
+        await WriteAsync(4000); // into the slot the head left: the ring wraps around
+        await WriteAsync(50); // fits in that wrapped tail
+        AssertQueued(3096 + (3 * 4096) - (4 * Window) + 4050);
+
+        await WriteAsync(200); // 46 fill the wrapped tail, 154 need a fifth segment: the ring grows while wrapped
+        AssertQueued(3096 + (3 * 4096) - (4 * Window) + 4250);
+
+        await TakeWindowsAsync(3);
+        await WriteAsync(70_000); // larger than a segment: a 64 KiB segment and one for the rest
+        await WriteAsync(10);
+        AssertQueued(3096 + (3 * 4096) - (7 * Window) + 4250 + 70_010);
+
+        for (int i = 0; i < 70; i++)
+        {
+            await WriteAsync(4096); // more segments than one gathered write describes
+        }
+
+        AssertQueued(3096 + (3 * 4096) - (7 * Window) + 4250 + 70_010 + (70 * 4096));
+
+        peer.ResumeReading();
+        received.Write(await peer.ReceiveAsync((int)(written.Length - received.Length)));
+        await network.SettleAsync();
+        Assert.Equal(written.ToArray(), received.ToArray());
+        Assert.Equal(0, socket.BytesQueued);
+        Assert.Equal(written.Length, socket.BytesWritten);
+        Assert.Empty(peer.ReceiveAvailable());
+    }
+}
