@@ -30,16 +30,11 @@ public sealed partial class SignalStopTests
     {
         using var keepProcess = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = true);
         const int size = 8 * 1024 * 1024; // more than the kernel buffers hold for a peer that does not read
-        var server = await RunningServer.StartAsync(size);
-        using var peer = await Peer.ConnectAsync(server.Port);
-        await server.Driver.Log.WaitForAsync("connection");
-        await Poll.UntilAsync(server.Loop, () => server.Driver.Log.First("connection").Socket!.BytesQueued > 0, "output to wait for the peer");
-
-        Raise(SIGTERM);
+        var (server, notReading) = await RunningServer.StartWithAPeerNotReadingAsync(size);
+        using var peer = notReading;
 
         // Draining: the listener is closed, but Run waits for the queued output (the drain period is ten minutes).
-        await Poll.UntilAsync(() => Task.FromResult(!IsListening(server.Port)), "the listener to close");
-        Assert.False(server.Run.IsCompleted, "Run returned before the queued output was sent");
+        await RaiseAndSeeTheDrainBeginAsync(server);
         var (data, reset) = await peer.ReadToEndAsync();
         Assert.False(reset);
         Assert.Equal(size, data.Length);
@@ -53,14 +48,10 @@ public sealed partial class SignalStopTests
     {
         using var keepProcess = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = true);
         const int size = 32 * 1024 * 1024;
-        var server = await RunningServer.StartAsync(size);
-        using var peer = await Peer.ConnectAsync(server.Port);
-        await server.Driver.Log.WaitForAsync("connection");
-        await Poll.UntilAsync(server.Loop, () => server.Driver.Log.First("connection").Socket!.BytesQueued > 0, "output to wait for the peer");
+        var (server, notReading) = await RunningServer.StartWithAPeerNotReadingAsync(size);
+        using var peer = notReading;
 
-        Raise(SIGTERM);
-        await Poll.UntilAsync(() => Task.FromResult(!IsListening(server.Port)), "the listener to close");
-        Assert.False(server.Run.IsCompleted, "Run returned before the queued output was sent");
+        await RaiseAndSeeTheDrainBeginAsync(server);
         Raise(SIGTERM);
 
         // Only the second signal can end Run within the wait: the drain period is ten minutes and the peer reads nothing.
@@ -68,6 +59,14 @@ public sealed partial class SignalStopTests
         var (data, _) = await peer.ReadToEndAsync();
         Assert.True(data.Length < size, "the connection was not cut short");
         Assert.Equal(new[] { "close", "serverClose" }, server.Driver.Log.Events.Select(e => e.Kind).Where(k => k is "close" or "serverClose").ToArray());
+    }
+
+    /// <summary>Sends SIGTERM and waits for the drain to begin: the listener closed, Run still waiting for the queued output.</summary>
+    private static async Task RaiseAndSeeTheDrainBeginAsync(RunningServer server)
+    {
+        Raise(SIGTERM);
+        await Poll.UntilAsync(() => Task.FromResult(!IsListening(server.Port)), "the listener to close");
+        Assert.False(server.Run.IsCompleted, "Run returned before the queued output was sent");
     }
 
     private static void Raise(int signal) =>
@@ -86,7 +85,17 @@ public sealed partial class SignalStopTests
     /// <summary>A server on a loop run by <see cref="EventLoop.Run(Action, EventLoopOptions?)"/>, which writes <c>size</c> bytes to each client that connects.</summary>
     private sealed record RunningServer(EventLoop Loop, int Port, RecordingDriver Driver, Task Run)
     {
-        public static async Task<RunningServer> StartAsync(int size)
+        /// <summary>Starts the server and connects a peer that reads nothing, once output waits for it.</summary>
+        public static async Task<(RunningServer Server, Socket Peer)> StartWithAPeerNotReadingAsync(int size)
+        {
+            var server = await StartAsync(size);
+            var peer = await Peer.ConnectAsync(server.Port);
+            await server.Driver.Log.WaitForAsync("connection");
+            await Poll.UntilAsync(server.Loop, () => server.Driver.Log.First("connection").Socket!.BytesQueued > 0, "output to wait for the peer");
+            return (server, peer);
+        }
+
+        private static async Task<RunningServer> StartAsync(int size)
         {
             var driver = new RecordingDriver
             {
