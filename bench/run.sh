@@ -36,6 +36,9 @@
 #   REPEAT    runs per row, in rounds (each round runs every server in turn, so servers are interleaved in time);
 #             per row the fastest clean run (other CPU % + steal % < 10, all replies verified) is kept, or without
 #             one the least disturbed; every run is listed under the table  [1]
+#   BASELINE  a directory holding another checkout of this repository with its Release builds (EchoServers, KeyValue):
+#             servers named NAME@base in IMPLS (conserv@base, keyvalue@base, …) run from there, interleaved with this
+#             checkout's, so a change is measured against the commit before it in the same rounds  [unset]
 #   BUILD     0: do not build the .NET servers and client (they must be built already), e.g. for a series of runs  [1]
 #   QUIET     before each row, wait (at most this many seconds) until the machine was <10% busy for a second  [0]
 #   SERVER_QUOTA  pinned mode only: the server may use at most this % of its core (a CFS bandwidth limit through the
@@ -100,7 +103,8 @@ C_ECHO=bench/c-epoll-echo/bin/echo
 C_ECHO_256K=bench/c-epoll-echo/bin/echo-256k
 LOADGEN=bench/loadgen/bin/loadgen
 for impl in $IMPLS; do
-  case $impl in c-epoll*|keyvalue|redis) ;; *) NEED_ECHO_SERVERS=1 ;; esac
+  case $impl in c-epoll*|keyvalue*|redis|*@base) ;; *) NEED_ECHO_SERVERS=1 ;; esac
+  if [[ $impl == *@base && ! -d "${BASELINE:-}" ]]; then echo "$impl needs BASELINE=<another checkout, built>" >&2; exit 2; fi
 done
 if [[ ${BUILD:-1} != 0 ]]; then
   [[ -z "${NEED_ECHO_SERVERS:-}" ]] || dotnet build bench/EchoServers -c Release -v q -nologo >&2
@@ -238,22 +242,23 @@ for mode in $MODES; do
         fi
         : > "$LOG"
         ready=LISTENING
-        case $impl in
+        root=.; [[ $impl != *@base ]] || root=$BASELINE # NAME@base: the same server from the BASELINE checkout
+        case ${impl%@base} in
           c-epoll) "${SERVER_CPU[@]}" "$C_ECHO" "$PORT" 120 > "$LOG" 2>&1 & ;;
           c-epoll-spin) "${SERVER_CPU[@]}" "$C_ECHO" "$PORT" 120 50 > "$LOG" 2>&1 & ;;
           c-epoll-256k) "${SERVER_CPU[@]}" "$C_ECHO_256K" "$PORT" 120 > "$LOG" 2>&1 & ;;
           keyvalue) ready="listening on"
-            "${SERVER_CPU[@]}" timeout 150 dotnet "$KV_DLL" --port "$PORT" > "$LOG" 2>&1 & ;;
+            "${SERVER_CPU[@]}" timeout 150 dotnet "$root/$KV_DLL" --port "$PORT" > "$LOG" 2>&1 & ;;
           redis) ready="Ready to accept"
             "${SERVER_CPU[@]}" timeout 150 redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no \
               --daemonize no > "$LOG" 2>&1 & ;;
-          *-tls*) "${SERVER_CPU[@]}" dotnet "$SERVER_DLL" --impl "$impl" --port "$PORT" --max-seconds 120 "${CERT_ARGS[@]}" > "$LOG" 2>&1 & ;;
-          *) "${SERVER_CPU[@]}" dotnet "$SERVER_DLL" --impl "$impl" --port "$PORT" --max-seconds 120 > "$LOG" 2>&1 & ;;
+          *-tls*) "${SERVER_CPU[@]}" dotnet "$root/$SERVER_DLL" --impl "${impl%@base}" --port "$PORT" --max-seconds 120 "${CERT_ARGS[@]}" > "$LOG" 2>&1 & ;;
+          *) "${SERVER_CPU[@]}" dotnet "$root/$SERVER_DLL" --impl "${impl%@base}" --port "$PORT" --max-seconds 120 > "$LOG" 2>&1 & ;;
         esac
         SERVER_PID=$!
         for _ in $(seq 150); do grep -q "$ready" "$LOG" && break; sleep 0.2; done
         CPU_PID=$SERVER_PID # the process whose CPU is measured: under timeout, its child
-        if [[ $impl == keyvalue || $impl == redis ]]; then CPU_PID=$(pgrep -P "$SERVER_PID" | head -1 || true); fi
+        if [[ ${impl%@base} == keyvalue || $impl == redis ]]; then CPU_PID=$(pgrep -P "$SERVER_PID" | head -1 || true); fi
         if ! grep -q "$ready" "$LOG" || [[ -z "$CPU_PID" ]]; then
           row="| $impl | $conns | server did not start: $(tr '\n' ' ' < "$LOG" | cut -c1-120) |"; other=1e9
         else

@@ -17,6 +17,9 @@ public sealed partial class EventLoop
 
     private SpareDescriptor? _spare;
 
+    /// <summary>Free small output segments, kept for the sockets' next writes: at most one per event a poll returns.</summary>
+    internal OutputSegmentPool OutputSegments { get; } = new(MaxEventsPerPoll);
+
     /// <summary>
     /// The loop's read buffer, at least <paramref name="minimumLength"/> long. Only one read is handled at a time,
     /// so all sockets share it: it grows to the largest read a bulk socket asks for, never one buffer per socket.

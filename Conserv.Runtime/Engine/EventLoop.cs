@@ -422,6 +422,7 @@ public sealed unsafe partial class EventLoop
         _clockTimer?.Dispose();
         _wakeUp.Dispose();
         _spare?.Dispose();
+        OutputSegments.Dispose();
         Libc.close(_epoll);
         System.Runtime.InteropServices.NativeMemory.Free(_events);
         if (_readBuffer is not null)

@@ -8,19 +8,25 @@ namespace Conserv;
 /// What a socket wrote that the kernel has not taken yet: a ring of segments, drained on writability.
 /// </summary>
 /// <remarks>
-/// Segments live in native memory, allocated when output must wait and freed as soon as the kernel has taken
-/// them. A queue only grows for a peer that reads slowly; when such a peer is dropped with megabytes queued,
-/// freeing hands the memory straight back, where managed arrays would stay on the GC heap (committed, counted in
-/// the process's RSS) until later collections. Native segments also give a gathered write stable pointers.
+/// Segments live in native memory and are given back as soon as the kernel has taken them: the smallest (4 KiB, what
+/// every small write gets) to the loop's <see cref="OutputSegmentPool"/>, which keeps a bounded number for the next
+/// batch's replies; larger ones to the allocator. A queue only grows for a peer that reads slowly; when such a peer is
+/// dropped with megabytes queued, freeing hands the memory straight back, where managed arrays would stay on the GC
+/// heap (committed, counted in the process's RSS) until later collections. Native segments also give a gathered
+/// write stable pointers.
 /// </remarks>
 internal sealed unsafe class OutputQueue
 {
-    private const int MinSegment = 4096;
+    private const int MinSegment = OutputSegmentPool.SegmentSize;
     private const int MaxSegment = 64 * 1024;
 
+    private readonly OutputSegmentPool? _pool;
     private Segment[] _ring = new Segment[4];
     private int _head;
     private int _count;
+
+    /// <param name="pool">Where the smallest segments come from and go back to; null: the allocator only.</param>
+    public OutputQueue(OutputSegmentPool? pool = null) => _pool = pool;
 
     /// <summary>Bytes queued.</summary>
     public long Length { get; private set; }
@@ -43,7 +49,7 @@ internal sealed unsafe class OutputQueue
         while (!data.IsEmpty)
         {
             int capacity = Math.Clamp(data.Length, MinSegment, MaxSegment);
-            var segment = new Segment { Buffer = (byte*)NativeMemory.Alloc((nuint)capacity), Capacity = capacity };
+            var segment = new Segment { Buffer = Allocate(capacity), Capacity = capacity };
             int take = Math.Min(capacity, data.Length);
             data.Slice(0, take).CopyTo(new Span<byte>(segment.Buffer, take));
             segment.End = take;
@@ -86,7 +92,7 @@ internal sealed unsafe class OutputQueue
             count -= take;
             if (head.Start == head.End)
             {
-                NativeMemory.Free(head.Buffer);
+                Release(head);
                 head = default;
                 _head = (_head + 1) % _ring.Length;
                 _count--;
@@ -100,7 +106,7 @@ internal sealed unsafe class OutputQueue
         while (_count > 0)
         {
             ref var head = ref _ring[_head];
-            NativeMemory.Free(head.Buffer);
+            Release(head);
             head = default;
             _head = (_head + 1) % _ring.Length;
             _count--;
@@ -108,6 +114,21 @@ internal sealed unsafe class OutputQueue
 
         _head = 0;
         Length = 0;
+    }
+
+    private byte* Allocate(int capacity) =>
+        capacity == MinSegment && _pool is not null ? _pool.Rent() : (byte*)NativeMemory.Alloc((nuint)capacity);
+
+    private void Release(in Segment segment)
+    {
+        if (segment.Capacity == MinSegment && _pool is not null)
+        {
+            _pool.Return(segment.Buffer);
+        }
+        else
+        {
+            NativeMemory.Free(segment.Buffer);
+        }
     }
 
     private void Push(Segment segment)

@@ -167,7 +167,7 @@ public sealed partial class TcpSocket
 
         if (tailSent < tail.Length)
         {
-            (_output ??= new OutputQueue()).Append(tail.Slice((int)tailSent));
+            (_output ??= new OutputQueue(_loop.OutputSegments)).Append(tail.Slice((int)tailSent));
             _awaitingWritable |= _state == SocketState.Open;
         }
     }

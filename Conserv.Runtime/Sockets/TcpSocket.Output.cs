@@ -187,7 +187,7 @@ public sealed partial class TcpSocket
             return;
         }
 
-        (_output ??= new OutputQueue()).Append(data);
+        (_output ??= new OutputQueue(_loop.OutputSegments)).Append(data);
         RequestFlush();
     }
 }

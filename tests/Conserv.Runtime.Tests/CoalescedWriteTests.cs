@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -10,7 +9,7 @@ using System.Threading.Tasks;
 namespace Conserv.Runtime.Tests;
 
 /// <summary>Everything one loop callback writes to a socket goes to the kernel in one gathered write when it returns.</summary>
-public partial class CoalescedWriteTests
+public class CoalescedWriteTests
 {
     [Fact]
     public async Task Replies_to_connections_readable_together_go_out_once_every_one_of_them_was_handled()
@@ -41,21 +40,14 @@ public partial class CoalescedWriteTests
 
             // Hold the loop until the server's kernel has every request (each peer's send queue acknowledged), so
             // that one epoll_wait finds the three connections readable together.
-            using var holding = new ManualResetEventSlim();
-            using var release = new ManualResetEventSlim();
-            loop.Loop.Post(() =>
+            using (await loop.HoldAsync())
             {
-                holding.Set();
-                release.Wait(TimeSpan.FromSeconds(30));
-            });
-            Assert.True(holding.Wait(TimeSpan.FromSeconds(30)), "the loop to be held");
-            for (int i = 0; i < peers.Count; i++)
-            {
-                await peers[i].SendAllAsync(Encoding.ASCII.GetBytes($"request {i}"));
+                for (int i = 0; i < peers.Count; i++)
+                {
+                    await peers[i].SendAllAsync(Encoding.ASCII.GetBytes($"request {i}"));
+                    await peers[i].WaitUntilAcknowledgedAsync();
+                }
             }
-
-            await Poll.UntilAsync(() => Task.FromResult(peers.All(p => UnacknowledgedBytes(p) == 0)), "the requests to reach the server");
-            release.Set();
 
             for (int i = 0; i < peers.Count; i++)
             {
@@ -74,13 +66,6 @@ public partial class CoalescedWriteTests
             }
         }
     }
-
-    // Linux's SIOCOUTQ (TIOCOUTQ): bytes of a TCP socket not yet acknowledged by the peer's kernel.
-    private static int UnacknowledgedBytes(Socket socket) =>
-        Ioctl((int)socket.Handle, 0x5411, out int bytes) == 0 ? bytes : throw new InvalidOperationException($"ioctl(SIOCOUTQ) failed: {Marshal.GetLastPInvokeError()}");
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int Ioctl(int fd, nuint request, out int value);
 
     [Fact]
     public async Task Many_writes_in_one_handler_go_out_in_one_gathered_write_when_it_returns()

@@ -484,4 +484,70 @@ public class LoopTests
         Assert.Equal(sizes.Sum(), socket.BytesRead);
         Assert.Equal(sent.Length, socket.BytesRead);
     }
+
+    [Fact]
+    public async Task A_handler_closing_another_connection_ready_in_the_same_batch_skips_its_event_and_reports_nothing()
+    {
+        await using var loop = new TestLoop();
+        var unhandled = new ConcurrentQueue<Exception>();
+        loop.Loop.UnhandledException += (_, e) => unhandled.Enqueue(e.Exception);
+        var serverSides = new List<TcpSocket>();
+        var driver = new RecordingDriver
+        {
+            // The first connection handled aborts every other one, whose readiness is already in this batch.
+            OnData = (s, _) =>
+            {
+                foreach (var other in serverSides.Where(other => !ReferenceEquals(other, s)))
+                {
+                    other.Abort();
+                }
+
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var first = await Peer.ConnectAsync(server.Port!.Value);
+        using var second = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection", 2);
+        serverSides.AddRange(driver.Log.Events.Where(e => e.Kind == "connection").Select(e => e.Socket!));
+
+        using (await loop.HoldAsync())
+        {
+            await first.SendAllAsync("one"u8.ToArray());
+            await second.SendAllAsync("two"u8.ToArray());
+            await first.WaitUntilAcknowledgedAsync();
+            await second.WaitUntilAcknowledgedAsync();
+        }
+
+        await driver.Log.WaitForAsync("close");
+        await loop.Loop.Barrier();
+
+        // One data event, one close: the aborted connection's event of the same batch found its slot empty and was
+        // skipped (without the check the loop reports a NullReferenceException, twice).
+        Assert.Equal(1, driver.Log.Count("data"));
+        Assert.Equal(1, driver.Log.Count("close"));
+        Assert.Empty(unhandled);
+    }
+
+    [Fact]
+    public async Task Work_posted_by_close_handlers_during_an_immediate_stop_runs_before_the_loop_completes()
+    {
+        // An async close handler's continuation is work posted to the loop; an immediate stop closes every socket
+        // and must still run what those closes queued before the loop releases its resources.
+        var loop = EventLoop.Start();
+        var ranOnLoop = new ConcurrentQueue<bool>();
+        var driver = new RecordingDriver
+        {
+            OnClose = (_, _) => loop.Post(() => ranOnLoop.Enqueue(loop.IsLoopThread)),
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop); // closed by the stop
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection");
+
+        loop.Stop();
+        await loop.Completion.WithTimeout("the loop to stop");
+
+        Assert.Equal(1, driver.Log.Count("close"));
+        Assert.Equal([true], ranOnLoop.ToArray());
+    }
 }

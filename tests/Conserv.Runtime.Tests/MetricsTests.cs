@@ -151,6 +151,39 @@ public sealed class MetricsTests : IDisposable
         Assert.Equal(0, Observe("conserv.output.queued"));
     }
 
+    [Fact]
+    public async Task A_stopped_loop_leaves_the_gauges_and_is_not_kept_alive_by_them()
+    {
+        // The gauges sum over the running loops; a stopped one must leave that set, or every loop ever run (with its
+        // buffers) stays reachable for the life of the process.
+        var stopped = await RunALoopWithAConnectionAndStopItAsync();
+        for (int i = 0; i < 10 && stopped.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await Task.Delay(10);
+        }
+
+        Assert.False(stopped.IsAlive, "the stopped loop was collected");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> RunALoopWithAConnectionAndStopItAsync()
+    {
+        var loop = EventLoop.Start();
+        var driver = RecordingDriver.Echo();
+        var server = TcpServer.Listen(driver, port: 0, loop: loop);
+        using (var peer = await Peer.ConnectAsync(server.Port!.Value))
+        {
+            await peer.SendAllAsync(Peer.Pattern(10, 3));
+            await peer.ReadExactlyAsync(10);
+        }
+
+        loop.Stop();
+        await loop.Completion.WithTimeout("the loop to stop");
+        return new WeakReference(loop);
+    }
+
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var copy = new Dictionary<string, object?>();

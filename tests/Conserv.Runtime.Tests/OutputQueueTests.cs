@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Net.Sockets;
 using System.Threading.Tasks;
 using Conserv.Testing;
 
@@ -96,5 +97,107 @@ public class OutputQueueTests
         Assert.Equal(0, socket.BytesQueued);
         Assert.Equal(written.Length, socket.BytesWritten);
         Assert.Empty(peer.ReceiveAvailable());
+    }
+
+    [Fact]
+    public unsafe void The_segment_pool_hands_back_what_was_returned_and_keeps_no_more_than_its_capacity()
+    {
+        var pool = new OutputSegmentPool(capacity: 2);
+        try
+        {
+            byte* a = pool.Rent(), b = pool.Rent(), c = pool.Rent();
+            Assert.Equal(3, pool.Allocated);
+            pool.Return(a);
+            pool.Return(b);
+            pool.Return(c); // past the capacity: freed
+            Assert.Equal(2, pool.Count);
+
+            byte* again = pool.Rent();
+            Assert.True(again == b, "the last segment returned is rented first (still in the cache)");
+            Assert.True(pool.Rent() == a);
+            Assert.Equal(3, pool.Allocated); // both came from the pool
+            pool.Return(again);
+        }
+        finally
+        {
+            pool.Dispose();
+        }
+
+        Assert.Equal(0, pool.Count);
+    }
+
+    [Fact]
+    public void A_queue_takes_its_small_segments_from_the_pool_and_gives_them_back_as_the_kernel_takes_them()
+    {
+        var pool = new OutputSegmentPool(capacity: 8);
+        var queue = new OutputQueue(pool);
+        try
+        {
+            for (int round = 0; round < 10; round++)
+            {
+                queue.Append(new byte[100]);
+                queue.Append(new byte[OutputSegmentPool.SegmentSize]); // fills the first segment, starts a second
+                Assert.Equal(100 + OutputSegmentPool.SegmentSize, queue.Length);
+                queue.Consume(queue.Length);
+                Assert.True(queue.IsEmpty);
+            }
+
+            Assert.Equal(2, pool.Allocated); // ten rounds, the same two segments
+            Assert.Equal(2, pool.Count);
+
+            queue.Append(new byte[3 * OutputSegmentPool.SegmentSize]); // a large segment: not the pool's size
+            queue.Clear();
+            Assert.Equal(2, pool.Allocated);
+            Assert.Equal(2, pool.Count);
+        }
+        finally
+        {
+            queue.Clear();
+            pool.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Replies_of_many_connections_over_many_batches_reuse_the_loops_segments()
+    {
+        // Each batch's replies wait in segments until the batch ends; the loop reuses them batch after batch instead
+        // of allocating (and, past glibc's trim threshold, faulting in) fresh memory for every reply.
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        var peers = new Socket[20];
+        try
+        {
+            for (int i = 0; i < peers.Length; i++)
+            {
+                peers[i] = await Peer.ConnectAsync(server.Port!.Value);
+            }
+
+            await driver.Log.WaitForAsync("connection", peers.Length);
+            long before = await loop.OnLoop(() => loop.Loop.OutputSegments.Allocated);
+            for (int round = 0; round < 25; round++)
+            {
+                foreach (var peer in peers)
+                {
+                    await peer.SendAllAsync(Peer.Pattern(64, round));
+                }
+
+                foreach (var peer in peers)
+                {
+                    Assert.Equal(Peer.Pattern(64, round), await peer.ReadExactlyAsync(64));
+                }
+            }
+
+            // 500 replies; at most one segment per connection was ever needed at once.
+            long allocated = await loop.OnLoop(() => loop.Loop.OutputSegments.Allocated) - before;
+            Assert.InRange(allocated, 0, peers.Length);
+        }
+        finally
+        {
+            foreach (var peer in peers)
+            {
+                peer?.Dispose();
+            }
+        }
     }
 }

@@ -2,13 +2,14 @@ using System;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace Conserv.Runtime.Tests;
 
 /// <summary>An independent peer on plain System.Net.Sockets, and other helpers.</summary>
-public static class Peer
+public static partial class Peer
 {
     public static async Task<Socket> ConnectAsync(int port, IPAddress? address = null)
     {
@@ -98,6 +99,17 @@ public static class Peer
         return data;
     }
 
+    /// <summary>Waits until the other end's kernel has acknowledged every byte this socket sent (the data is there to read).</summary>
+    public static Task WaitUntilAcknowledgedAsync(this Socket socket) =>
+        Poll.UntilAsync(() => Task.FromResult(UnacknowledgedBytes(socket) == 0), "the sent bytes to reach the other end");
+
+    // Linux's SIOCOUTQ (TIOCOUTQ): bytes of a TCP socket not yet acknowledged by the peer's kernel.
+    private static int UnacknowledgedBytes(Socket socket) =>
+        Ioctl((int)socket.Handle, 0x5411, out int bytes) == 0 ? bytes : throw new InvalidOperationException($"ioctl(SIOCOUTQ) failed: {Marshal.GetLastPInvokeError()}");
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int Ioctl(int fd, nuint request, out int value);
+
     /// <summary>A port nothing listens on (bound then released).</summary>
     public static int UnusedPort()
     {
@@ -126,6 +138,28 @@ public sealed class TestLoop : IAsyncDisposable
     public Task<T> OnLoop<T>(Func<T> action) => Loop.OnLoopAsync(action);
 
     public Task OnLoop(Action action) => Loop.OnLoopAsync(action);
+
+    /// <summary>
+    /// Blocks the loop thread (inside posted work) until the returned handle is disposed, so that what peers send
+    /// meanwhile is found by one <c>epoll_wait</c>: one batch of readiness events.
+    /// </summary>
+    public async Task<IDisposable> HoldAsync()
+    {
+        var holding = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        Loop.Post(() =>
+        {
+            holding.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+        });
+        await Poll.UntilAsync(() => Task.FromResult(holding.IsSet), "the loop to be held");
+        return new Release(release);
+    }
+
+    private sealed class Release(ManualResetEventSlim release) : IDisposable
+    {
+        public void Dispose() => release.Set();
+    }
 }
 
 /// <summary>A short temporary directory for Unix socket files (paths must stay under 108 bytes).</summary>
