@@ -100,6 +100,42 @@ public class OutputQueueTests
     }
 
     [Fact]
+    public async Task A_large_write_behind_queued_bytes_goes_out_in_the_same_gathered_write_and_its_rest_is_queued_in_order()
+    {
+        // In one callback: a small write (queued), then one of 40 KiB (sent from the caller's memory, after the queue,
+        // in the same gathered write). The peer's window takes the small one and part of the large one; the rest of
+        // the large one must be queued behind, in order, and leave as the peer reads on.
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = Window });
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        var socket = peer.Socket;
+        peer.StopReading();
+        var small = Peer.Pattern(100, 1);
+        var large = Peer.Pattern(40 * 1024, 2);
+        await network.Loop.OnLoopAsync(() =>
+        {
+            socket.Write(small);
+            socket.Write(large);
+        });
+        await network.SettleAsync();
+
+        var received = new MemoryStream();
+        received.Write(peer.ReceiveAvailable());
+        Assert.Equal(Window, received.Length); // 100 queued bytes and 900 of the large write, in one send
+        Assert.Equal(small.Length + large.Length - Window, socket.BytesQueued);
+
+        await network.Loop.OnLoopAsync(() => peer.ResumeReading());
+        await network.SettleAsync();
+        for (int i = 0; i < 100 && received.Length < small.Length + large.Length; i++)
+        {
+            received.Write(peer.ReceiveAvailable());
+            await network.SettleAsync();
+        }
+
+        Assert.Equal([.. small, .. large], received.ToArray());
+        Assert.Equal(0, socket.BytesQueued);
+    }
+
+    [Fact]
     public unsafe void The_segment_pool_hands_back_what_was_returned_and_keeps_no_more_than_its_capacity()
     {
         var pool = new OutputSegmentPool(capacity: 2);
