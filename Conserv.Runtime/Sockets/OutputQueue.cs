@@ -20,13 +20,13 @@ internal sealed unsafe class OutputQueue
     private const int MinSegment = OutputSegmentPool.SegmentSize;
     private const int MaxSegment = 64 * 1024;
 
-    private readonly OutputSegmentPool? _pool;
+    private readonly OutputSegmentPool _pool;
     private Segment[] _ring = new Segment[4];
     private int _head;
     private int _count;
 
-    /// <param name="pool">Where the smallest segments come from and go back to; null: the allocator only.</param>
-    public OutputQueue(OutputSegmentPool? pool = null) => _pool = pool;
+    /// <param name="pool">Where the smallest segments come from and go back to: the socket's loop's.</param>
+    public OutputQueue(OutputSegmentPool pool) => _pool = pool;
 
     /// <summary>Bytes queued.</summary>
     public long Length { get; private set; }
@@ -117,11 +117,11 @@ internal sealed unsafe class OutputQueue
     }
 
     private byte* Allocate(int capacity) =>
-        capacity == MinSegment && _pool is not null ? _pool.Rent() : (byte*)NativeMemory.Alloc((nuint)capacity);
+        capacity == MinSegment ? _pool.Rent() : (byte*)NativeMemory.Alloc((nuint)capacity);
 
     private void Release(in Segment segment)
     {
-        if (segment.Capacity == MinSegment && _pool is not null)
+        if (segment.Capacity == MinSegment)
         {
             _pool.Return(segment.Buffer);
         }

@@ -9,8 +9,8 @@ namespace Conserv;
 /// A reply waits in a segment from the handler's write until the loop's gathered write after the batch, so a batch
 /// of N connections holds N segments at once. Freed and allocated again every batch, that much native memory
 /// crosses glibc's trim threshold each time: the heap top is handed back to the kernel and faulted in again (about
-/// 32,000 page faults a second at 1,000 connections, which cut the loop's rate by more than half). The pool keeps at most one batch's
-/// worth (one segment per event a poll can return): a few hundred KiB to 1 MiB per loop, and nothing for a loop
+/// 32,000 page faults a second at 1,000 connections, which cut the loop's rate by more than half). The pool keeps at
+/// most one batch's worth (one segment per event a poll can return): up to 1 MiB per loop, and nothing for a loop
 /// whose sockets never wrote. Larger segments (bulk output) are rare and still go back to the allocator at once.
 /// Loop thread only.
 /// </remarks>
