@@ -310,6 +310,7 @@ public class TestNetworkTests
         peer.FailNextReceive(fault);
 
         await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        await driver.Log.WaitForAsync("close"); // the peer may see the close before the loop has run the close handler
         Assert.Equal(fault, Assert.IsType<SocketException>(driver.Log.First("error").Error).SocketErrorCode);
         Assert.Equal(new[] { "error", "close" }, driver.Log.KindsOf(peer.Socket));
     }
