@@ -102,9 +102,21 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     private static partial nint sendmsg(int fd, MessageHeader* message, int flags);
 
-    /// <summary>One gathered write of <paramref name="count"/> pieces, without SIGPIPE (sendmsg with MSG_NOSIGNAL).</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    private static partial nint send(int fd, byte* buf, nuint len, int flags);
+
+    /// <summary>
+    /// One gathered write of <paramref name="count"/> pieces, without SIGPIPE (MSG_NOSIGNAL). A single piece goes
+    /// with <c>send</c>: the kernel then skips copying and checking an iovec array, measurably cheaper for the
+    /// small replies that are most writes.
+    /// </summary>
     public static nint SendGathered(int fd, IoVector* vectors, int count)
     {
+        if (count == 1)
+        {
+            return send(fd, vectors->Base, vectors->Length, MSG_NOSIGNAL);
+        }
+
         var message = new MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
         return sendmsg(fd, &message, MSG_NOSIGNAL);
     }
