@@ -115,6 +115,65 @@ public sealed class DescriptorLeakTests
         }
     }
 
+    [Fact]
+    public async Task Every_descriptor_the_runtime_opens_is_closed_on_exec_and_every_one_it_reads_or_writes_is_non_blocking()
+    {
+        // A descriptor without O_CLOEXEC leaks into every child process the application starts (a listening socket
+        // kept open by a child keeps the port); a blocking one would stall the whole loop on a read or write.
+        using var dir = new TempDir();
+        var before = Descriptors();
+        var loop = EventLoop.Start();
+        try
+        {
+            var serverDriver = new RecordingDriver();
+            var server = TcpServer.Listen(serverDriver, "127.0.0.1", port: 0, loop: loop);
+            var unixServer = TcpServer.ListenUnix(serverDriver, dir.File("flags.sock"), loop: loop);
+            var clientDriver = new RecordingDriver();
+            TcpSocket.Connect(clientDriver, "127.0.0.1", server.Port!.Value, loop: loop);
+            TcpSocket.ConnectUnix(clientDriver, dir.File("flags.sock"), loop: loop);
+            await clientDriver.Log.WaitForAsync("connect", count: 2);
+            await serverDriver.Log.WaitForAsync("connection", count: 2);
+
+            // What the runtime opened; files the .NET runtime maps meanwhile (assemblies loaded lazily) are not its.
+            var opened = Descriptors()
+                .Where(d => !before.ContainsKey(d.Key) && (d.Value.StartsWith("socket:", StringComparison.Ordinal) || d.Value.StartsWith("anon_inode:", StringComparison.Ordinal)))
+                .ToList();
+            var kinds = opened.Select(d => d.Value.StartsWith("socket:", StringComparison.Ordinal) ? "socket" : d.Value).ToList();
+            Assert.Equal(1, kinds.Count(k => k == "anon_inode:[eventpoll]"));
+            Assert.Equal(1, kinds.Count(k => k == "anon_inode:[eventfd]"));
+            Assert.Equal(6, kinds.Count(k => k == "socket")); // two listeners, two clients, two accepted
+            foreach (var (fd, target) in opened)
+            {
+                int flags = OpenFlags(fd);
+                Assert.True((flags & CloseOnExec) != 0, $"descriptor {fd} ({target}) lacks O_CLOEXEC: flags {Convert.ToString(flags, 8)}");
+                if (target != "anon_inode:[eventpoll]")
+                {
+                    Assert.True((flags & NonBlocking) != 0, $"descriptor {fd} ({target}) is blocking: flags {Convert.ToString(flags, 8)}");
+                }
+            }
+        }
+        finally
+        {
+            loop.Stop();
+            await loop.Completion.WithTimeout("the loop to stop");
+        }
+    }
+
+    private const int CloseOnExec = 0x80000, NonBlocking = 0x800; // O_CLOEXEC, O_NONBLOCK on Linux
+
+    /// <summary>The open descriptors and what each refers to (the link's target: "socket:[inode]", "anon_inode:[eventfd]"…).</summary>
+    private static Dictionary<int, string> Descriptors() => Directory.GetFileSystemEntries("/proc/self/fd")
+        .Select(path => (Fd: int.Parse(Path.GetFileName(path), System.Globalization.CultureInfo.InvariantCulture), Target: new FileInfo(path).LinkTarget))
+        .Where(d => d.Target is not null)
+        .ToDictionary(d => d.Fd, d => d.Target!);
+
+    /// <summary>The descriptor's file status flags, from the "flags:" line (octal) of /proc/self/fdinfo.</summary>
+    private static int OpenFlags(int fd)
+    {
+        string line = File.ReadLines($"/proc/self/fdinfo/{fd}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
+        return Convert.ToInt32(line["flags:".Length..].Trim(), 8);
+    }
+
     private static HashSet<int> EventFds() => Directory.GetFileSystemEntries("/proc/self/fd")
         .Where(path => new FileInfo(path).LinkTarget == "anon_inode:[eventfd]")
         .Select(path => int.Parse(Path.GetFileName(path), System.Globalization.CultureInfo.InvariantCulture))
