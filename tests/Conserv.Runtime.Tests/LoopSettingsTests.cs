@@ -87,6 +87,39 @@ public class LoopSettingsTests
     }
 
     [Fact]
+    public async Task A_second_graceful_Stop_does_not_shorten_the_first_drain_period()
+    {
+        // Withdrawn once (0854cf1) because other tests then saw stray zero bytes; those were the eventfd's bytes
+        // written after the loop had closed it (fixed in 879fa26, pinned by DescriptorLeakTests).
+        const int size = 8 * 1024 * 1024;
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.OutputLimit = null;
+                c.Write(new byte[size]); // more than the kernel buffers: the rest waits for the peer to read
+                return default;
+            },
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection");
+
+        // The second call finds the loop draining: it must not schedule an abort of its own at zero.
+        await loop.OnLoop(() =>
+        {
+            loop.Loop.Stop(TimeSpan.FromSeconds(20));
+            loop.Loop.Stop(TimeSpan.Zero);
+        });
+        var (data, reset) = await peer.ReadToEndAsync();
+        Assert.False(reset, "the connection was aborted: the second Stop cut the drain period short");
+        Assert.Equal(size, data.Length);
+        await loop.Loop.Completion.WithTimeout("the loop to stop once its server and client have closed");
+        Assert.True(server.IsClosed);
+    }
+
+    [Fact]
     public async Task The_loop_context_Send_from_another_thread_runs_on_the_loop_and_returns_once_done()
     {
         await using var loop = new TestLoop();
