@@ -316,4 +316,47 @@ public class PauseTests
         await run.WithTimeout("Run to return once every socket and server has closed");
         Assert.Equal(1, driver.Log.Count("close"));
     }
+
+    [Fact]
+    public async Task Frames_a_resumed_delivery_resumes_on_another_socket_are_delivered_in_the_next_turn_without_any_read()
+    {
+        // B's buffered line is delivered in the loop's own turn after its Resume (no read brings it); B's handler
+        // then resumes A, whose buffered line must wait for the next turn. Nothing else will wake the loop: it must
+        // not go to sleep with A still enlisted.
+        await using var loop = new TestLoop();
+        TcpSocket? a = null;
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            Features = SocketDriverFeatures.TextData,
+            OnText = (s, line) =>
+            {
+                if (line.Span.SequenceEqual("a1") || line.Span.SequenceEqual("b1"))
+                {
+                    s.Pause(); // the next line stays buffered
+                }
+                else if (line.Span.SequenceEqual("b2"))
+                {
+                    a!.Resume();
+                }
+
+                return default;
+            },
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peerA = await Peer.ConnectAsync(server.Port!.Value);
+        a = await driver.Log.SocketOfFirstAsync("connection");
+        await peerA.SendAllAsync("a1\na2\n"u8.ToArray());
+        await driver.Log.WaitForAsync("text");
+        using var peerB = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection", 2);
+        var b = driver.Log.Events.Where(e => e.Kind == "connection").ElementAt(1).Socket!;
+        await peerB.SendAllAsync("b1\nb2\n"u8.ToArray());
+        await driver.Log.WaitForAsync("text", 2);
+
+        await loop.OnLoop(() => b.Resume());
+        await driver.Log.WaitForAsync("text", 4);
+        Assert.Equal(new[] { "a1", "b1", "b2", "a2" }, driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
+        Assert.Equal(new[] { "text", "text" }, driver.Log.KindsOf(a).Where(k => k == "text").ToArray());
+    }
 }
