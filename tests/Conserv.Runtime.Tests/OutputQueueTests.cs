@@ -99,18 +99,21 @@ public class OutputQueueTests
         Assert.Empty(peer.ReceiveAvailable());
     }
 
-    [Fact]
-    public async Task A_large_write_behind_queued_bytes_goes_out_in_the_same_gathered_write_and_its_rest_is_queued_in_order()
+    [Theory]
+    [InlineData(100)] // the window takes the small write and part of the large one
+    [InlineData(3000)] // the window takes part of the small write only: the rest of it stays queued, ahead of the large one
+    public async Task A_large_write_behind_queued_bytes_goes_out_in_the_same_gathered_write_and_its_rest_is_queued_in_order(int smallLength)
     {
         // In one callback: a small write (queued), then one of 40 KiB (sent from the caller's memory, after the queue,
-        // in the same gathered write). The peer's window takes the small one and part of the large one; the rest of
-        // the large one must be queued behind, in order, and leave as the peer reads on.
+        // in the same gathered write). The peer's window takes part of that; what it did not take must stay queued,
+        // in order, and leave as the peer reads on.
         await using var network = new TestNetwork(new TestNetworkOptions { Window = Window });
         var peer = await network.AcceptAsync(new RecordingDriver());
         var socket = peer.Socket;
         peer.StopReading();
-        var small = Peer.Pattern(100, 1);
+        var small = Peer.Pattern(smallLength, 1);
         var large = Peer.Pattern(40 * 1024, 2);
+        long writesBefore = socket.GatheredWrites;
         await network.Loop.OnLoopAsync(() =>
         {
             socket.Write(small);
@@ -120,8 +123,9 @@ public class OutputQueueTests
 
         var received = new MemoryStream();
         received.Write(peer.ReceiveAvailable());
-        Assert.Equal(Window, received.Length); // 100 queued bytes and 900 of the large write, in one send
+        Assert.Equal(Window, received.Length); // one window's worth, in one send
         Assert.Equal(small.Length + large.Length - Window, socket.BytesQueued);
+        Assert.Equal(1, socket.GatheredWrites - writesBefore); // a write the kernel took only part of is not retried until writable
 
         await network.Loop.OnLoopAsync(() => peer.ResumeReading());
         await network.SettleAsync();
@@ -133,6 +137,63 @@ public class OutputQueueTests
 
         Assert.Equal([.. small, .. large], received.ToArray());
         Assert.Equal(0, socket.BytesQueued);
+    }
+
+    [Fact]
+    public async Task A_write_that_finds_the_peers_window_exactly_full_waits_for_writability_and_leaves_when_the_peer_reads()
+    {
+        // The first write fills the window exactly, so the socket has no reason to wait for writability; the second
+        // one's send is refused (EAGAIN) and only writability can bring it out.
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = Window });
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        var socket = peer.Socket;
+        peer.StopReading();
+        var first = Peer.Pattern(Window, 1);
+        var second = Peer.Pattern(10, 2);
+        await network.Loop.OnLoopAsync(() => socket.Write(first));
+        await network.SettleAsync();
+        Assert.Equal(0, socket.BytesQueued);
+        await network.Loop.OnLoopAsync(() => socket.Write(second));
+        await network.SettleAsync();
+        Assert.Equal(second.Length, socket.BytesQueued);
+
+        await network.Loop.OnLoopAsync(() => peer.ResumeReading());
+        await network.SettleAsync();
+        var received = new MemoryStream();
+        for (int i = 0; i < 100 && received.Length < first.Length + second.Length; i++)
+        {
+            received.Write(peer.ReceiveAvailable());
+            await network.SettleAsync();
+        }
+
+        Assert.Equal([.. first, .. second], received.ToArray());
+        Assert.Equal(0, socket.BytesQueued);
+    }
+
+    [Fact]
+    public async Task Writes_made_while_the_socket_waits_for_writability_are_queued_without_a_system_call()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = Window });
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        var socket = peer.Socket;
+        peer.StopReading();
+        var written = new MemoryStream();
+        for (int i = 0; i < 3; i++)
+        {
+            var bytes = Peer.Pattern(Window, i + 1);
+            written.Write(bytes);
+            await network.Loop.OnLoopAsync(() => socket.Write(bytes));
+            await network.SettleAsync();
+        }
+
+        // The first write filled the window; the second one's send was refused and left the socket waiting; the third,
+        // made while it waited, only joined the queue.
+        Assert.Equal(2 * Window, socket.BytesQueued);
+        long writesWhileWaiting = socket.GatheredWrites;
+        await network.Loop.OnLoopAsync(() => socket.Write(Peer.Pattern(10, 9)));
+        await network.SettleAsync();
+        Assert.Equal(writesWhileWaiting, socket.GatheredWrites);
+        Assert.Equal(2 * Window + 10, socket.BytesQueued);
     }
 
     [Fact]

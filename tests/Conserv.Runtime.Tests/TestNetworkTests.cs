@@ -328,7 +328,9 @@ public class TestNetworkTests
         peer.Send("two"u8);
 
         await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
-        Assert.Equal(SocketError.Shutdown, Assert.IsType<SocketException>(driver.Log.First("error").Error).SocketErrorCode);
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(SocketError.Shutdown, error.SocketErrorCode);
+        Assert.StartsWith("send: ", error.Message); // the message names the call that failed
         Assert.Empty(peer.ReceiveAvailable());
     }
 
