@@ -36,6 +36,29 @@ public class CloseTests
     }
 
     [Fact]
+    public async Task A_write_and_a_close_from_posted_work_send_the_bytes_and_then_end_of_file()
+    {
+        // Outside the socket's handlers the close cannot finish at once (the bytes are still queued): the flush that
+        // follows the callback sends them and must then finish the close. (A driver with output-empty would finish
+        // it from the output-empty round as well: this one has none.)
+        var driver = new RecordingDriver { Features = SocketDriverFeatures.ByteData };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+        await server.Loop.OnLoopAsync(() =>
+        {
+            socket.Write("bye"u8);
+            socket.Close();
+        });
+
+        var (data, reset) = await peer.ReadToEndAsync();
+        Assert.False(reset);
+        Assert.Equal("bye", Encoding.ASCII.GetString(data));
+        await driver.Log.WaitForAsync("close");
+        Assert.Null(driver.Log.First("close").Error);
+    }
+
+    [Fact]
     public async Task Close_in_the_connection_handler_still_sends_writes_made_right_after_it()
     {
         Exception? thrown = null;
