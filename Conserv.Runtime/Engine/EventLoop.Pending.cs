@@ -61,13 +61,17 @@ public sealed partial class EventLoop
 
     private void FlushOutputEmpty()
     {
-        // Handlers may write again and enlist more sockets; index-based so the list may grow meanwhile.
-        for (int i = 0; i < _outputEmptyPending.Count; i++)
+        // Only the sockets enlisted before this pass. Handlers may write again and enlist sockets, among them their
+        // own once it used up its rounds (a producer writing its next piece from output-empty to a peer that takes it
+        // all at once): those wait for the next turn, after the loop has polled its other sockets, or one stream
+        // would hold the loop for as long as it has pieces to write.
+        int count = _outputEmptyPending.Count;
+        for (int i = 0; i < count; i++)
         {
             _outputEmptyPending[i].RaiseOutputEmptyIfDue();
         }
 
-        _outputEmptyPending.Clear();
+        _outputEmptyPending.RemoveRange(0, count);
     }
 
     /// <summary>

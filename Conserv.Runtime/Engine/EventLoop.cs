@@ -198,7 +198,7 @@ public sealed unsafe partial class EventLoop
     /// True when nothing is due on the loop now: no posted work besides the caller's and no timer due on its clock.
     /// What a test transport waits for after advancing a fake clock. Loop thread only.
     /// </summary>
-    internal bool IsQuiet => Volatile.Read(ref _pendingWork) == 0 && _framesPending.Count == 0 && _flushPending.Count == 0
+    internal bool IsQuiet => Volatile.Read(ref _pendingWork) == 0 && _framesPending.Count == 0 && _flushPending.Count == 0 && _outputEmptyPending.Count == 0
         && !(_timers.TryPeek(out var timer, out long due) && due <= ReadClock() && !timer.Cancelled);
 
     /// <summary>Throws unless on the loop thread; for internal invariants.</summary>
@@ -295,7 +295,7 @@ public sealed unsafe partial class EventLoop
                 return;
             }
 
-            int timeout = Volatile.Read(ref _pendingWork) > 0 || _framesPending.Count > 0 ? 0 : NextTimerTimeout();
+            int timeout = Volatile.Read(ref _pendingWork) > 0 || _framesPending.Count > 0 || _outputEmptyPending.Count > 0 ? 0 : NextTimerTimeout();
             int count = timeout != 0 && _spinTicks > 0 ? Spin() : 0;
             if (count == 0)
             {

@@ -348,4 +348,58 @@ public class OutputTests
         var (data, _) = await peer.ReadToEndAsync();
         Assert.Equal(new byte[] { (byte)'a', 0xC3, 0xA9, 0xE9 }, data);
     }
+
+    [Fact]
+    public async Task An_output_empty_handler_that_always_writes_again_lets_the_loop_serve_its_other_sockets_meanwhile()
+    {
+        // A producer that writes its next piece from output-empty, to a peer that takes everything at once, would
+        // otherwise hold the loop until it runs out of pieces: after a bounded number of rounds the loop serves its
+        // other sockets, and the producer continues in the next turn.
+        const int Pieces = 20_000;
+        await using var loop = new TestLoop();
+        System.Net.Sockets.Socket? echoPeer = null;
+        int written = 0;
+        int writtenWhenOtherServed = -1;
+        var producer = new RecordingDriver
+        {
+            Features = SocketDriverFeatures.ByteData | SocketDriverFeatures.OutputEmpty,
+            OnOutputEmpty = s =>
+            {
+                if (written == 5)
+                {
+                    echoPeer!.Send(new byte[] { 7 }); // on loopback the byte is in the echo socket's queue when this returns
+                }
+
+                if (written < Pieces)
+                {
+                    written++;
+                    s.WriteByte((byte)'x');
+                }
+
+                return default;
+            },
+        };
+        var echo = new RecordingDriver
+        {
+            OnData = (s, d) =>
+            {
+                writtenWhenOtherServed = written;
+                s.Write(d.Span);
+                return default;
+            },
+        };
+        var producerServer = TcpServer.Listen(producer, port: 0, loop: loop.Loop);
+        var echoServer = TcpServer.Listen(echo, port: 0, loop: loop.Loop);
+        using var producerPeer = await Peer.ConnectAsync(producerServer.Port!.Value);
+        echoPeer = await Peer.ConnectAsync(echoServer.Port!.Value);
+        using var echoPeerOwner = echoPeer;
+        var producerSocket = await producer.Log.SocketOfFirstAsync("connection");
+        await echo.Log.WaitForAsync("connection");
+
+        loop.Loop.Post(() => producerSocket.WriteByte((byte)'x')); // starts the stream
+        Assert.Equal(new byte[] { 7 }, await echoPeer.ReadExactlyAsync(1));
+        Assert.Equal(Pieces + 1, (await producerPeer.ReadExactlyAsync(Pieces + 1)).Length);
+        await loop.Loop.Barrier();
+        Assert.InRange(writtenWhenOtherServed, 6, Pieces - 1); // served while the producer still had pieces to write
+    }
 }
