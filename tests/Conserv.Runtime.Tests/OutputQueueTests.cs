@@ -174,7 +174,8 @@ public class OutputQueueTests
     public async Task Writes_made_while_the_socket_waits_for_writability_are_queued_without_a_system_call()
     {
         await using var network = new TestNetwork(new TestNetworkOptions { Window = Window });
-        var peer = await network.AcceptAsync(new RecordingDriver());
+        var driver = new RecordingDriver();
+        var peer = await network.AcceptAsync(driver);
         var socket = peer.Socket;
         peer.StopReading();
         var written = new MemoryStream();
@@ -194,6 +195,12 @@ public class OutputQueueTests
         await network.SettleAsync();
         Assert.Equal(writesWhileWaiting, socket.GatheredWrites);
         Assert.Equal(2 * Window + 10, socket.BytesQueued);
+
+        // Nor does a read that arrives meanwhile try the queue again: only writability does.
+        peer.Send("ping"u8);
+        await network.SettleAsync();
+        Assert.Equal("ping"u8.ToArray(), driver.Log.First("data").Bytes);
+        Assert.Equal(writesWhileWaiting, socket.GatheredWrites);
     }
 
     [Fact]

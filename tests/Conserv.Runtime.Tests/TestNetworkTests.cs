@@ -335,6 +335,54 @@ public class TestNetworkTests
     }
 
     [Fact]
+    public async Task An_exception_from_an_output_empty_handler_goes_to_the_error_handler_and_a_handled_one_keeps_the_connection()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver
+        {
+            OnOutputEmpty = _ => throw new CustomTestException("from output-empty"),
+            OnError = (_, e) => new ValueTask<bool>(e is CustomTestException),
+        };
+        var peer = await network.AcceptAsync(driver);
+        await network.Loop.OnLoopAsync(() => peer.Socket.Write("one"u8));
+        await network.SettleAsync();
+
+        Assert.Equal("from output-empty", Assert.IsType<CustomTestException>(driver.Log.First("error").Error).Message);
+        Assert.Equal(new[] { "outputEmpty", "error" }, driver.Log.KindsOf(peer.Socket).ToArray());
+        await network.Loop.OnLoopAsync(() => peer.Socket.Write("two"u8)); // still open
+        Assert.Equal("onetwo"u8.ToArray(), await peer.ReceiveAsync(6));
+    }
+
+    [Fact]
+    public async Task A_write_fault_of_an_output_empty_handlers_write_reaches_the_error_handler_and_ends_the_connection()
+    {
+        await using var network = new TestNetwork();
+        TestPeer? peer = null;
+        var driver = new RecordingDriver
+        {
+            OnOutputEmpty = s =>
+            {
+                if (s.BytesWritten == 3)
+                {
+                    peer!.FailNextSend(SocketError.ConnectionReset); // the network fails just as the handler writes more
+                    s.Write("more"u8);
+                }
+
+                return default;
+            },
+        };
+        peer = await network.AcceptAsync(driver);
+        await network.Loop.OnLoopAsync(() => peer.Socket.Write("one"u8));
+
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        await driver.Log.WaitForAsync("close");
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+        Assert.StartsWith("send: ", error.Message);
+        Assert.Equal(new[] { "outputEmpty", "error", "close" }, driver.Log.KindsOf(peer.Socket).ToArray());
+    }
+
+    [Fact]
     public async Task Writing_to_a_peer_that_closed_is_answered_with_a_reset()
     {
         await using var network = new TestNetwork();
