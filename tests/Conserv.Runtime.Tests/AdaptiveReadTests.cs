@@ -37,6 +37,34 @@ public class AdaptiveReadTests
     }
 
     [Fact]
+    public async Task The_read_size_doubles_after_a_full_read_holds_after_a_partial_one_and_halves_after_a_small_one()
+    {
+        // On the in-memory network one send of the peer is one read of the socket, so each step is exact.
+        await using var network = new Conserv.Testing.TestNetwork();
+        var driver = new RecordingDriver();
+        var peer = await network.AcceptAsync(driver);
+        var socket = peer.Socket;
+        long received = 0;
+
+        async Task<int> ReadSizeAfterAsync(int sent)
+        {
+            peer.Send(Peer.Pattern(sent, seed: sent));
+            received += sent;
+            await network.SettleAsync();
+            Assert.Equal(received, driver.Log.Events.Where(e => e.Kind == "data").Sum(e => (long)e.Bytes!.Length));
+            return await network.Loop.OnLoopAsync(() => socket.ReadSize);
+        }
+
+        Assert.Equal(16 * 1024, await network.Loop.OnLoopAsync(() => socket.ReadSize));
+        Assert.Equal(32 * 1024, await ReadSizeAfterAsync(16 * 1024)); // full: doubles
+        Assert.Equal(64 * 1024, await ReadSizeAfterAsync(32 * 1024));
+        Assert.Equal(64 * 1024, await ReadSizeAfterAsync(20 * 1024)); // under full but over a quarter: holds
+        Assert.Equal(32 * 1024, await ReadSizeAfterAsync(100)); // under a quarter: halves, one step at a time
+        Assert.Equal(16 * 1024, await ReadSizeAfterAsync(100));
+        Assert.Equal(16 * 1024, await ReadSizeAfterAsync(100)); // never under where it started
+    }
+
+    [Fact]
     public void ReadBufferSize_defaults_to_256_KiB_and_is_validated()
     {
         Assert.Equal(256 * 1024, new EventLoopOptions().ReadBufferSize);
