@@ -204,6 +204,50 @@ public class OutputQueueTests
     }
 
     [Fact]
+    public async Task A_text_write_is_held_to_the_output_limit_by_its_encoded_length_not_its_worst_case()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = Window });
+        var driver = new RecordingDriver { OnError = (_, e) => new ValueTask<bool>(e is OutputOverflowException) };
+        var peer = await network.AcceptAsync(driver);
+        var socket = peer.Socket;
+        socket.ExternalFormatOut = System.Text.Encoding.UTF8;
+        socket.OutputLimit = 1100;
+        peer.StopReading();
+        await network.Loop.OnLoopAsync(() => socket.Write(Peer.Pattern(Window, 1))); // fills the window
+        await network.SettleAsync();
+        await network.Loop.OnLoopAsync(() => socket.Write(Peer.Pattern(1000, 2))); // queued
+        await network.SettleAsync();
+        Assert.Equal(1000, socket.BytesQueued);
+
+        // 60 ASCII characters: at most 183 bytes in UTF-8, which would pass the limit, but 60 in fact, which do not.
+        await network.Loop.OnLoopAsync(() => socket.Write(new string('x', 60)));
+        await network.SettleAsync();
+        Assert.Equal(1060, socket.BytesQueued);
+        Assert.Equal(0, driver.Log.Count("error"));
+
+        // 30 characters of two bytes each: 60 bytes, 20 past the limit: refused whole.
+        await network.Loop.OnLoopAsync(() => socket.Write(new string('é', 30)));
+        await network.SettleAsync();
+        var overflow = Assert.IsType<OutputOverflowException>(driver.Log.First("error").Error);
+        Assert.Equal(60, overflow.Refused);
+        Assert.Equal(1060, socket.BytesQueued);
+    }
+
+    [Fact]
+    public async Task Text_written_after_the_output_format_changed_is_encoded_with_the_new_one()
+    {
+        await using var network = new TestNetwork();
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        var socket = peer.Socket;
+        socket.ExternalFormatOut = System.Text.Encoding.UTF8;
+        await network.Loop.OnLoopAsync(() => socket.Write("é"));
+        socket.ExternalFormatOut = System.Text.Encoding.Latin1;
+        await network.Loop.OnLoopAsync(() => socket.Write("é"));
+
+        Assert.Equal(new byte[] { 0xC3, 0xA9, 0xE9 }, await peer.ReceiveAsync(3));
+    }
+
+    [Fact]
     public unsafe void The_segment_pool_hands_back_what_was_returned_and_keeps_no_more_than_its_capacity()
     {
         var pool = new OutputSegmentPool(capacity: 2);
