@@ -244,7 +244,22 @@ public class OutputQueueTests
         socket.ExternalFormatOut = System.Text.Encoding.Latin1;
         await network.Loop.OnLoopAsync(() => socket.Write("é"));
 
-        Assert.Equal(new byte[] { 0xC3, 0xA9, 0xE9 }, await peer.ReceiveAsync(3));
+        // Set from another thread, the format is stored at once and the encoder dropped on the loop later: a write
+        // already queued to the loop runs in between and must use the new format all the same.
+        using var held = new System.Threading.ManualResetEventSlim();
+        using var release = new System.Threading.ManualResetEventSlim();
+        network.Loop.Post(() =>
+        {
+            held.Set();
+            release.Wait(EventLog.DefaultTimeout);
+        });
+        Assert.True(held.Wait(EventLog.DefaultTimeout), "the loop was not held");
+        var written = network.Loop.OnLoopAsync(() => socket.Write("é")); // queued behind the hold
+        socket.ExternalFormatOut = System.Text.Encoding.UTF8; // its encoder reset is queued behind the write
+        release.Set();
+        await written;
+
+        Assert.Equal(new byte[] { 0xC3, 0xA9, 0xE9, 0xC3, 0xA9 }, await peer.ReceiveAsync(5));
     }
 
     [Fact]
