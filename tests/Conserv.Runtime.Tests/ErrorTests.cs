@@ -119,6 +119,23 @@ public class ErrorTests
     }
 
     [Fact]
+    public async Task A_stream_that_ends_after_whole_characters_gets_no_empty_text_event_before_eof()
+    {
+        var driver = new RecordingDriver { Features = SocketDriverFeatures.TextData };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+
+        await peer.SendAllAsync(Encoding.UTF8.GetBytes("ok ✓"));
+        peer.Shutdown(SocketShutdown.Send);
+        await driver.Log.WaitForAsync("close");
+
+        var socket = driver.Log.First("connection").Socket!;
+        Assert.Equal("ok ✓", driver.Log.TextOf(socket));
+        Assert.All(driver.Log.Events.Where(e => e.Kind == "text"), e => Assert.NotEmpty(e.Text!));
+        Assert.Equal("eof", driver.Log.KindsOf(socket).Last(k => k is not ("outputEmpty" or "close")));
+    }
+
+    [Fact]
     public async Task A_text_only_driver_on_a_raw_bytes_socket_gets_InvalidOperationException()
     {
         var driver = new RecordingDriver { Features = SocketDriverFeatures.TextData };
