@@ -59,6 +59,60 @@ public class CloseTests
     }
 
     [Fact]
+    public async Task A_graceful_close_with_unread_input_still_delivers_everything_written_then_end_of_file()
+    {
+        // Closing a descriptor with unread bytes in its receive queue makes the kernel send a reset and drop what its
+        // send buffer still holds: the close reads and drops that input first. The reply is larger than the kernel
+        // buffers, so at the close part of it is still in the server's send buffer.
+        var payload = Peer.Pattern(8 * 1024 * 1024, 5);
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                c.Pause(); // nothing the peer sends is read
+                c.OutputLimit = null;
+                c.Write(payload);
+                c.Close(); // finishes once the queue has gone to the kernel
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[1000]); // on loopback, in the server's receive queue when this returns
+
+        var (data, reset) = await peer.ReadToEndAsync();
+        Assert.False(reset, "the close answered the unread input with a reset");
+        Assert.Equal(payload.Length, data.Length);
+        Assert.True(data.AsSpan().SequenceEqual(payload));
+    }
+
+    [Fact]
+    public async Task An_exception_from_a_close_handler_is_reported_as_unhandled_and_the_loop_goes_on()
+    {
+        await using var loop = new TestLoop();
+        var unhandled = new System.Collections.Concurrent.ConcurrentQueue<LoopExceptionEventArgs>();
+        loop.Loop.UnhandledException += (_, e) => unhandled.Enqueue(e);
+        var driver = new RecordingDriver { OnClose = (_, _) => throw new CustomTestException("from the close handler") };
+        var echo = RecordingDriver.Echo();
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        var echoServer = TcpServer.Listen(echo, port: 0, loop: loop.Loop);
+        using (var peer = await Peer.ConnectAsync(server.Port!.Value))
+        {
+            await driver.Log.WaitForAsync("connection");
+        }
+
+        await driver.Log.WaitForAsync("close");
+        await loop.Loop.Barrier();
+        var report = Assert.Single(unhandled);
+        Assert.Equal("from the close handler", Assert.IsType<CustomTestException>(report.Exception).Message);
+        Assert.Same(driver.Log.First("close").Socket, report.Socket);
+
+        using var other = await Peer.ConnectAsync(echoServer.Port!.Value); // the loop still serves
+        await other.SendAllAsync("still"u8.ToArray());
+        Assert.Equal("still", Encoding.ASCII.GetString(await other.ReadExactlyAsync(5)));
+    }
+
+    [Fact]
     public async Task Close_in_the_connection_handler_still_sends_writes_made_right_after_it()
     {
         Exception? thrown = null;
