@@ -263,6 +263,86 @@ public class OutputQueueTests
     }
 
     [Fact]
+    public async Task Writes_from_another_thread_count_against_the_output_limit_only_until_they_have_been_written()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver { OnError = (_, e) => new ValueTask<bool>(e is OutputOverflowException) };
+        var peer = await network.AcceptAsync(driver);
+        var socket = peer.Socket;
+        socket.OutputLimit = 1000;
+
+        // From this (test) thread: copied, posted to the loop, counted as output until the loop has written it.
+        socket.Write(Peer.Pattern(600, 1));
+        Assert.Equal(Peer.Pattern(600, 1), await peer.ReceiveAsync(600));
+        socket.Write(Peer.Pattern(600, 2)); // fits again: the first 600 bytes have left
+        Assert.Equal(Peer.Pattern(600, 2), await peer.ReceiveAsync(600));
+        await network.SettleAsync();
+        Assert.Equal(0, driver.Log.Count("error"));
+
+        // Two writes posted before the loop runs either: the second would pass the limit and is refused whole.
+        using var held = new System.Threading.ManualResetEventSlim();
+        using var release = new System.Threading.ManualResetEventSlim();
+        network.Loop.Post(() =>
+        {
+            held.Set();
+            release.Wait(EventLog.DefaultTimeout);
+        });
+        Assert.True(held.Wait(EventLog.DefaultTimeout), "the loop was not held");
+        socket.Write(Peer.Pattern(600, 3));
+        socket.Write(Peer.Pattern(600, 4));
+        release.Set();
+        Assert.Equal(Peer.Pattern(600, 3), await peer.ReceiveAsync(600));
+        await network.SettleAsync();
+        Assert.Empty(peer.ReceiveAvailable());
+        Assert.Equal(600, Assert.IsType<OutputOverflowException>(driver.Log.First("error").Error).Refused);
+    }
+
+    [Fact]
+    public async Task Text_writes_check_their_argument_and_the_output_format()
+    {
+        await using var network = new TestNetwork();
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        var socket = peer.Socket;
+        Assert.Equal("text", Assert.Throws<ArgumentNullException>(() => socket.Write((string)null!)).ParamName);
+        socket.ExternalFormatOut = null; // bytes only
+        var noFormat = Assert.Throws<InvalidOperationException>(() => socket.Write("text"));
+        Assert.Contains("has no ExternalFormatOut", noFormat.Message);
+    }
+
+    [Fact]
+    public async Task Output_empty_is_raised_for_what_was_written_not_for_a_write_that_produced_no_bytes_yet()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var peer = await network.AcceptAsync(driver);
+        var socket = peer.Socket;
+        socket.ExternalFormatOut = System.Text.Encoding.UTF8;
+
+        // The first half of a surrogate pair encodes to nothing until its second half comes.
+        await network.Loop.OnLoopAsync(() => socket.Write('\uD83D'));
+        await network.SettleAsync();
+        Assert.Equal(0, driver.Log.Count("outputEmpty"));
+        await network.Loop.OnLoopAsync(() => socket.Write('\uDE00'));
+        await network.SettleAsync();
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes("\U0001F600"), await peer.ReceiveAsync(4));
+        Assert.Equal(1, driver.Log.Count("outputEmpty"));
+    }
+
+    [Fact]
+    public async Task A_driver_without_the_output_empty_feature_is_not_called_for_it()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver { Features = SocketDriverFeatures.ByteData };
+        var peer = await network.AcceptAsync(driver);
+        await network.Loop.OnLoopAsync(() => peer.Socket.Write("one"u8));
+        peer.Send("two"u8);
+        await network.SettleAsync();
+        Assert.Equal("one"u8.ToArray(), await peer.ReceiveAsync(3));
+        Assert.Equal(1, driver.Log.Count("data"));
+        Assert.Equal(0, driver.Log.Count("outputEmpty"));
+    }
+
+    [Fact]
     public unsafe void The_segment_pool_hands_back_what_was_returned_and_keeps_no_more_than_its_capacity()
     {
         var pool = new OutputSegmentPool(capacity: 2);
