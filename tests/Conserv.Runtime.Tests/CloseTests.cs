@@ -87,6 +87,44 @@ public class CloseTests
     }
 
     [Fact]
+    public async Task An_async_data_handler_keeps_its_bytes_while_others_read_and_a_close_made_meanwhile_finishes_after_it()
+    {
+        await using var loop = new TestLoop();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = new RecordingDriver
+        {
+            OnData = async (_, data) =>
+            {
+                await release.Task;
+                seen.SetResult(data.ToArray()); // still the bytes this event brought
+            },
+        };
+        var echo = RecordingDriver.Echo();
+        var holdingServer = TcpServer.Listen(holding, port: 0, loop: loop.Loop);
+        var echoServer = TcpServer.Listen(echo, port: 0, loop: loop.Loop);
+        using var holdingPeer = await Peer.ConnectAsync(holdingServer.Port!.Value);
+        using var echoPeer = await Peer.ConnectAsync(echoServer.Port!.Value);
+        var socket = await holding.Log.SocketOfFirstAsync("connection");
+
+        var mine = Enumerable.Repeat((byte)'A', 1000).ToArray();
+        await holdingPeer.SendAllAsync(mine);
+        await holding.Log.WaitForAsync("data");
+        var theirs = Enumerable.Repeat((byte)'B', 1000).ToArray();
+        await echoPeer.SendAllAsync(theirs); // read by the same loop while the handler above still holds its bytes
+        Assert.Equal(theirs, await echoPeer.ReadExactlyAsync(theirs.Length));
+
+        await loop.OnLoop(() => socket.Close()); // waits for the running handler
+        Assert.False(socket.IsClosed);
+        release.SetResult();
+        Assert.Equal(mine, await seen.Task.WithTimeout("the handler to finish"));
+        var (rest, reset) = await holdingPeer.ReadToEndAsync();
+        Assert.Empty(rest);
+        Assert.False(reset);
+        await holding.Log.WaitForAsync("close");
+    }
+
+    [Fact]
     public async Task An_exception_from_a_close_handler_is_reported_as_unhandled_and_the_loop_goes_on()
     {
         await using var loop = new TestLoop();
