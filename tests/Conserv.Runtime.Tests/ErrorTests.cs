@@ -143,7 +143,81 @@ public class ErrorTests
         using var peer = await Peer.ConnectAsync(server.Port!.Value);
         await peer.SendAllAsync(new byte[] { 1 });
         await driver.Log.WaitForAsync("error");
-        Assert.IsType<InvalidOperationException>(driver.Log.First("error").Error);
+        var error = Assert.IsType<InvalidOperationException>(driver.Log.First("error").Error);
+        Assert.Contains("takes only text, but the socket's ExternalFormatIn is null", error.Message);
+    }
+
+    [Fact]
+    public async Task A_driver_without_a_data_handler_ignores_what_it_reads()
+    {
+        var driver = new RecordingDriver { Features = SocketDriverFeatures.OutputEmpty };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync("ignored"u8.ToArray());
+        peer.Shutdown(SocketShutdown.Send);
+        await driver.Log.WaitForAsync("eof");
+        await server.Loop.Barrier();
+        Assert.Equal(0, driver.Log.Count("error"));
+        Assert.Equal(0, driver.Log.Count("data") + driver.Log.Count("text"));
+    }
+
+    [Fact]
+    public async Task A_data_handler_that_returns_a_faulted_task_without_throwing_reaches_the_error_handler()
+    {
+        var driver = new RecordingDriver { OnData = (_, _) => ValueTask.FromException(new CustomTestException("returned, not thrown")) };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync("x"u8.ToArray());
+        await driver.Log.WaitForAsync("error");
+        Assert.Equal("returned, not thrown", Assert.IsType<CustomTestException>(driver.Log.First("error").Error).Message);
+    }
+
+    [Fact]
+    public async Task An_async_end_of_file_handler_that_fails_after_an_await_reaches_the_error_handler()
+    {
+        var driver = new RecordingDriver
+        {
+            OnEndOfFile = async _ =>
+            {
+                await Task.Yield();
+                throw new CustomTestException("after the await");
+            },
+        };
+        // Half-open allowed, so the socket is still open when the handler fails (else the end of file closes it).
+        await using var server = TcpServer.Listen(driver, port: 0, options: new TcpServerOptions { AllowHalfOpen = true });
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        peer.Shutdown(SocketShutdown.Send);
+        await driver.Log.WaitForAsync("error");
+        Assert.Equal("after the await", Assert.IsType<CustomTestException>(driver.Log.First("error").Error).Message);
+    }
+
+    [Fact]
+    public async Task An_async_data_handler_that_fails_after_its_socket_closed_is_reported_as_unhandled()
+    {
+        await using var loop = new TestLoop();
+        var unhandled = new TaskCompletionSource<LoopExceptionEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Loop.UnhandledException += (_, e) => unhandled.TrySetResult(e);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var driver = new RecordingDriver
+        {
+            OnData = async (_, _) =>
+            {
+                await release.Task;
+                throw new CustomTestException("too late");
+            },
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+        await peer.SendAllAsync("x"u8.ToArray());
+        await driver.Log.WaitForAsync("data");
+        await loop.OnLoop(() => socket.Abort());
+        release.SetResult();
+
+        var report = await unhandled.Task.WithTimeout("the failure to be reported");
+        Assert.Equal("too late", Assert.IsType<CustomTestException>(report.Exception).Message);
+        Assert.Same(socket, report.Socket);
+        Assert.Equal(0, driver.Log.Count("error")); // a closed socket's error handler is not called
     }
 
     [Fact]
