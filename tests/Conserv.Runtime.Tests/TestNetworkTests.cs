@@ -383,6 +383,48 @@ public class TestNetworkTests
     }
 
     [Fact]
+    public async Task A_write_fault_ends_the_connection_even_when_the_error_handler_handles_it()
+    {
+        await using var network = new TestNetwork();
+        // Without output-empty, whose round would raise the fault too: here only the fault's own dispatch can.
+        var driver = new RecordingDriver { Features = SocketDriverFeatures.ByteData, OnError = (_, _) => new ValueTask<bool>(true) };
+        var peer = await network.AcceptAsync(driver);
+
+        // Written from posted work, outside any handler of the socket: the fault is raised on its own.
+        peer.FailNextSend(SocketError.ConnectionReset);
+        await network.Loop.OnLoopAsync(() => peer.Socket.Write("lost"u8));
+
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        await driver.Log.WaitForAsync("close");
+        Assert.Equal(SocketError.ConnectionReset, Assert.IsType<SocketException>(driver.Log.First("error").Error).SocketErrorCode);
+        Assert.Equal(new[] { "error", "close" }, driver.Log.KindsOf(peer.Socket));
+    }
+
+    [Fact]
+    public async Task An_async_error_handler_that_fails_is_reported_as_unhandled_and_the_connection_is_dropped()
+    {
+        await using var network = new TestNetwork();
+        var unhandled = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        network.Loop.UnhandledException += (_, e) => unhandled.TrySetResult(e.Exception);
+        var driver = new RecordingDriver
+        {
+            OnData = (_, _) => throw new CustomTestException("the data handler failed"),
+            OnError = async (_, _) =>
+            {
+                await Task.Yield();
+                throw new InvalidOperationException("the error handler failed too");
+            },
+        };
+        var peer = await network.AcceptAsync(driver);
+        peer.Send("x"u8);
+
+        Assert.Equal("the error handler failed too", (await unhandled.Task.WaitAsync(EventLog.DefaultTimeout)).Message);
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        await driver.Log.WaitForAsync("close");
+        Assert.IsType<CustomTestException>(driver.Log.First("close").Error); // dropped, for the error it could not handle
+    }
+
+    [Fact]
     public async Task Writing_to_a_peer_that_closed_is_answered_with_a_reset()
     {
         await using var network = new TestNetwork();
