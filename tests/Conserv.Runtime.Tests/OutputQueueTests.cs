@@ -343,6 +343,31 @@ public class OutputQueueTests
     }
 
     [Fact]
+    public async Task After_Close_nothing_more_is_read_while_queued_output_drains()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = Window });
+        var driver = new RecordingDriver();
+        var peer = await network.AcceptAsync(driver);
+        var socket = peer.Socket;
+        peer.StopReading();
+        var reply = Peer.Pattern(3 * Window, 1);
+        await network.Loop.OnLoopAsync(() =>
+        {
+            socket.Write(reply);
+            socket.Close(); // waits for the queue to drain
+        });
+        peer.Send("late"u8);
+        await network.SettleAsync();
+        Assert.Equal(0, driver.Log.Count("data"));
+        Assert.False(socket.IsClosed);
+
+        await network.Loop.OnLoopAsync(() => peer.ResumeReading());
+        Assert.Equal(reply, await peer.ReceiveToEndAsync().WaitAsync(EventLog.DefaultTimeout));
+        await driver.Log.WaitForAsync("close");
+        Assert.Equal(0, driver.Log.Count("data"));
+    }
+
+    [Fact]
     public unsafe void The_segment_pool_hands_back_what_was_returned_and_keeps_no_more_than_its_capacity()
     {
         var pool = new OutputSegmentPool(capacity: 2);
