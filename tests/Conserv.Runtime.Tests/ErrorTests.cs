@@ -86,6 +86,30 @@ public class ErrorTests
     }
 
     [Fact]
+    public async Task After_a_decoding_error_the_bytes_the_decoder_held_are_dropped_and_the_next_text_decodes_clean()
+    {
+        var driver = new RecordingDriver
+        {
+            Features = SocketDriverFeatures.TextData,
+            OnError = Handled,
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, externalFormatIn: new UTF8Encoding(false, true));
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+
+        // "x" and the first two bytes of a three-byte character: the decoder keeps those two for the next read.
+        await peer.SendAllAsync(new byte[] { (byte)'x', 0xE2, 0x9C });
+        await driver.Log.WaitForTextAsync("x");
+        await peer.SendAllAsync("A"u8.ToArray()); // not the character's third byte: a decoding error
+        await driver.Log.WaitForAsync("error");
+        Assert.IsType<DecoderFallbackException>(driver.Log.First("error").Error);
+
+        await peer.SendAllAsync("ok"u8.ToArray());
+        await driver.Log.WaitForTextAsync("ok");
+        Assert.Equal(1, driver.Log.Count("error"));
+        Assert.Equal("xok", driver.Log.TextOf());
+    }
+
+    [Fact]
     public async Task Invalid_input_with_the_default_encoding_becomes_replacement_characters()
     {
         var driver = new RecordingDriver { Features = SocketDriverFeatures.TextData };
