@@ -127,15 +127,8 @@ public class OutputQueueTests
         Assert.Equal(small.Length + large.Length - Window, socket.BytesQueued);
         Assert.Equal(1, socket.GatheredWrites - writesBefore); // a write the kernel took only part of is not retried until writable
 
-        await network.Loop.OnLoopAsync(() => peer.ResumeReading());
-        await network.SettleAsync();
-        for (int i = 0; i < 100 && received.Length < small.Length + large.Length; i++)
-        {
-            received.Write(peer.ReceiveAvailable());
-            await network.SettleAsync();
-        }
-
-        Assert.Equal([.. small, .. large], received.ToArray());
+        var all = await ResumeAndReceiveAsync(network, peer, received, small.Length + large.Length);
+        Assert.Equal([.. small, .. large], all);
         Assert.Equal(0, socket.BytesQueued);
     }
 
@@ -157,16 +150,8 @@ public class OutputQueueTests
         await network.SettleAsync();
         Assert.Equal(second.Length, socket.BytesQueued);
 
-        await network.Loop.OnLoopAsync(() => peer.ResumeReading());
-        await network.SettleAsync();
-        var received = new MemoryStream();
-        for (int i = 0; i < 100 && received.Length < first.Length + second.Length; i++)
-        {
-            received.Write(peer.ReceiveAvailable());
-            await network.SettleAsync();
-        }
-
-        Assert.Equal([.. first, .. second], received.ToArray());
+        var all = await ResumeAndReceiveAsync(network, peer, new MemoryStream(), first.Length + second.Length);
+        Assert.Equal([.. first, .. second], all);
         Assert.Equal(0, socket.BytesQueued);
     }
 
@@ -246,17 +231,13 @@ public class OutputQueueTests
 
         // Set from another thread, the format is stored at once and the encoder dropped on the loop later: a write
         // already queued to the loop runs in between and must use the new format all the same.
-        using var held = new System.Threading.ManualResetEventSlim();
-        using var release = new System.Threading.ManualResetEventSlim();
-        network.Loop.Post(() =>
+        Task written;
+        using (await network.Loop.HoldAsync())
         {
-            held.Set();
-            release.Wait(EventLog.DefaultTimeout);
-        });
-        Assert.True(held.Wait(EventLog.DefaultTimeout), "the loop was not held");
-        var written = network.Loop.OnLoopAsync(() => socket.Write("é")); // queued behind the hold
-        socket.ExternalFormatOut = System.Text.Encoding.UTF8; // its encoder reset is queued behind the write
-        release.Set();
+            written = network.Loop.OnLoopAsync(() => socket.Write("é")); // queued behind the hold
+            socket.ExternalFormatOut = System.Text.Encoding.UTF8; // its encoder reset is queued behind the write
+        }
+
         await written;
 
         Assert.Equal(new byte[] { 0xC3, 0xA9, 0xE9, 0xC3, 0xA9 }, await peer.ReceiveAsync(5));
@@ -280,17 +261,12 @@ public class OutputQueueTests
         Assert.Equal(0, driver.Log.Count("error"));
 
         // Two writes posted before the loop runs either: the second would pass the limit and is refused whole.
-        using var held = new System.Threading.ManualResetEventSlim();
-        using var release = new System.Threading.ManualResetEventSlim();
-        network.Loop.Post(() =>
+        using (await network.Loop.HoldAsync())
         {
-            held.Set();
-            release.Wait(EventLog.DefaultTimeout);
-        });
-        Assert.True(held.Wait(EventLog.DefaultTimeout), "the loop was not held");
-        socket.Write(Peer.Pattern(600, 3));
-        socket.Write(Peer.Pattern(600, 4));
-        release.Set();
+            socket.Write(Peer.Pattern(600, 3));
+            socket.Write(Peer.Pattern(600, 4));
+        }
+
         Assert.Equal(Peer.Pattern(600, 3), await peer.ReceiveAsync(600));
         await network.SettleAsync();
         Assert.Empty(peer.ReceiveAvailable());
@@ -467,5 +443,19 @@ public class OutputQueueTests
                 peer?.Dispose();
             }
         }
+    }
+
+    /// <summary>Lets the peer read again and collects what arrives until <paramref name="total"/> bytes came (at most 100 settles).</summary>
+    private static async Task<byte[]> ResumeAndReceiveAsync(TestNetwork network, TestPeer peer, MemoryStream received, long total)
+    {
+        await network.Loop.OnLoopAsync(() => peer.ResumeReading());
+        await network.SettleAsync();
+        for (int i = 0; i < 100 && received.Length < total; i++)
+        {
+            received.Write(peer.ReceiveAvailable());
+            await network.SettleAsync();
+        }
+
+        return received.ToArray();
     }
 }

@@ -139,27 +139,8 @@ public sealed class TestLoop : IAsyncDisposable
 
     public Task OnLoop(Action action) => Loop.OnLoopAsync(action);
 
-    /// <summary>
-    /// Blocks the loop thread (inside posted work) until the returned handle is disposed, so that what peers send
-    /// meanwhile is found by one <c>epoll_wait</c>: one batch of readiness events.
-    /// </summary>
-    public async Task<IDisposable> HoldAsync()
-    {
-        var holding = new ManualResetEventSlim();
-        var release = new ManualResetEventSlim();
-        Loop.Post(() =>
-        {
-            holding.Set();
-            release.Wait(TimeSpan.FromSeconds(30));
-        });
-        await Poll.UntilAsync(() => Task.FromResult(holding.IsSet), "the loop to be held");
-        return new Release(release);
-    }
-
-    private sealed class Release(ManualResetEventSlim release) : IDisposable
-    {
-        public void Dispose() => release.Set();
-    }
+    /// <inheritdoc cref="LoopExtensions.HoldAsync"/>
+    public Task<IDisposable> HoldAsync() => Loop.HoldAsync();
 }
 
 /// <summary>A short temporary directory for Unix socket files (paths must stay under 108 bytes).</summary>
@@ -189,6 +170,28 @@ public sealed class TempDir : IDisposable
 
 public static class LoopExtensions
 {
+    /// <summary>
+    /// Blocks the loop thread (inside posted work) until the returned handle is disposed: what peers send meanwhile is
+    /// found by one <c>epoll_wait</c> (one batch of readiness events), and work posted meanwhile runs after it, in order.
+    /// </summary>
+    public static async Task<IDisposable> HoldAsync(this EventLoop loop)
+    {
+        var holding = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        loop.Post(() =>
+        {
+            holding.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+        });
+        await Poll.UntilAsync(() => Task.FromResult(holding.IsSet), "the loop to be held");
+        return new Release(release);
+    }
+
+    private sealed class Release(ManualResetEventSlim release) : IDisposable
+    {
+        public void Dispose() => release.Set();
+    }
+
     /// <summary>Completes once everything queued on <paramref name="loop"/> before it has run.</summary>
     public static Task Barrier(this EventLoop loop)
     {
