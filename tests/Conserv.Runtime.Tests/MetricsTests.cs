@@ -198,6 +198,57 @@ public sealed class MetricsTests : IDisposable
     private IEnumerable<(string Name, double Value, Dictionary<string, object?> Tags)> Measured(string name) =>
         _measurements.Where(m => m.Name == name);
 
+    [Fact]
+    public async Task An_error_an_async_error_handler_decides_on_later_is_counted_once_with_its_outcome()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            OnData = (_, data) => data.Span[0] == (byte)'h' ? throw new CustomTestException("to handle") : throw new ArgumentException("to drop"),
+            OnError = async (_, e) =>
+            {
+                await Task.Yield(); // decided after the dispatch returned
+                return e is CustomTestException;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var handled = await Peer.ConnectAsync(server.Port!.Value);
+        using var dropped = await Peer.ConnectAsync(server.Port!.Value);
+        await handled.SendAllAsync("h"u8.ToArray());
+        await dropped.SendAllAsync("d"u8.ToArray());
+        await driver.Log.WaitForAsync("close");
+        await driver.Log.WaitForAsync("error", count: 2);
+        await loop.Loop.Barrier();
+
+        Assert.Equal(1, Sum("conserv.errors", ("error.type", typeof(CustomTestException).FullName), ("conserv.error.outcome", "handled")));
+        Assert.Equal(1, Sum("conserv.errors", ("error.type", typeof(ArgumentException).FullName), ("conserv.error.outcome", "dropped")));
+        Assert.Equal(2, Sum("conserv.errors"));
+        Assert.Equal(1, driver.Log.Count("close")); // only the dropped one
+    }
+
+    [Fact]
+    public async Task A_fatal_error_is_counted_as_dropped_even_when_an_async_error_handler_handles_it()
+    {
+        await using var network = new Conserv.Testing.TestNetwork();
+        var driver = new RecordingDriver
+        {
+            Features = SocketDriverFeatures.ByteData,
+            OnError = async (_, _) =>
+            {
+                await Task.Yield();
+                return true;
+            },
+        };
+        var peer = await network.AcceptAsync(driver);
+        peer.FailNextSend(SocketError.ConnectionReset);
+        await network.Loop.OnLoopAsync(() => peer.Socket.Write("lost"u8));
+        await driver.Log.WaitForAsync("close");
+        await network.SettleAsync();
+
+        Assert.Equal(1, Sum("conserv.errors", ("error.type", typeof(SocketException).FullName), ("conserv.error.outcome", "dropped")));
+        Assert.Equal(0, Sum("conserv.errors", ("conserv.error.outcome", "handled")));
+    }
+
     private long Sum(string name, params (string Key, object? Value)[] tags) =>
         (long)Measured(name).Where(m => tags.All(t => Equals(m.Tags.GetValueOrDefault(t.Key), t.Value))).Sum(m => m.Value);
 
