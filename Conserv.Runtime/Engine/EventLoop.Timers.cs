@@ -82,6 +82,7 @@ public sealed partial class EventLoop
             return;
         }
 
+        timer.Counted = true;
         _activeTimers++;
         _timers.Enqueue(timer, timer.DueTicks);
     }

@@ -23,6 +23,12 @@ public sealed class LoopTimer : IDisposable
 
     internal bool Cancelled { get; private set; }
 
+    /// <summary>
+    /// True once the loop counts the timer among its pending ones. A timer scheduled from another thread is added by
+    /// posted work, and loop code may dispose it before that runs: it must not be uncounted then.
+    /// </summary>
+    internal bool Counted { get; set; }
+
     /// <summary>Cancels the callback if it has not run yet. Safe from any thread, and more than once.</summary>
     public void Dispose()
     {
@@ -41,7 +47,10 @@ public sealed class LoopTimer : IDisposable
         if (!Cancelled)
         {
             Cancelled = true;
-            _loop.TimerCancelled();
+            if (Counted)
+            {
+                _loop.TimerCancelled();
+            }
         }
     }
 }

@@ -55,6 +55,18 @@ public class LoopSettingsTests
     }
 
     [Fact]
+    public async Task EventLoopGroup_starts_one_loop_per_processor_by_default_and_rejects_a_negative_count()
+    {
+        Assert.Equal("loopCount", Assert.Throws<ArgumentOutOfRangeException>(() => new EventLoopGroup(-1)).ParamName);
+
+        using var group = new EventLoopGroup();
+        Assert.Equal(Environment.ProcessorCount, group.Loops.Count);
+        Assert.Equal(Environment.ProcessorCount, group.Loops.Distinct().Count());
+        group.Stop();
+        await group.Completion.WithTimeout("the group's loops to stop");
+    }
+
+    [Fact]
     public async Task The_default_group_names_its_threads_as_its_own()
     {
         string? name = await EventLoopGroup.Default.Next().OnLoopAsync(() => Thread.CurrentThread.Name);
@@ -127,7 +139,12 @@ public class LoopSettingsTests
         int? ranOn = null;
         object? got = null;
 
-        context.Send(state => { got = state; ranOn = Environment.CurrentManagedThreadId; }, "state");
+        context.Send(state =>
+        {
+            Thread.Sleep(100); // a callback that takes a while: Send must still wait for it, not only for it to start
+            got = state;
+            ranOn = Environment.CurrentManagedThreadId;
+        }, "state");
 
         Assert.Equal("state", got);
         Assert.Equal(await loop.OnLoop(() => Environment.CurrentManagedThreadId), ranOn);

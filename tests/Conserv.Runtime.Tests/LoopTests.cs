@@ -323,6 +323,45 @@ public class LoopTests
     }
 
     [Fact]
+    public async Task An_async_text_handler_keeps_its_text_while_the_loop_decodes_another_sockets_text()
+    {
+        // The loop decodes every socket's text into one shared buffer; a handler still running after its event
+        // returned must keep the characters it was given.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        TcpSocket? holding = null;
+        var driver = new RecordingDriver
+        {
+            Features = SocketDriverFeatures.TextData,
+            OnText = async (s, text) =>
+            {
+                if (ReferenceEquals(s, holding))
+                {
+                    await release.Task;
+                    seen.SetResult(text.ToString()); // still the characters this event brought
+                }
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var holdingPeer = await Peer.ConnectAsync(server.Port!.Value);
+        holding = await driver.Log.SocketOfFirstAsync("connection");
+        using var otherPeer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection", 2);
+
+        await holdingPeer.SendAllAsync(Encoding.UTF8.GetBytes(new string('A', 500)));
+        await driver.Log.WaitForAsync("text");
+        await otherPeer.SendAllAsync(Encoding.UTF8.GetBytes(new string('B', 500)));
+        await driver.Log.WaitForTextAsync(new string('B', 500)); // decoded while the first handler still holds its text
+
+        release.SetResult();
+        string held = await seen.Task.WithTimeout("the held handler to finish");
+        var first = driver.Log.First("text");
+        Assert.Same(holding, first.Socket);
+        Assert.Equal(first.Text, held);
+        Assert.Matches("^A+$", held);
+    }
+
+    [Fact]
     public async Task Public_methods_are_safe_from_any_thread()
     {
         var driver = RecordingDriver.Echo();

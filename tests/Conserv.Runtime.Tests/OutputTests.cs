@@ -350,6 +350,43 @@ public class OutputTests
     }
 
     [Fact]
+    public async Task A_write_an_output_empty_handler_makes_to_another_socket_after_a_batch_of_events_is_sent_in_that_turn()
+    {
+        // A's echo waits for the end of the loop's batch of events; once it is sent, A's output-empty handler writes
+        // to B. Nothing else will happen on the loop: B's write must go out in that same turn, not wait for the next
+        // event.
+        await using var loop = new TestLoop();
+        TcpSocket? b = null;
+        var driver = new RecordingDriver
+        {
+            Features = SocketDriverFeatures.ByteData | SocketDriverFeatures.OutputEmpty,
+            OnData = (s, d) =>
+            {
+                s.Write(d.Span);
+                return default;
+            },
+            OnOutputEmpty = s =>
+            {
+                if (!ReferenceEquals(s, b))
+                {
+                    b!.Write("A's reply left\n"u8);
+                }
+
+                return default;
+            },
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peerB = await Peer.ConnectAsync(server.Port!.Value);
+        b = await driver.Log.SocketOfFirstAsync("connection");
+        using var peerA = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection", 2);
+
+        await peerA.SendAllAsync("ping"u8.ToArray());
+        Assert.Equal("ping", Encoding.ASCII.GetString(await peerA.ReadExactlyAsync(4)));
+        Assert.Equal("A's reply left\n", Encoding.ASCII.GetString(await peerB.ReadExactlyAsync(15)));
+    }
+
+    [Fact]
     public async Task An_output_empty_handler_that_always_writes_again_lets_the_loop_serve_its_other_sockets_meanwhile()
     {
         // A producer that writes its next piece from output-empty, to a peer that takes everything at once, would

@@ -85,6 +85,127 @@ public class TimerTests
     }
 
     [Fact]
+    public async Task A_timer_disposed_by_an_earlier_timer_due_in_the_same_turn_does_not_run()
+    {
+        // Both timers are due when the loop next looks at its timers (the loop thread is kept busy past both due
+        // times): the first one disposes the second, which the same pass must then skip.
+        await using var loop = new TestLoop();
+        bool secondRan = false;
+        var firstRan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        await loop.OnLoop(() =>
+        {
+            LoopTimer? second = null;
+            loop.Loop.Schedule(TimeSpan.Zero, () =>
+            {
+                second!.Dispose();
+                firstRan.SetResult();
+            });
+            second = loop.Loop.Schedule(TimeSpan.FromMilliseconds(1), () => secondRan = true);
+            Thread.Sleep(20); // both are due before this callback returns
+        });
+
+        await firstRan.Task.WithTimeout("the first timer");
+        await loop.Loop.Barrier();
+        Assert.False(secondRan, "a timer disposed by an earlier one in the same turn still ran");
+    }
+
+    [Fact]
+    public async Task A_timer_scheduled_from_another_thread_and_disposed_on_the_loop_before_it_was_added_lets_Run_return()
+    {
+        // Schedule off the loop queues the timer's addition; if loop code disposes the timer before that runs, the
+        // loop must not uncount a timer it never counted, or Run waits for a count that never comes back to zero.
+        var ready = new TaskCompletionSource<(EventLoop Loop, LoopTimer KeepAlive)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool ran = false;
+        var run = RunOnNewThread(() =>
+        {
+            var keepAlive = EventLoop.Current!.Schedule(TimeSpan.FromHours(1), () => ran = true);
+            ready.SetResult((EventLoop.Current, keepAlive));
+        });
+
+        var (loop, keepAlive) = await ready.Task.WithTimeout("the loop's setup");
+        using var gate = new ManualResetEventSlim();
+        LoopTimer? timer = null;
+        loop.Post(() =>
+        {
+            gate.Wait(EventLog.DefaultTimeout); // the addition below is queued behind this work
+            Volatile.Read(ref timer)!.Dispose(); // on the loop thread: cancels at once
+            keepAlive.Dispose();
+        });
+        Volatile.Write(ref timer, loop.Schedule(TimeSpan.FromHours(1), () => ran = true));
+        gate.Set();
+
+        await run.WithTimeout("Run to return: both of its timers were disposed");
+        Assert.False(ran, "a disposed timer ran its action");
+    }
+
+    [Fact]
+    public async Task The_time_until_the_next_timer_is_measured_on_the_loops_clock_and_skips_disposed_timers()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var loop = new TestLoop(new EventLoopOptions { TimeProvider = clock });
+
+        var (none, next, later) = await loop.OnLoop(() =>
+        {
+            var none = loop.Loop.TimeUntilNextTimer;
+            var first = loop.Loop.Schedule(TimeSpan.FromSeconds(3), () => { });
+            loop.Loop.Schedule(TimeSpan.FromSeconds(5), () => { });
+            clock.Advance(TimeSpan.FromSeconds(1));
+            var next = loop.Loop.TimeUntilNextTimer;
+            first.Dispose();
+            return (none, next, loop.Loop.TimeUntilNextTimer);
+        });
+
+        Assert.Null(none);
+        Assert.Equal(TimeSpan.FromSeconds(2), next);
+        Assert.Equal(TimeSpan.FromSeconds(4), later);
+    }
+
+    [Fact]
+    public async Task A_loop_on_a_fake_clock_sleeps_until_the_clock_passes_its_next_timer_and_then_runs_it()
+    {
+        // Nothing but the fake clock's own timer wakes the loop here: no post, no socket.
+        var clock = new ObservedFakeClock();
+        await using var loop = new TestLoop(new EventLoopOptions { TimeProvider = clock });
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        loop.Loop.Schedule(TimeSpan.FromSeconds(10), ran.SetResult);
+        var armedFor = await clock.Armed.Task.WithTimeout("the loop to arm the clock's timer before it sleeps");
+        Assert.Equal(TimeSpan.FromSeconds(10), armedFor);
+
+        clock.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(ran.Task.IsCompleted, "the timer ran before its time on the fake clock");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await ran.Task.WithTimeout("the timer, once the fake clock passed its due time");
+    }
+
+    /// <summary>A fake clock that tells when the loop arms one of its timers, and for how long.</summary>
+    private sealed class ObservedFakeClock : Microsoft.Extensions.Time.Testing.FakeTimeProvider
+    {
+        public TaskCompletionSource<TimeSpan> Armed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            new Observed(base.CreateTimer(callback, state, dueTime, period), this);
+
+        private sealed class Observed(ITimer inner, ObservedFakeClock clock) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                if (dueTime != Timeout.InfiniteTimeSpan)
+                {
+                    clock.Armed.TrySetResult(dueTime);
+                }
+
+                return inner.Change(dueTime, period);
+            }
+
+            public void Dispose() => inner.Dispose();
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_pending_timer_keeps_Run_alive_until_it_has_run()
     {
         long scheduledAt = 0, ranAt = 0;
@@ -140,6 +261,7 @@ public class TimerTests
         await using var loop = new TestLoop();
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => loop.Loop.Schedule(TimeSpan.FromMilliseconds(-1), () => { }));
         Assert.Equal("delay", e.ParamName);
+        Assert.StartsWith("The delay must not be negative.", e.Message);
         Assert.Throws<ArgumentNullException>(() => loop.Loop.Schedule(TimeSpan.Zero, null!));
     }
 }
