@@ -215,6 +215,63 @@ public class CloseTests
         Assert.Equal(0, server.ClientCount);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("sent before the connect")]
+    public async Task A_client_closed_before_its_connect_completes_connects_sends_what_it_wrote_then_closes(string text)
+    {
+        // Connect, Write and Close in one turn of the loop: the close waits for the connection, which runs its
+        // connect event, sends the queued bytes (if any) and then ends the stream.
+        await using var loop = new TestLoop();
+        var serverDriver = new RecordingDriver();
+        await using var server = TcpServer.Listen(serverDriver, port: 0);
+        var clientDriver = new RecordingDriver();
+
+        var client = await loop.OnLoop(() =>
+        {
+            var c = TcpSocket.Connect(clientDriver, "127.0.0.1", server.Port!.Value, loop: loop.Loop);
+            c.Write(Encoding.ASCII.GetBytes(text));
+            c.Close();
+            return c;
+        });
+
+        await client.Closed.WithTimeout("the client to close");
+        await serverDriver.Log.WaitForAsync("eof");
+        Assert.Equal(text, Encoding.ASCII.GetString(serverDriver.Log.BytesOf(serverDriver.Log.First("connection").Socket!)));
+        Assert.Equal(new[] { "connect", "close" }, clientDriver.Log.KindsOf(client).Where(k => k != "outputEmpty").ToArray());
+        Assert.Null(clientDriver.Log.First("close").Error);
+    }
+
+    [Fact]
+    public async Task After_another_sockets_close_event_runs_inside_a_handler_Current_is_the_handlers_socket_again()
+    {
+        await using var loop = new TestLoop();
+        TcpSocket? first = null;
+        TcpSocket? currentInCloseHandler = null, currentAfter = null;
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                first!.Abort(); // on the loop thread: the other socket's close event runs now, inside this handler
+                currentAfter = TcpSocket.Current;
+                return default;
+            },
+            OnClose = (s, _) => currentInCloseHandler = TcpSocket.Current,
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var firstPeer = await Peer.ConnectAsync(server.Port!.Value);
+        first = await driver.Log.SocketOfFirstAsync("connection");
+        using var secondPeer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection", 2);
+        var second = driver.Log.Events.Where(e => e.Kind == "connection").ElementAt(1).Socket!;
+
+        await secondPeer.SendAllAsync("x"u8.ToArray());
+        await driver.Log.WaitForAsync("close");
+        await loop.Loop.Barrier();
+        Assert.Same(first, currentInCloseHandler);
+        Assert.Same(second, currentAfter);
+    }
+
     [Fact]
     public async Task A_second_Close_or_Abort_fires_nothing()
     {

@@ -249,6 +249,22 @@ public sealed class MetricsTests : IDisposable
         Assert.Equal(0, Sum("conserv.errors", ("conserv.error.outcome", "handled")));
     }
 
+    [Fact]
+    public async Task A_fault_of_a_socket_without_a_driver_drops_it_and_is_counted_as_dropped()
+    {
+        await using var network = new Conserv.Testing.TestNetwork();
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        await network.Loop.OnLoopAsync(() => peer.Socket.Driver = null);
+        peer.FailNextSend(SocketError.ConnectionReset);
+        await network.Loop.OnLoopAsync(() => peer.Socket.Write("lost"u8));
+        await peer.Socket.Closed.WithTimeout("the socket without a driver to be dropped");
+        await network.SettleAsync();
+
+        Assert.True(peer.Socket.IsClosed);
+        Assert.Equal(1, Sum("conserv.errors", ("error.type", typeof(SocketException).FullName), ("conserv.error.outcome", "dropped")));
+        Assert.Equal(0, Sum("conserv.errors", ("conserv.error.outcome", "handled")));
+    }
+
     private long Sum(string name, params (string Key, object? Value)[] tags) =>
         (long)Measured(name).Where(m => tags.All(t => Equals(m.Tags.GetValueOrDefault(t.Key), t.Value))).Sum(m => m.Value);
 

@@ -544,6 +544,43 @@ public class TestNetworkTests
     }
 
     [Fact]
+    public async Task Over_TLS_a_close_waits_until_the_ciphertext_has_left_then_ends_with_close_notify()
+    {
+        // The socket's own queue is empty once the TLS layer has taken the plaintext, but the peer's window holds
+        // only part of the ciphertext: the close must wait for the rest (and for writability to send it).
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 20_000 });
+        var reply = Peer.Pattern(60_000, seed: 6);
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write(reply); // under 64 KiB: encrypted at once
+                s.Close();
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver, tls: TestCertificates.ServerOptions());
+        using var ssl = new System.Net.Security.SslStream(peer.AsStream());
+        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(EventLog.DefaultTimeout);
+        await network.SettleAsync();
+        peer.StopReading();
+        await ssl.WriteAsync("go"u8.ToArray());
+        await network.SettleAsync();
+
+        Assert.Equal(0, peer.Socket.BytesQueued);
+        Assert.False(peer.Socket.IsClosed, "the socket closed while ciphertext had not left");
+
+        peer.ResumeReading();
+        var received = new System.IO.MemoryStream();
+        await ssl.CopyToAsync(received).WaitAsync(EventLog.DefaultTimeout); // ends at close_notify, not at a cut stream
+        Assert.Equal(reply, received.ToArray());
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        Assert.False(peer.WasReset);
+        await driver.Log.WaitForAsync("close");
+        Assert.Null(driver.Log.First("close").Error);
+    }
+
+    [Fact]
     public async Task Bad_arguments_are_refused_with_the_parameter_named()
     {
         await using var network = new TestNetwork();
