@@ -89,6 +89,12 @@ public sealed class TestPeer
     /// <exception cref="ArgumentException"><paramref name="error"/> is not a fault a read or write reports.</exception>
     public void FailNextReceive(SocketError error) => _transport.FailNextReceive(ErrnoOf(error, nameof(error)));
 
+    /// <summary>
+    /// Makes the next read return <paramref name="errno"/> as is, including what is not a fault (EAGAIN, EINTR): what
+    /// the runtime's own tests use to show those are retried, not reported.
+    /// </summary>
+    internal void FailNextReceiveWithErrno(int errno) => _transport.FailNextReceive(errno);
+
     /// <summary>Makes the driver's next write to the network fail with <paramref name="error"/>, as the kernel's <c>send</c> would.</summary>
     /// <param name="error">A connection fault: ConnectionReset, Shutdown (a broken pipe), NoBufferSpaceAvailable, …</param>
     /// <exception cref="ArgumentException"><paramref name="error"/> is not a fault a read or write reports.</exception>

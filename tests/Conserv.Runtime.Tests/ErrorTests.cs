@@ -197,6 +197,28 @@ public class ErrorTests
     }
 
     [Fact]
+    public async Task An_end_of_file_handler_that_throws_reaches_the_error_handler_and_the_connection_goes_on()
+    {
+        var driver = new RecordingDriver
+        {
+            OnEndOfFile = _ => throw new CustomTestException("at end of file"),
+            OnError = (_, _) => ValueTask.FromResult(true),
+        };
+        // Half-open allowed, so the socket is still open when the handler fails (else the end of file closes it).
+        await using var server = TcpServer.Listen(driver, port: 0, options: new TcpServerOptions { AllowHalfOpen = true });
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+        peer.Shutdown(SocketShutdown.Send);
+        await driver.Log.WaitForAsync("error");
+        Assert.Equal("at end of file", Assert.IsType<CustomTestException>(driver.Log.First("error").Error).Message);
+
+        socket.Write("still writing"u8); // handled: the half-open connection still sends
+        socket.Close();
+        var (data, _) = await peer.ReadToEndAsync();
+        Assert.Equal("still writing", Encoding.ASCII.GetString(data));
+    }
+
+    [Fact]
     public async Task An_async_end_of_file_handler_that_fails_after_an_await_reaches_the_error_handler()
     {
         var driver = new RecordingDriver

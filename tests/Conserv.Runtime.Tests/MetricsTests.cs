@@ -265,6 +265,20 @@ public sealed class MetricsTests : IDisposable
         Assert.Equal(0, Sum("conserv.errors", ("conserv.error.outcome", "handled")));
     }
 
+    [Fact]
+    public async Task A_socket_without_a_driver_closes_at_end_of_file_without_an_error()
+    {
+        await using var network = new Conserv.Testing.TestNetwork();
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        await network.Loop.OnLoopAsync(() => peer.Socket.Driver = null);
+        peer.ShutdownWrite();
+        await peer.Socket.Closed.WithTimeout("the socket without a driver to close at end of file");
+        await network.SettleAsync();
+
+        Assert.True(peer.EndReceived);
+        Assert.Equal(0, Sum("conserv.errors"));
+    }
+
     private long Sum(string name, params (string Key, object? Value)[] tags) =>
         (long)Measured(name).Where(m => tags.All(t => Equals(m.Tags.GetValueOrDefault(t.Key), t.Value))).Sum(m => m.Value);
 

@@ -294,18 +294,31 @@ public class PauseTests
         Assert.False(server.IsPaused);
     }
 
-    [Fact]
-    public async Task A_pause_timer_of_a_closed_socket_does_not_keep_Run_alive()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_pause_timer_of_a_closed_socket_does_not_keep_Run_alive(bool pauseBeforeAbort)
     {
         var driver = new RecordingDriver();
+        bool? pausedAfterClose = null;
         var run = Task.Factory.StartNew(() => EventLoop.Run(() =>
         {
             var server = TcpServer.Listen(new RecordingDriver
             {
                 OnConnection = (s, c) =>
                 {
-                    c.Pause(TimeSpan.FromHours(1));
-                    c.Abort();
+                    if (pauseBeforeAbort)
+                    {
+                        c.Pause(TimeSpan.FromHours(1));
+                        c.Abort();
+                    }
+                    else
+                    {
+                        c.Abort();
+                        c.Pause(TimeSpan.FromHours(1)); // a closed socket: nothing to pause, no timer to arm
+                    }
+
+                    pausedAfterClose = c.IsPaused;
                     s.Close();
                     return default;
                 },
@@ -315,6 +328,10 @@ public class PauseTests
 
         await run.WithTimeout("Run to return once every socket and server has closed");
         Assert.Equal(1, driver.Log.Count("close"));
+        if (!pauseBeforeAbort)
+        {
+            Assert.False(pausedAfterClose, "Pause on a closed socket marked it paused");
+        }
     }
 
     [Fact]

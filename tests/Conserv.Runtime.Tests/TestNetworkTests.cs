@@ -311,8 +311,62 @@ public class TestNetworkTests
 
         await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
         await driver.Log.WaitForAsync("close"); // the peer may see the close before the loop has run the close handler
-        Assert.Equal(fault, Assert.IsType<SocketException>(driver.Log.First("error").Error).SocketErrorCode);
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(fault, error.SocketErrorCode);
+        Assert.Contains("recv", error.Message);
         Assert.Equal(new[] { "error", "close" }, driver.Log.KindsOf(peer.Socket));
+    }
+
+    [Fact]
+    public async Task A_read_fault_drops_the_connection_even_when_the_error_handler_handles_it()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver { OnError = (_, _) => ValueTask.FromResult(true) };
+        var peer = await network.AcceptAsync(driver);
+        peer.FailNextReceive(SocketError.ConnectionReset);
+
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        await driver.Log.WaitForAsync("close");
+        Assert.Equal(new[] { "error", "close" }, driver.Log.KindsOf(peer.Socket));
+        Assert.IsType<SocketException>(driver.Log.First("close").Error);
+    }
+
+    [Theory]
+    [InlineData(Conserv.Interop.Libc.EAGAIN)]
+    [InlineData(Conserv.Interop.Libc.EINTR)]
+    public async Task A_read_that_would_block_or_is_interrupted_is_no_error_and_the_next_read_delivers(int errno)
+    {
+        await using var network = new TestNetwork();
+        var driver = RecordingDriver.Echo();
+        var peer = await network.AcceptAsync(driver);
+        peer.FailNextReceiveWithErrno(errno);
+        await network.SettleAsync();
+
+        peer.Send("ab"u8);
+        Assert.Equal("ab"u8.ToArray(), await peer.ReceiveAsync(2));
+        Assert.Equal(new[] { "data" }, driver.Log.KindsOf(peer.Socket).Where(k => k != "outputEmpty").ToArray());
+        Assert.False(peer.Socket.IsClosed);
+    }
+
+    [Fact]
+    public async Task A_socket_without_a_driver_drops_what_it_reads_and_stays_open_for_the_next_driver()
+    {
+        await using var network = new TestNetwork();
+        var first = new RecordingDriver();
+        var peer = await network.AcceptAsync(first);
+        await network.Loop.OnLoopAsync(() => peer.Socket.Driver = null);
+
+        peer.Send("dropped"u8);
+        await network.SettleAsync();
+        Assert.False(peer.Socket.IsClosed);
+
+        var second = new RecordingDriver();
+        await network.Loop.OnLoopAsync(() => peer.Socket.Driver = second);
+        peer.Send("kept"u8);
+        await network.SettleAsync();
+        Assert.Equal("kept", System.Text.Encoding.ASCII.GetString(second.Log.BytesOf(peer.Socket)));
+        Assert.Empty(first.Log.BytesOf(peer.Socket));
+        Assert.DoesNotContain("error", first.Log.KindsOf(peer.Socket).Concat(second.Log.KindsOf(peer.Socket)));
     }
 
     [Fact]
