@@ -159,6 +159,32 @@ public sealed class DescriptorLeakTests
         }
     }
 
+    [Fact]
+    public async Task Listen_calls_that_fail_and_the_probe_of_a_socket_file_leave_no_descriptor_behind()
+    {
+        using var dir = new TempDir();
+        var driver = new RecordingDriver();
+        await using var live = TcpServer.ListenUnix(driver, dir.File("live.sock"));
+        await using var busy = TcpServer.Listen(driver, port: 0);
+        await driver.Log.WaitForAsync("listen", 2);
+        void FailEachWay()
+        {
+            Assert.Throws<System.Net.Sockets.SocketException>(() => TcpServer.Listen(new RecordingDriver(), port: busy.Port!.Value)); // bind fails
+            Assert.Throws<System.Net.Sockets.SocketException>(() => TcpServer.ListenUnix(new RecordingDriver(), dir.File("no-such-dir/s.sock"))); // bind fails
+            Assert.Throws<System.Net.Sockets.SocketException>(() => TcpServer.ListenUnix(new RecordingDriver(), dir.File("live.sock"))); // the probe connects
+        }
+
+        FailEachWay(); // warm-up
+        int before = OpenDescriptors();
+        for (int i = 0; i < 5; i++)
+        {
+            FailEachWay();
+        }
+
+        int after = OpenDescriptors();
+        Assert.True(after <= before, $"{after - before} descriptors leaked ({before} before, {after} after)");
+    }
+
     private const int CloseOnExec = 0x80000, NonBlocking = 0x800; // O_CLOEXEC, O_NONBLOCK on Linux
 
     /// <summary>The open descriptors and what each refers to (the link's target: "socket:[inode]", "anon_inode:[eventfd]"…).</summary>

@@ -18,6 +18,7 @@ public class ServerTests
         var driver = new RecordingDriver();
         var e = Assert.Throws<SocketException>(() => TcpServer.Listen(driver, port: port));
         Assert.Equal(SocketError.AddressAlreadyInUse, e.SocketErrorCode);
+        Assert.Contains($"listen on 127.0.0.1:{port}", e.Message);
 
         await using var first = TcpServer.Listen(driver, port: 0);
         var e2 = Assert.Throws<SocketException>(() => TcpServer.Listen(new RecordingDriver(), port: first.Port!.Value));
@@ -50,6 +51,88 @@ public class ServerTests
 
         Assert.Equal("setup", Assert.Throws<ArgumentNullException>(() => EventLoop.Run(null!)).ParamName);
         Assert.Empty(driver.Log.Events);
+    }
+
+    [Fact]
+    public async Task Listen_takes_localhost_in_any_case_a_local_host_name_and_the_highest_port_and_names_what_it_refuses()
+    {
+        var driver = new RecordingDriver();
+        foreach (string host in new[] { "localhost", "LocalHost" })
+        {
+            await using var server = TcpServer.Listen(driver, host: host, port: 0);
+            Assert.Equal("127.0.0.1", server.LocalName);
+        }
+
+        // The machine's own name resolves to one of its addresses (here through /etc/hosts).
+        await using (var named = TcpServer.Listen(driver, host: Dns.GetHostName(), port: 0))
+        {
+            Assert.Equal(Dns.GetHostAddresses(Dns.GetHostName())[0].ToString(), named.LocalName);
+        }
+
+        var unknown = Assert.Throws<ArgumentException>(() => TcpServer.Listen(driver, host: "no-such-host.invalid", port: 0));
+        Assert.Equal("host", unknown.ParamName);
+        Assert.StartsWith("'no-such-host.invalid' is not an IP address and names no local address.", unknown.Message);
+
+        var port = Assert.Throws<ArgumentOutOfRangeException>(() => TcpServer.Listen(driver, port: 65536));
+        Assert.StartsWith("The port must be between 0 and 65535.", port.Message);
+        var highest = Record.Exception(() => TcpServer.Listen(driver, port: 65535).Close());
+        Assert.True(highest is null or SocketException, $"port 65535 refused as an argument: {highest}"); // free, or in use: not out of range
+    }
+
+    [Fact]
+    public async Task A_server_listens_again_at_once_on_the_port_of_a_closed_one_whose_connections_wait_in_TIME_WAIT()
+    {
+        // The server side closes first, so its end of the connection stays in TIME_WAIT for a minute: binding the
+        // port again needs SO_REUSEADDR.
+        var driver = new RecordingDriver { OnConnection = (_, c) => { c.Close(); return default; } };
+        var first = TcpServer.Listen(driver, port: 0);
+        int port = first.Port!.Value;
+        using (var peer = await Peer.ConnectAsync(port))
+        {
+            await peer.ReadToEndAsync();
+        }
+
+        await driver.Log.WaitForAsync("close");
+        await first.DisposeAsync().AsTask().WithTimeout("the first server to close");
+
+        await using var second = TcpServer.Listen(RecordingDriver.Echo(), port: port);
+        using var again = await Peer.ConnectAsync(port);
+        await again.SendAllAsync("again"u8.ToArray());
+        Assert.Equal("again"u8.ToArray(), await again.ReadExactlyAsync(5));
+    }
+
+    [Fact]
+    public async Task A_connection_handler_that_pauses_the_server_leaves_the_other_waiting_clients_in_the_backlog()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            OnConnection = (s, _) =>
+            {
+                s.Pause(); // in the middle of the server's accepts of this turn
+                return default;
+            },
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        await driver.Log.WaitForAsync("listen");
+        var peers = new System.Collections.Generic.List<Socket>();
+        using (await loop.HoldAsync()) // all three wait in the backlog before the server looks
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                peers.Add(await Peer.ConnectAsync(server.Port!.Value));
+            }
+        }
+
+        await driver.Log.WaitForAsync("connection");
+        await loop.Loop.Barrier();
+        Assert.Equal(1, driver.Log.Count("connection"));
+
+        server.Resume(); // each connection pauses it again: one more per resume
+        await driver.Log.WaitForAsync("connection", 2);
+        await loop.Loop.Barrier();
+        Assert.Equal(2, driver.Log.Count("connection"));
+        peers.ForEach(p => p.Dispose());
     }
 
     [Fact]

@@ -60,6 +60,7 @@ public class UnixSocketTests
 
         var e = Assert.Throws<SocketException>(() => TcpServer.ListenUnix(new RecordingDriver(), path));
         Assert.Equal(SocketError.AddressAlreadyInUse, e.SocketErrorCode);
+        Assert.Equal($"Cannot listen on '{path}': a server is listening there.", e.Message);
 
         // The first server still works.
         using var peer = await Peer.ConnectUnixAsync(path);
@@ -73,8 +74,32 @@ public class UnixSocketTests
         using var dir = new TempDir();
         string path = dir.File("regular.sock");
         File.WriteAllText(path, "keep me");
-        Assert.Throws<IOException>(() => TcpServer.ListenUnix(new RecordingDriver(), path));
+        var e = Assert.Throws<IOException>(() => TcpServer.ListenUnix(new RecordingDriver(), path));
+        Assert.Equal($"Cannot listen on '{path}': a file that is not a socket is there.", e.Message);
         Assert.Equal("keep me", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public async Task ListenUnix_checks_its_options_and_runs_on_the_calling_loop()
+    {
+        using var dir = new TempDir();
+        var bad = new TcpServerOptions { OutputHighWaterMark = 10, OutputLowWaterMark = 20 };
+        Assert.Equal("options", Assert.Throws<ArgumentException>(() => TcpServer.ListenUnix(new RecordingDriver(), dir.File("bad.sock"), options: bad)).ParamName);
+        Assert.False(File.Exists(dir.File("bad.sock")));
+
+        await using var loop = new TestLoop();
+        var server = await loop.OnLoop(() => TcpServer.ListenUnix(new RecordingDriver(), dir.File("here.sock")));
+        Assert.Same(loop.Loop, server.Loop);
+        await server.DisposeAsync().AsTask().WithTimeout("the server to close");
+    }
+
+    [Fact]
+    public void A_bind_failure_names_the_path()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("missing-dir/s.sock");
+        var e = Assert.Throws<SocketException>(() => TcpServer.ListenUnix(new RecordingDriver(), path));
+        Assert.Contains($"listen on unix:{path}", e.Message);
     }
 
     [Fact]
