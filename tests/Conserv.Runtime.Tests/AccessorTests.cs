@@ -220,7 +220,7 @@ public class AccessorTests
     [Fact]
     public async Task Current_throws_outside_events_on_any_thread()
     {
-        Assert.Throws<InvalidOperationException>(() => TcpSocket.Current);
+        Assert.StartsWith("TcpSocket.Current is only set while a socket event runs", Assert.Throws<InvalidOperationException>(() => TcpSocket.Current).Message);
         Assert.Throws<InvalidOperationException>(() => TcpServer.Current);
 
         await using var loop = new TestLoop();
@@ -229,6 +229,53 @@ public class AccessorTests
             Record.Exception(() => TcpServer.Current)));
         Assert.IsType<InvalidOperationException>(onLoop.Item1);
         Assert.IsType<InvalidOperationException>(onLoop.Item2);
+    }
+
+    [Fact]
+    public async Task Endpoints_names_and_writers_of_tcp_and_unix_sockets_and_of_a_client_not_connected_yet()
+    {
+        await using var loop = new TestLoop();
+        var serverDriver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(serverDriver, port: 0, loop: loop.Loop);
+        var clientDriver = new RecordingDriver();
+
+        // Before the name is resolved: the host given, and no local end yet.
+        var (client, remoteName, localName, localPort, remoteEndPoint) = await loop.OnLoop(() =>
+        {
+            var c = TcpSocket.Connect(clientDriver, "localhost", server.Port!.Value, loop: loop.Loop);
+            return (c, c.RemoteName, c.LocalName, c.LocalPort, c.RemoteEndPoint);
+        });
+        Assert.Equal("localhost", remoteName);
+        Assert.Null(localName);
+        Assert.Null(localPort);
+        Assert.Null(remoteEndPoint);
+
+        await clientDriver.Log.WaitForAsync("connect");
+        var accepted = await serverDriver.Log.SocketOfFirstAsync("connection");
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, server.Port!.Value), client.RemoteEndPoint);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, client.LocalPort!.Value), accepted.RemoteEndPoint);
+        Assert.Equal($"TcpSocket(127.0.0.1:{client.LocalPort} -> 127.0.0.1:{server.Port})", client.ToString());
+        Assert.Same(client.Out, client.Out); // one writer per socket
+
+        var pause = Assert.Throws<ArgumentOutOfRangeException>(() => client.Pause(TimeSpan.FromTicks(-1)));
+        Assert.Equal("timeout", pause.ParamName);
+        Assert.StartsWith("The timeout must not be negative.", pause.Message);
+        client.Pause(TimeSpan.Zero); // a pause that ends at once
+        await Poll.UntilAsync(loop.Loop, () => !client.IsPaused, "the zero-length pause to end");
+
+        await client.DisposeAsync().WithTimeout("the client to close");
+        var closed = Assert.Throws<ObjectDisposedException>(() => client.Write("late"u8));
+        Assert.Equal("The socket is closed.", closed.Message.Split(Environment.NewLine)[0]);
+        Assert.Contains(client.ToString(), closed.Message);
+
+        using var dir = new TempDir();
+        string path = dir.File("acc.sock");
+        var unixDriver = new RecordingDriver();
+        await using var unixServer = TcpServer.ListenUnix(unixDriver, path, loop: loop.Loop);
+        using var unixPeer = await Peer.ConnectUnixAsync(path);
+        var unixSide = await unixDriver.Log.SocketOfFirstAsync("connection");
+        Assert.Null(unixSide.RemoteEndPoint);
+        Assert.Equal($"TcpSocket(unix:{path})", unixSide.ToString());
     }
 
     [Fact]

@@ -279,6 +279,19 @@ public sealed class MetricsTests : IDisposable
         Assert.Equal(0, Sum("conserv.errors"));
     }
 
+    [Fact]
+    public async Task A_client_connection_is_counted_once_it_has_connected()
+    {
+        await using var loop = new TestLoop();
+        await using var server = TcpServer.Listen(RecordingDriver.Echo(), port: 0, loop: loop.Loop);
+        var driver = new RecordingDriver();
+        var client = TcpSocket.Connect(driver, "127.0.0.1", server.Port!.Value, loop: loop.Loop);
+        await driver.Log.WaitForAsync("connect");
+
+        Assert.Equal(1, Sum("conserv.connections", ("conserv.connection.side", "client")));
+        await client.DisposeAsync().WithTimeout("the client to close");
+    }
+
     private long Sum(string name, params (string Key, object? Value)[] tags) =>
         (long)Measured(name).Where(m => tags.All(t => Equals(m.Tags.GetValueOrDefault(t.Key), t.Value))).Sum(m => m.Value);
 
