@@ -13,6 +13,12 @@ public sealed partial class TcpServer
 {
     private const int MaxAcceptsPerPoll = 64;
 
+    /// <summary>
+    /// Errors the next accepts report, in order, before the kernel is asked again. Tests only: Linux does not make
+    /// accept fail with ECONNABORTED, EPROTO or EPERM on loopback, nor run out of memory on demand. Loop thread only.
+    /// </summary>
+    internal System.Collections.Generic.Queue<int>? InjectedAcceptErrors { get; set; }
+
     /// <summary>Runs on the loop: registers the listener and raises the listen event.</summary>
     private void Activate()
     {
@@ -50,7 +56,9 @@ public sealed partial class TcpServer
         for (int i = 0; i < MaxAcceptsPerPoll && _state == ServerState.Listening && !_paused && !AcceptSuspended; i++)
         {
             int length = SockAddr.MaxSize;
-            int fd = Libc.accept4(_fd, sockaddr, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+            int fd = InjectedAcceptErrors is { Count: > 0 } injected
+                ? FailAccept(injected.Dequeue())
+                : Libc.accept4(_fd, sockaddr, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
             if (fd < 0)
             {
                 int errno = Libc.Errno;
@@ -91,6 +99,12 @@ public sealed partial class TcpServer
 
             AdoptClient(TcpSocket.Accepted(_loop, this, fd, remote, remotePort, _options));
         }
+    }
+
+    private static int FailAccept(int errno)
+    {
+        System.Runtime.InteropServices.Marshal.SetLastPInvokeError(errno);
+        return -1;
     }
 
     /// <summary>A client just accepted and admitted joins the server: TLS starts, then the connection event runs.</summary>

@@ -253,6 +253,74 @@ public class ServerEventTests
     }
 
     [Fact]
+    public async Task Accept_failures_of_a_client_that_gave_up_a_firewall_or_a_signal_are_skipped_and_the_next_client_is_served()
+    {
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        await driver.Log.WaitForAsync("listen");
+        await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[]
+        {
+            Conserv.Interop.Libc.ECONNABORTED, Conserv.Interop.Libc.EPROTO, Conserv.Interop.Libc.EPERM, Conserv.Interop.Libc.EINTR,
+        }));
+
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync("served"u8.ToArray());
+        Assert.Equal("served"u8.ToArray(), await peer.ReadExactlyAsync(6));
+        Assert.Equal(0, await loop.OnLoop(() => server.InjectedAcceptErrors!.Count)); // all four were met, in the same turn
+        Assert.Equal(0, driver.Log.Count("serverError"));
+        Assert.False(server.IsClosed);
+    }
+
+    [Fact]
+    public async Task A_transient_accept_failure_is_reported_without_closing_the_server_which_accepts_again_after_a_pause()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { OnServerErr = (_, _) => ValueTask.FromResult(true) };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        await driver.Log.WaitForAsync("listen");
+        await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.ENOBUFS, Conserv.Interop.Libc.ENOMEM }));
+
+        using var peer = await Peer.ConnectAsync(server.Port!.Value); // waits in the backlog through both failures
+        await driver.Log.WaitForAsync("connection");
+        var reported = Assert.IsType<SocketException>(Assert.Single(driver.Log.Events, e => e.Kind == "serverError").Error); // one report per run of failures
+        Assert.Equal(SocketError.NoBufferSpaceAvailable, reported.SocketErrorCode);
+        Assert.Contains("accept", reported.Message);
+        Assert.False(server.IsClosed);
+
+        // A success in between: the next failure starts a new run, reported again.
+        await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.ENOMEM }));
+        using var second = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection", 2);
+        Assert.Equal(SocketError.NoBufferSpaceAvailable, Assert.IsType<SocketException>(driver.Log.Events.Where(e => e.Kind == "serverError").ElementAt(1).Error).SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task Any_other_accept_failure_is_a_server_error_that_closes_the_server()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { OnServerErr = (_, _) => ValueTask.FromResult(true) };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        await driver.Log.WaitForAsync("listen");
+        await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.ENOTSOCK }));
+
+        // The client only makes the listener readable: the server may close (and reset it) before its connect returns.
+        var connecting = Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("serverClose");
+        try
+        {
+            (await connecting).Dispose();
+        }
+        catch (SocketException)
+        {
+        }
+
+        var error = Assert.IsType<SocketException>(driver.Log.First("serverError").Error);
+        Assert.Contains("accept", error.Message);
+        Assert.Equal(0, driver.Log.Count("connection"));
+    }
+
+    [Fact]
     public async Task Server_arguments_are_checked_with_their_messages_and_zero_periods_are_accepted()
     {
         await using var loop = new TestLoop();
