@@ -45,6 +45,11 @@ public class ConnectTests
         var client = await loop.OnLoop(() => TcpSocket.ConnectUnix(new RecordingDriver(), path));
         Assert.Same(loop.Loop, client.Loop);
         await client.DisposeAsync().WithTimeout("the client to close");
+
+        await using var other = new TestLoop();
+        var onGiven = await loop.OnLoop(() => TcpSocket.ConnectUnix(new RecordingDriver(), path, loop: other.Loop)); // the loop given wins
+        Assert.Same(other.Loop, onGiven.Loop);
+        await onGiven.DisposeAsync().WithTimeout("the client to close");
     }
 
     [Fact]
