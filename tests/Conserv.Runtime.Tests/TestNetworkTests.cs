@@ -578,13 +578,8 @@ public class TestNetworkTests
                 return default;
             },
         };
-        var peer = await network.AcceptAsync(driver, tls: TestCertificates.ServerOptions());
-        using var ssl = new System.Net.Security.SslStream(peer.AsStream());
-        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(EventLog.DefaultTimeout);
-        await network.SettleAsync();
-        peer.StopReading();
-        await ssl.WriteAsync("go"u8.ToArray());
-        await network.SettleAsync();
+        var (peer, ssl) = await SayGoOverTlsToAPeerThatStoppedReadingAsync(network, driver);
+        using var _ = ssl;
 
         // All the plaintext has left the socket's queue, but not all the ciphertext has left the TLS layer.
         Assert.Equal(0, peer.Socket.BytesQueued);
@@ -613,13 +608,8 @@ public class TestNetworkTests
                 return default;
             },
         };
-        var peer = await network.AcceptAsync(driver, tls: TestCertificates.ServerOptions());
-        using var ssl = new System.Net.Security.SslStream(peer.AsStream());
-        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(EventLog.DefaultTimeout);
-        await network.SettleAsync();
-        peer.StopReading();
-        await ssl.WriteAsync("go"u8.ToArray());
-        await network.SettleAsync();
+        var (peer, ssl) = await SayGoOverTlsToAPeerThatStoppedReadingAsync(network, driver);
+        using var _ = ssl;
 
         Assert.Equal(0, peer.Socket.BytesQueued);
         Assert.False(peer.Socket.IsClosed, "the socket closed while ciphertext had not left");
@@ -632,6 +622,22 @@ public class TestNetworkTests
         Assert.False(peer.WasReset);
         await driver.Log.WaitForAsync("close");
         Assert.Null(driver.Log.First("close").Error);
+    }
+
+    /// <summary>
+    /// A TLS connection to <paramref name="driver"/> whose peer, once the handshake is done, stops reading and sends
+    /// "go": what the driver writes in answer fills the peer's window and the rest waits.
+    /// </summary>
+    private static async Task<(TestPeer Peer, System.Net.Security.SslStream Ssl)> SayGoOverTlsToAPeerThatStoppedReadingAsync(TestNetwork network, RecordingDriver driver)
+    {
+        var peer = await network.AcceptAsync(driver, tls: TestCertificates.ServerOptions());
+        var ssl = new System.Net.Security.SslStream(peer.AsStream());
+        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(EventLog.DefaultTimeout);
+        await network.SettleAsync();
+        peer.StopReading();
+        await ssl.WriteAsync("go"u8.ToArray());
+        await network.SettleAsync();
+        return (peer, ssl);
     }
 
     [Fact]

@@ -111,35 +111,6 @@ public class TimerTests
     }
 
     [Fact]
-    public async Task A_timer_scheduled_from_another_thread_and_disposed_on_the_loop_before_it_was_added_lets_Run_return()
-    {
-        // Schedule off the loop queues the timer's addition; if loop code disposes the timer before that runs, the
-        // loop must not uncount a timer it never counted, or Run waits for a count that never comes back to zero.
-        var ready = new TaskCompletionSource<(EventLoop Loop, LoopTimer KeepAlive)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        bool ran = false;
-        var run = RunOnNewThread(() =>
-        {
-            var keepAlive = EventLoop.Current!.Schedule(TimeSpan.FromHours(1), () => ran = true);
-            ready.SetResult((EventLoop.Current, keepAlive));
-        });
-
-        var (loop, keepAlive) = await ready.Task.WithTimeout("the loop's setup");
-        using var gate = new ManualResetEventSlim();
-        LoopTimer? timer = null;
-        loop.Post(() =>
-        {
-            gate.Wait(EventLog.DefaultTimeout); // the addition below is queued behind this work
-            Volatile.Read(ref timer)!.Dispose(); // on the loop thread: cancels at once
-            keepAlive.Dispose();
-        });
-        Volatile.Write(ref timer, loop.Schedule(TimeSpan.FromHours(1), () => ran = true));
-        gate.Set();
-
-        await run.WithTimeout("Run to return: both of its timers were disposed");
-        Assert.False(ran, "a disposed timer ran its action");
-    }
-
-    [Fact]
     public async Task The_time_until_the_next_timer_is_measured_on_the_loops_clock_and_skips_disposed_timers()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
@@ -230,11 +201,14 @@ public class TimerTests
         Assert.False(ran);
     }
 
-    [Fact]
-    public async Task A_timer_scheduled_and_disposed_from_another_thread_is_counted_once_and_Run_still_returns()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_timer_scheduled_from_another_thread_and_disposed_before_its_addition_ran_is_counted_once_and_Run_returns(bool disposeOnLoop)
     {
-        // Off the loop thread, Dispose must queue the cancel behind the queued AddTimer: cancelling at once would
-        // uncount a timer that was never counted, and Run would wait for a timer count that never comes back to zero.
+        // Schedule off the loop queues the timer's addition. Disposed from another thread, the cancel queues behind
+        // it; disposed by loop code before the addition ran, it cancels at once. Either way the loop must count the
+        // timer once or not at all, or Run waits for a timer count that never comes back to zero.
         var ready = new TaskCompletionSource<(EventLoop Loop, LoopTimer KeepAlive)>(TaskCreationOptions.RunContinuationsAsynchronously);
         bool ran = false;
         var run = RunOnNewThread(() =>
@@ -245,9 +219,21 @@ public class TimerTests
 
         var (loop, keepAlive) = await ready.Task.WithTimeout("the loop's setup");
         using var gate = new ManualResetEventSlim();
-        loop.Post(() => gate.Wait(EventLog.DefaultTimeout)); // holds the queue: the AddTimer below is still queued at Dispose
-        var timer = loop.Schedule(TimeSpan.FromHours(1), () => ran = true);
-        timer.Dispose();
+        LoopTimer? timer = null;
+        loop.Post(() =>
+        {
+            gate.Wait(EventLog.DefaultTimeout); // holds the queue: the addition below waits behind this work
+            if (disposeOnLoop)
+            {
+                Volatile.Read(ref timer)!.Dispose();
+            }
+        });
+        Volatile.Write(ref timer, loop.Schedule(TimeSpan.FromHours(1), () => ran = true));
+        if (!disposeOnLoop)
+        {
+            timer!.Dispose();
+        }
+
         gate.Set();
         loop.Post(keepAlive.Dispose);
 
