@@ -67,6 +67,16 @@ public class LoopSettingsTests
     }
 
     [Fact]
+    public async Task The_loop_thread_guard_of_internal_operations_throws_off_the_loop_and_passes_on_it()
+    {
+        // What the in-memory transport's socket creation checks (Conserv.Testing calls it only through the loop).
+        await using var loop = new TestLoop();
+        var off = Assert.Throws<InvalidOperationException>(loop.Loop.AssertLoopThread);
+        Assert.Equal("This operation must run on the event loop's thread.", off.Message);
+        Assert.Null(await loop.OnLoop(() => Record.Exception(loop.Loop.AssertLoopThread)));
+    }
+
+    [Fact]
     public async Task The_default_group_names_its_threads_as_its_own()
     {
         string? name = await EventLoopGroup.Default.Next().OnLoopAsync(() => Thread.CurrentThread.Name);
