@@ -41,15 +41,9 @@ internal sealed record EventSignature(string Interface, string Member, string Re
     /// <summary>The interface a driver with decoder frames of <paramref name="frameType"/> implements.</summary>
     public static string FrameInterface(string frameType) => $"global::Conserv.IFrameDriver<{frameType}>";
 
-    /// <summary>The argument list that forwards this member's parameters (to an error dispatch).</summary>
-    public string ForwardArguments => Member switch
-    {
-        "OnSocketError" => "socket, error",
-        "OnServerError" => "server, error",
-        "OnSocketClose" => "socket, cause",
-        "OnSocketData" or "OnSocketText" => "socket, data",
-        "OnSocketFrame" => "socket, frame",
-        "OnServerConnection" => "server, client",
-        _ => Parameters.StartsWith(Socket, System.StringComparison.Ordinal) ? "socket" : "server",
-    };
+    /// <summary>
+    /// The argument list that forwards an error member's parameters to an error dispatch: the only members the
+    /// generated code forwards (the other events' handlers are called directly).
+    /// </summary>
+    public string ForwardArguments => Member == "OnServerError" ? "server, error" : "socket, error";
 }
