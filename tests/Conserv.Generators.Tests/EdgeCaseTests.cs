@@ -53,6 +53,29 @@ public class EdgeCaseTests
     }
 
     [Fact]
+    public void ADriverNestedInATypeWithSeveralTypeParametersGetsAPartOfTheSameType()
+    {
+        const string source = """
+            using System;
+            using Conserv;
+
+            namespace App;
+
+            public partial class Outer<TKey, TValue> where TKey : notnull
+            {
+                public sealed partial class Driver
+                {
+                    [OnSocketConnect] void Connected(TcpSocket socket) { }
+                }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assert.Contains("partial class Outer<TKey, TValue>", Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString());
+    }
+
+    [Fact]
     public void AnObsoleteWarningHandlerIsStillCalledWithoutAWarning()
     {
         const string source = """
