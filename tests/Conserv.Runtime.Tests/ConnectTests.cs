@@ -148,12 +148,16 @@ public class ConnectTests
     {
         public static int Of(int localPort, int remotePort)
         {
-            // "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode": addresses as HEXIP:HEXPORT.
-            string inode = File.ReadLines("/proc/net/tcp").Skip(1)
+            // "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode": addresses as HEXIP:HEXPORT. The
+            // table is the whole network namespace's: an earlier connection of the same ports may linger there (in
+            // TIME_WAIT, inode 0, or another process's), so the row is the one whose socket this process holds.
+            var inodes = File.ReadLines("/proc/net/tcp").Skip(1)
                 .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                .Single(f => PortOf(f[1]) == localPort && PortOf(f[2]) == remotePort)[9];
+                .Where(f => PortOf(f[1]) == localPort && PortOf(f[2]) == remotePort && f[9] != "0")
+                .Select(f => $"socket:[{f[9]}]")
+                .ToHashSet();
             return Directory.GetFileSystemEntries("/proc/self/fd")
-                .Where(path => new FileInfo(path).LinkTarget == $"socket:[{inode}]")
+                .Where(path => new FileInfo(path).LinkTarget is { } target && inodes.Contains(target))
                 .Select(path => int.Parse(Path.GetFileName(path), CultureInfo.InvariantCulture))
                 .Single();
         }
