@@ -244,6 +244,31 @@ public class BindingProblemTests
         Assert.Null(Assert.Single(result.Results).Exception);
     }
 
+    /// <summary>
+    /// A compilation with only part of the runtime (every handler attribute but no <c>TcpSocket</c>, say: a stub, or a
+    /// runtime of another version) gets nothing generated: the generated part would name what is missing.
+    /// </summary>
+    [Theory]
+    [InlineData("Conserv.TcpSocket")]
+    [InlineData("Conserv.TcpServer")]
+    [InlineData("Conserv.OnServerCloseAttribute")]
+    public void WithPartOfTheRuntimeNothingIsGenerated(string missing)
+    {
+        IEnumerable<string> declared = KnownTypes.Attributes.Select(a => a.Key)
+            .Concat(new[] { "Conserv.TcpSocket", "Conserv.TcpServer" })
+            .Where(name => name != missing)
+            .Select(name => $"public sealed class {name["Conserv.".Length..]} : {(name.EndsWith("Attribute", StringComparison.Ordinal) ? "System.Attribute" : "object")} {{ }}");
+        CSharpCompilation compilation = GeneratorHarness.Compile(
+            "PartialRuntime",
+            Basic.Reference.Assemblies.Net100.References.All,
+            $"namespace Conserv {{ {string.Join(" ", declared)} }}\npublic partial class D {{ [Conserv.OnSocketConnect] void C() {{ }} }}");
+
+        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(compilation);
+
+        Assert.Empty(result.GeneratedTrees);
+        Assert.Null(Assert.Single(result.Results).Exception);
+    }
+
     /// <summary>Parses every class of the source with the shared parser, the way the analyzers will, collecting the problems.</summary>
     private static List<BindingProblem> ParseAll(string source)
     {

@@ -41,6 +41,7 @@ public class SnapshotTests
         public partial class Specialized
         {
             [OnSocketError] void Fatal(Exception error) { }
+            [OnSocketError(typeof(TimeoutException))] void Late() { }
             [OnSocketError(typeof(IOException))] void Harmless(IOException error) { }
             [OnSocketError(typeof(SocketException))] void Reset(TcpSocket socket, Exception error) { }
             [OnSocketError(typeof(EndOfStreamException))] ValueTask Truncated() => default;

@@ -33,9 +33,14 @@ namespace App
                 this.Harmless(e2);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
-            if (depth <= 0 && error is global::System.Exception e3)
+            if (depth <= 2 && error is global::System.TimeoutException e3)
             {
-                this.Fatal(e3);
+                this.Late();
+                return new global::System.Threading.Tasks.ValueTask<bool>(true);
+            }
+            if (depth <= 0 && error is global::System.Exception e4)
+            {
+                this.Fatal(e4);
                 return new global::System.Threading.Tasks.ValueTask<bool>(true);
             }
             return null;
