@@ -272,6 +272,70 @@ public class EdgeCaseTests
         Assert.Equal((true, "base socket TimeoutException"), Run(last, () => middle.OnSocketError(null!, new TimeoutException())));
     }
 
+    [Fact]
+    public void ADerivedDriverOverABaseTheGeneratorSkipsCallsNothingOfThatBase()
+    {
+        // The base is not partial: it gets no generated part (the analyzer reports it), so the derived part must not
+        // call its error dispatch or ask for the events of its handlers.
+        const string source = """
+            using System;
+            using System.IO;
+            using Conserv;
+
+            namespace App;
+
+            public class Base
+            {
+                [OnSocketData] void Data(TcpSocket socket, ReadOnlyMemory<byte> data) { }
+                [OnSocketError(typeof(IOException))] void Io() { }
+            }
+
+            public sealed partial class Derived : Base
+            {
+                [OnSocketError(typeof(TimeoutException))] void Late() { }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assembly assembly = GeneratorHarness.Load(output);
+        var derived = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
+        Assert.Equal(SocketDriverFeatures.None, derived.Features);
+        Assert.True(Wait(derived.OnSocketError(null!, new TimeoutException())));
+        Assert.False(Wait(derived.OnSocketError(null!, new IOException())));
+    }
+
+    [Theory]
+    [InlineData("partial struct", "partial struct")]
+    [InlineData("partial record struct", "partial record struct")]
+    [InlineData("partial record", "partial record")]
+    [InlineData("partial interface", "partial interface")]
+    [InlineData("static partial class", "partial class")]
+    public void ADriverNestedInAStructARecordOrAnInterfaceGetsAPartOfTheSameKind(string outer, string generatedPart)
+    {
+        string source = $$"""
+            using Conserv;
+
+            namespace App;
+
+            public {{outer}} Outer
+            {
+                public sealed partial class Driver
+                {
+                    [OnSocketConnect] void Connected(TcpSocket socket) { }
+                }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Contains($"{generatedPart} Outer", Assert.Single(result.GeneratedTrees).ToString());
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assembly assembly = GeneratorHarness.Load(output);
+        Assert.IsAssignableFrom<ISocketEventDriver>(Activator.CreateInstance(assembly.GetType("App.Outer+Driver", throwOnError: true)!));
+    }
+
     [Theory]
     [InlineData("public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data)", "ByteData")]
     [InlineData("ValueTask ISocketEventDriver.OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data)", "ByteData")]
