@@ -69,6 +69,47 @@ public class TimerTests
     }
 
     [Fact]
+    public async Task An_action_that_throws_is_reported_as_unhandled_and_the_next_timer_still_runs()
+    {
+        await using var loop = new TestLoop();
+        var reported = new TaskCompletionSource<LoopExceptionEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Loop.UnhandledException += (_, e) => reported.TrySetResult(e);
+        var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        await loop.OnLoop(() =>
+        {
+            loop.Loop.Schedule(TimeSpan.Zero, () => throw new CustomTestException("from a timer"));
+            loop.Loop.Schedule(TimeSpan.FromMilliseconds(50), () => later.SetResult());
+        });
+
+        LoopExceptionEventArgs report = await reported.Task.WithTimeout("the timer's exception to be reported");
+        Assert.Equal("from a timer", Assert.IsType<CustomTestException>(report.Exception).Message);
+        Assert.Null(report.Socket);
+        Assert.Null(report.Server);
+        await later.Task.WithTimeout("the next timer");
+    }
+
+    [Fact]
+    public async Task A_timer_that_fell_due_while_the_loop_ran_its_timers_runs_before_the_loop_sleeps()
+    {
+        // The clock can pass a timer's due time after the loop has run its due timers and before it polls: a fake
+        // clock advanced by the test while the loop works (here by the loop's own timer, to place it exactly). The
+        // loop must then poll without sleeping, not arm the clock's timer for a time already past.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var loop = new TestLoop(new EventLoopOptions { TimeProvider = clock });
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        await loop.OnLoop(() => loop.Loop.Schedule(TimeSpan.Zero, () =>
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            loop.Loop.Schedule(TimeSpan.Zero, ran.SetResult); // due after this turn's timers were taken
+            clock.Advance(TimeSpan.FromSeconds(1));          // and past before the loop polls
+        }));
+
+        await ran.Task.WithTimeout("the timer that fell due before the poll");
+    }
+
+    [Fact]
     public async Task Disposing_the_timer_from_another_thread_cancels_its_action()
     {
         await using var loop = new TestLoop();
