@@ -3,7 +3,6 @@ using System.IO;
 using System.Reflection;
 using System.Threading.Tasks;
 using Conserv.Generators.Tests.Infrastructure;
-using Microsoft.CodeAnalysis;
 
 namespace Conserv.Generators.Tests;
 
@@ -43,14 +42,10 @@ public class CombinedHandlersTests
             }
             """;
 
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
-        Assert.Null(Assert.Single(result.Results).Exception);
-        Assert.Empty(GeneratorHarness.Problems(output));
-        Assembly assembly = GeneratorHarness.Load(output);
+        Assembly assembly = GeneratorHarness.GenerateAndLoad(source);
         foreach (string type in new[] { "App.Second", "App.Derived" })
         {
-            var driver = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType(type, throwOnError: true)!)!;
-            Assert.Equal(Enum.Parse<SocketDriverFeatures>(features), driver.Features);
+            Assert.Equal(Enum.Parse<SocketDriverFeatures>(features), GeneratorHarness.Create<ISocketEventDriver>(assembly, type).Features);
         }
     }
 
@@ -80,11 +75,8 @@ public class CombinedHandlersTests
             }
             """;
 
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
-        Assert.Null(Assert.Single(result.Results).Exception);
-        Assembly assembly = GeneratorHarness.Load(output);
-        var derived = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
-        Assert.Equal(SocketDriverFeatures.ByteData, derived.Features);
+        Assembly assembly = GeneratorHarness.GenerateAndLoad(source);
+        Assert.Equal(SocketDriverFeatures.ByteData, GeneratorHarness.Create<ISocketEventDriver>(assembly, "App.Derived").Features);
     }
 
     [Fact]
@@ -106,11 +98,7 @@ public class CombinedHandlersTests
             }
             """;
 
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
-        Assert.Null(Assert.Single(result.Results).Exception);
-        Assert.Empty(GeneratorHarness.Problems(output));
-        Assembly assembly = GeneratorHarness.Load(output);
-        object driver = Activator.CreateInstance(assembly.GetType("App.Driver", throwOnError: true)!)!;
+        object driver = GeneratorHarness.Create<object>(GeneratorHarness.GenerateAndLoad(source), "App.Driver");
         Assert.True(await ((ISocketEventDriver)driver).OnSocketError(null!, new IOException()));
         Assert.True(await ((ISocketEventDriver)driver).OnSocketError(null!, new TimeoutException()));
         Assert.False(await ((ISocketEventDriver)driver).OnSocketError(null!, new InvalidOperationException()));

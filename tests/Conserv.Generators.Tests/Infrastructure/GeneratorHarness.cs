@@ -58,6 +58,22 @@ internal static class GeneratorHarness
         .Where(d => d.Severity >= DiagnosticSeverity.Warning)
         .ToList();
 
+    /// <summary>
+    /// Runs the generator on <paramref name="sources"/> and loads the result, asserting that the generator threw nothing
+    /// and that the output (generated sources included) compiles without an error or a warning.
+    /// </summary>
+    public static Assembly GenerateAndLoad(params string[] sources)
+    {
+        (GeneratorDriverRunResult result, Compilation output) = Run(Compile(sources));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(Problems(output));
+        return Load(output);
+    }
+
+    /// <summary>A new instance of the type named <paramref name="typeName"/> in <paramref name="assembly"/>, as <typeparamref name="T"/>.</summary>
+    public static T Create<T>(Assembly assembly, string typeName) =>
+        (T)System.Activator.CreateInstance(assembly.GetType(typeName, throwOnError: true)!)!;
+
     /// <summary>Emits a compilation (generated sources included) and loads it, asserting that it has no errors.</summary>
     public static Assembly Load(Compilation compilation)
     {
