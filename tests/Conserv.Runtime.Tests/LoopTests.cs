@@ -134,6 +134,14 @@ public class LoopTests
     }
 
     [Fact]
+    public async Task A_loop_started_without_a_thread_name_runs_on_a_thread_named_for_Conserv()
+    {
+        Assert.Equal("Conserv event loop", new EventLoopOptions().ThreadName);
+        await using var loop = new TestLoop();
+        Assert.Equal("Conserv event loop", await loop.OnLoop(() => Thread.CurrentThread.Name));
+    }
+
+    [Fact]
     public async Task Post_refuses_a_null_action_at_the_call()
     {
         await using var loop = new TestLoop();
