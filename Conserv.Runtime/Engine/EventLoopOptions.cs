@@ -52,7 +52,8 @@ public sealed class EventLoopOptions
     /// For a loop run by <see cref="EventLoop.Run(System.Action, EventLoopOptions?)"/>: whether SIGINT (Ctrl+C) and
     /// SIGTERM stop it gracefully (see <see cref="EventLoop.Stop(TimeSpan)"/>, with <see cref="ShutdownTimeout"/>)
     /// instead of killing the process, so close handlers run and <c>Run</c> returns. A second signal stops it at
-    /// once. Default true.
+    /// once. Default true. A process started with SIGINT ignored (a command a script runs in the background)
+    /// keeps ignoring it, as .NET does for every program; SIGTERM still stops it.
     /// </summary>
     public bool StopOnSignals { get; set; } = true;
 

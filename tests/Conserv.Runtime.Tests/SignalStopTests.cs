@@ -21,9 +21,8 @@ public sealed class SignalCollection
 /// test holds a registration of its own that keeps the runtime's default action (ending the process) from running.
 /// </summary>
 [Collection(SignalCollection.Name)]
-public sealed partial class SignalStopTests
+public sealed class SignalStopTests
 {
-    private const int SIGTERM = 15;
 
     [Fact]
     public async Task The_first_SIGTERM_stops_a_Run_loop_gracefully_and_queued_output_still_reaches_the_peer()
@@ -52,7 +51,7 @@ public sealed partial class SignalStopTests
         using var peer = notReading;
 
         await RaiseAndSeeTheDrainBeginAsync(server);
-        Raise(SIGTERM);
+        Raise(Signals.SIGTERM);
 
         // Only the second signal can end Run within the wait: the drain period is ten minutes and the peer reads nothing.
         await server.Run.WithTimeout("Run to return after the second signal");
@@ -64,13 +63,13 @@ public sealed partial class SignalStopTests
     /// <summary>Sends SIGTERM and waits for the drain to begin: the listener closed, Run still waiting for the queued output.</summary>
     private static async Task RaiseAndSeeTheDrainBeginAsync(RunningServer server)
     {
-        Raise(SIGTERM);
+        Raise(Signals.SIGTERM);
         await Poll.UntilAsync(() => Task.FromResult(!IsListening(server.Port)), "the listener to close");
         Assert.False(server.Run.IsCompleted, "Run returned before the queued output was sent");
     }
 
     private static void Raise(int signal) =>
-        Assert.Equal(0, Kill(Environment.ProcessId, signal));
+        Assert.Equal(0, Signals.Kill(Environment.ProcessId, signal));
 
     // Whether a socket listens on the port (from /proc/net/tcp, state 0A), without connecting to it: a probe
     // connection would be accepted by a listener that is still open and become a client of its own.
@@ -78,9 +77,6 @@ public sealed partial class SignalStopTests
         System.IO.File.ReadLines("/proc/net/tcp").Skip(1)
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Any(fields => fields[3] == "0A" && int.Parse(fields[1].Split(':')[1], System.Globalization.NumberStyles.HexNumber) == port);
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 
     /// <summary>A server on a loop run by <see cref="EventLoop.Run(Action, EventLoopOptions?)"/>, which writes <c>size</c> bytes to each client that connects.</summary>
     private sealed record RunningServer(EventLoop Loop, int Port, RecordingDriver Driver, Task Run)

@@ -107,22 +107,23 @@ public sealed partial class SampleProcess : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(launch);
         string? dll = launch.Program is null ? SamplePath(name) : null;
-        var info = new ProcessStartInfo(launch.Wrapper.Count > 0 ? launch.Wrapper[0] : launch.Program ?? "dotnet")
+        // A test run started in the background by a shell without job control (`nohup … &`) inherits SIGINT
+        // ignored, and .NET (like any Unix program) keeps ignoring a SIGINT that was ignored at start; the
+        // stop-signal tests need a child whose SIGINT works, so `env` gives it the default disposition back.
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        if (launch.Wrapper.Count > 0)
+        info.ArgumentList.Add("--default-signal=INT");
+        foreach (string arg in launch.Wrapper)
         {
-            foreach (string arg in launch.Wrapper.Skip(1))
-            {
-                info.ArgumentList.Add(arg);
-            }
-
-            info.ArgumentList.Add(launch.Program ?? "dotnet");
+            info.ArgumentList.Add(arg);
         }
+
+        info.ArgumentList.Add(launch.Program ?? "dotnet");
 
         if (dll is not null)
         {
