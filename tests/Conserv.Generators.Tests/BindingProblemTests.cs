@@ -18,6 +18,14 @@ public class BindingProblemTests
 {
     private const string Usings = "using System; using System.IO; using System.Threading; using System.Threading.Tasks; using Conserv;\n";
 
+    // A frame type, a decoder of it, and a class that is not a decoder (its frame parameter is already reported with it).
+    private const string Decoders = """
+        public sealed record Command(string Name);
+        public sealed class CommandDecoder : IFrameDecoder<Command> { public int Decode(ReadOnlyMemory<byte> input, out Command frame) { frame = null!; return 0; } public void Reset() { } }
+        public sealed class NotADecoder { }
+
+        """;
+
     [Theory]
     [InlineData("public class D { [OnSocketConnect] void C() { } }", nameof(HandlerProblem.NotPartial), "D")]
     [InlineData("public class O { public partial class D { [OnSocketConnect] void C() { } } }", nameof(HandlerProblem.NotPartial), "O")]
@@ -50,6 +58,13 @@ public class BindingProblemTests
     [InlineData("public partial class D { [OnSocketData] void A(byte[] d) { } [OnSocketData] void B(ReadOnlySpan<byte> d) { } }", nameof(HandlerProblem.DuplicateHandler), "B")]
     [InlineData("public partial class D { [OnSocketError(typeof(IOException))] void A() { } [OnSocketError(typeof(IOException))] void B() { } }", nameof(HandlerProblem.DuplicateErrorType), "B")]
     [InlineData("public partial class D { [OnSocketError] void A() { } [OnSocketError(typeof(Exception))] void B() { } }", nameof(HandlerProblem.DuplicateErrorType), "B")]
+    [InlineData("public partial class D { [OnSocketError(typeof(IOException))] void C(int count) { } }", nameof(HandlerProblem.UnbindableParameter), "count")]
+    [InlineData("public partial class D { [OnSocketConnect] void C(Exception e) { } }", nameof(HandlerProblem.UnbindableParameter), "e")]
+    [InlineData("public partial class D { [OnSocketData] void C(Memory<byte> d) { } }", nameof(HandlerProblem.UnbindableParameter), "d")]
+    [InlineData("public partial class D { [OnSocketData] void C(Memory<char> d) { } }", nameof(HandlerProblem.UnbindableParameter), "d")]
+    [InlineData(Decoders + "public partial class D { [OnSocketFrame(Decoder = typeof(NotADecoder))] void C(Command frame) { } }", nameof(HandlerProblem.InvalidDecoder), "C")]
+    [InlineData(Decoders + "public partial class D { [OnSocketFrame(Decoder = typeof(CommandDecoder))] void C(Command frame, int count) { } }", nameof(HandlerProblem.UnbindableParameter), "count")]
+    [InlineData(Decoders + "public partial class D { [OnSocketFrame(Decoder = typeof(CommandDecoder))] void C(TcpSocket socket) { } }", nameof(HandlerProblem.MissingDataParameter), "C")]
     public void EachProblemIsReportedOnItsSymbolAndNothingIsGeneratedForIt(string source, string expected, string symbolName)
     {
         List<BindingProblem> problems = ParseAll(Usings + source);
@@ -138,12 +153,14 @@ public class BindingProblemTests
         Assert.Contains("global::Conserv.ISocketEventDriver.Features => " + features, generated);
     }
 
-    [Fact]
-    public void AnErrorHandlerForAnExceptionTypeThatDoesNotExistIsLeftToTheCompiler()
+    [Theory]
+    [InlineData("typeof(Missing)", "CS0246")]
+    [InlineData("Type.GetType(\"System.IO.IOException\")", "CS0182")]
+    public void AnErrorHandlerForAnExceptionTypeThatDoesNotExistIsLeftToTheCompiler(string argument, string compilerError)
     {
-        // typeof(Missing) is CS0246 already: the parser reports nothing more (not "not an Exception") and binds nothing.
-        CSharpCompilation compilation = GeneratorHarness.Compile(Usings + "public partial class D { [OnSocketError(typeof(Missing))] void C() { } }");
-        Assert.Contains(compilation.GetDiagnostics(), d => d.Id == "CS0246");
+        // The compiler reports the attribute already: the parser reports nothing more (not "not an Exception") and binds nothing.
+        CSharpCompilation compilation = GeneratorHarness.Compile(Usings + "public partial class D { [OnSocketError(" + argument + ")] void C() { } }");
+        Assert.Contains(compilation.GetDiagnostics(), d => d.Id == compilerError);
         INamedTypeSymbol type = compilation.GetTypeByMetadataName("D")!;
         var problems = new List<BindingProblem>();
 
@@ -151,6 +168,15 @@ public class BindingProblemTests
 
         Assert.Empty(problems);
         Assert.Empty(handlers);
+    }
+
+    [Fact]
+    public void AnErrorHandlerForTypeofNullIsReportedAsForTheTypeNull()
+    {
+        BindingProblem problem = Assert.Single(ParseAll(Usings + "public partial class D { [OnSocketError(null!)] void C() { } }"));
+
+        Assert.Equal(HandlerProblem.ExceptionTypeNotException, problem.Kind);
+        Assert.Equal("null", problem.Detail);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public class EdgeCaseTests
     [InlineData("[OnSocketConnect] void __ConservConnected(TcpSocket socket) { }")]
     [InlineData("[OnSocketError(null!)] void Failed(Exception error) { }")]
     [InlineData("[OnSocketError(typeof(Generic<>))] void Failed(Exception error) { }")]
+    [InlineData("[OnSocketError(typeof(Outer<>.Inner))] void Failed(Exception error) { }")]
     public void AHandlerTheGeneratedPartCannotCallIsSkippedAndTheDriverCompiles(string handler)
     {
         string source = $$"""
@@ -34,6 +35,8 @@ public class EdgeCaseTests
             namespace App;
 
             public sealed class Generic<T> : Exception { }
+
+            public class Outer<T> { public sealed class Inner : Exception { } }
 
             public partial class Driver
             {
@@ -172,6 +175,35 @@ public class EdgeCaseTests
         Wait(driver.OnSocketData(null!, new byte[] { 1 }));
         Assert.Equal("by hand", last.GetValue(null));
         Assert.Equal(SocketDriverFeatures.ByteData, driver.Features);
+    }
+
+    [Fact]
+    public void AServerEventImplementedByHandKeepsTheHandWrittenMemberAndTheHandlerIsSkipped()
+    {
+        const string Source = """
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public partial class Driver : IServerEventDriver
+            {
+                ValueTask IServerEventDriver.OnServerListen(TcpServer server) { global::App.Trace.Last = "by hand"; return default; }
+
+                [OnServerListen] void Listening() => global::App.Trace.Last = "handler";
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(Source, Trace));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assert.DoesNotContain("Listening", string.Concat(result.Results[0].GeneratedSources.Select(s => s.SourceText.ToString())));
+
+        Assembly assembly = GeneratorHarness.Load(output);
+        var driver = (IServerEventDriver)Activator.CreateInstance(assembly.GetType("App.Driver", throwOnError: true)!)!;
+        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        Wait(driver.OnServerListen(null!));
+        Assert.Equal("by hand", last.GetValue(null));
     }
 
     [Fact]
@@ -389,6 +421,84 @@ public class EdgeCaseTests
         Assert.Null(Assert.Single(result.Results).Exception);
         Assert.Empty(GeneratorHarness.Problems(output));
         Assert.DoesNotContain("base.", Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString());
+    }
+
+    [Theory]
+    [InlineData("socket")]
+    [InlineData("server")]
+    public void AHandWrittenBaseWithOneErrorMemberIsTheFallbackOfThatErrorEventOnly(string implemented)
+    {
+        string member = implemented == "socket"
+            ? "public ValueTask<bool> OnSocketError(TcpSocket socket, Exception error)"
+            : "public ValueTask<bool> OnServerError(TcpServer server, Exception error)";
+        string source = $$"""
+            using System;
+            using System.IO;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public class HandWritten : ISocketEventDriver, IServerEventDriver
+            {
+                {{member}}
+                {
+                    global::App.Trace.Last = "base {{implemented}} " + error.GetType().Name;
+                    return new(true);
+                }
+            }
+
+            public sealed partial class Derived : HandWritten
+            {
+                [OnSocketError(typeof(IOException))] void Io() => global::App.Trace.Last = "derived socket io";
+                [OnServerError(typeof(IOException))] void ServerIo() => global::App.Trace.Last = "derived server io";
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source, Trace));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+
+        Assembly assembly = GeneratorHarness.Load(output);
+        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        object derived = Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
+        var socket = (ISocketEventDriver)derived;
+        var server = (IServerEventDriver)derived;
+
+        Assert.Equal((true, "derived socket io"), Run(last, () => socket.OnSocketError(null!, new IOException())));
+        Assert.Equal((true, "derived server io"), Run(last, () => server.OnServerError(null!, new IOException())));
+        // An error no handler takes goes to the base's member for the event it implements, and is unhandled for the other.
+        (bool, string?) socketFallback = implemented == "socket" ? (true, "base socket FormatException") : (false, null);
+        (bool, string?) serverFallback = implemented == "server" ? (true, "base server FormatException") : (false, null);
+        Assert.Equal(socketFallback, Run(last, () => socket.OnSocketError(null!, new FormatException())));
+        Assert.Equal(serverFallback, Run(last, () => server.OnServerError(null!, new FormatException())));
+    }
+
+    [Fact]
+    public void AnErrorHandlerMayTakeTheExceptionAsABaseTypeOfTheTypeItHandles()
+    {
+        const string Source = """
+            using System.IO;
+            using Conserv;
+
+            namespace App;
+
+            public sealed partial class Driver
+            {
+                [OnSocketError(typeof(FileNotFoundException))]
+                void Missing(IOException error) => global::App.Trace.Last = "missing " + error.GetType().Name;
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(Source, Trace));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+
+        Assembly assembly = GeneratorHarness.Load(output);
+        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        var driver = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Driver", throwOnError: true)!)!;
+        Assert.Equal((true, "missing FileNotFoundException"), Run(last, () => driver.OnSocketError(null!, new FileNotFoundException())));
+        Assert.Equal((false, null), Run(last, () => driver.OnSocketError(null!, new IOException())));
     }
 
     private static bool Wait(ValueTask<bool> task) => task.AsTask().Result;

@@ -20,6 +20,7 @@ public class EventParametersTests
     [InlineData(nameof(DriverEvent.SocketOutputEmpty), null, SocketCommon)]
     [InlineData(nameof(DriverEvent.SocketData), null, SocketCommon + ", and one data parameter: "
         + "ReadOnlySpan<byte>, ReadOnlyMemory<byte>, byte[] or ArraySegment<byte> (bytes), or string, ReadOnlySpan<char> or ReadOnlyMemory<char> (text)")]
+    [InlineData(nameof(DriverEvent.SocketFrame), null, SocketCommon + ", the decoder's frame type")]
     [InlineData(nameof(DriverEvent.SocketClose), null, "TcpSocket, TcpServer? (null for a client socket), Exception? (the cause, null for an orderly close), CancellationToken")]
     [InlineData(nameof(DriverEvent.SocketError), null, SocketCommon + ", the exception")]
     [InlineData(nameof(DriverEvent.SocketError), "IOException", SocketCommon + ", the exception as IOException or a base of it")]

@@ -74,6 +74,40 @@ public class HintNameTests
     }
 
     [Fact]
+    public void RemovingOneOfThreeCollidingDriversRenamesNeitherOfTheOthers()
+    {
+        // The hash, not the position among the colliding names, tells them apart: a counter (-2, -3 in name order)
+        // would rename the later drivers when an earlier one goes.
+        string[] three = { Driver("App", "Abc"), Driver("App", "ABC"), Driver("App", "aBC"), Trace };
+        string[] all = GeneratorHarness.Generate(three).Keys.ToArray();
+        string[] two = GeneratorHarness.Generate(three.Where(s => !s.Contains("class ABC", StringComparison.Ordinal)).ToArray()).Keys.ToArray();
+
+        Assert.Equal(3, all.Length);
+        Assert.Equal(3, all.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Equal(2, two.Length);
+        Assert.All(two, name => Assert.Contains(name, all));
+    }
+
+    [Fact]
+    public void TwoNamesThatDifferInCaseAndShareTheirHashStillGetTwoFiles()
+    {
+        // Found by search: FNV-1a gives these two metadata names one hash, 7ace8d14.
+        string[] sources = { Driver("App", "cOLLIsiONprObEAbcd"), Driver("App", "collIsiONprObeaBcd"), Trace };
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(sources));
+
+        GeneratorRunResult run = Assert.Single(result.Results);
+        Assert.Null(run.Exception);
+        Assert.Equal(
+            new[] { "App.cOLLIsiONprObEAbcd-7ace8d14.Conserv.g.cs", "App.collIsiONprObeaBcd-7ace8d14-2.Conserv.g.cs" },
+            run.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal).ToArray());
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assembly assembly = GeneratorHarness.Load(output);
+        Assert.Equal("App.cOLLIsiONprObEAbcd", Connect(assembly, "App.cOLLIsiONprObEAbcd"));
+        Assert.Equal("App.collIsiONprObeaBcd", Connect(assembly, "App.collIsiONprObeaBcd"));
+    }
+
+    [Fact]
     public void AKeywordNamespaceSegmentGivesAValidHintName()
     {
         const string Source = """

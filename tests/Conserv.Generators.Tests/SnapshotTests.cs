@@ -193,6 +193,11 @@ public class SnapshotTests
         {
             [OnSocketLine(Ending = LineEnding.CrLf)] ValueTask Line(ReadOnlyMemory<char> line) => default;
         }
+
+        public sealed partial class UnixLines
+        {
+            [OnSocketLine(Ending = LineEnding.Lf)] void Line(string line) { }
+        }
         """);
 
     [Fact]
@@ -203,6 +208,11 @@ public class SnapshotTests
         {
             [OnSocketFrame(LengthPrefix = 4, ByteOrder = ByteOrder.LittleEndian, LengthIncludesPrefix = true, MaxLength = 1 << 20)]
             void Frame(TcpSocket socket, ReadOnlyMemory<byte> frame) { }
+        }
+
+        public sealed partial class NetworkOrder
+        {
+            [OnSocketFrame(LengthPrefix = 2)] void Frame(ReadOnlySpan<byte> frame) { }
         }
 
         public partial class HeadDelimited
