@@ -63,6 +63,7 @@ public class BindingProblemTests
     [InlineData("public partial class D { [OnSocketData] void C(Memory<byte> d) { } }", nameof(HandlerProblem.UnbindableParameter), "d")]
     [InlineData("public partial class D { [OnSocketData] void C(Memory<char> d) { } }", nameof(HandlerProblem.UnbindableParameter), "d")]
     [InlineData(Decoders + "public partial class D { [OnSocketFrame(Decoder = typeof(NotADecoder))] void C(Command frame) { } }", nameof(HandlerProblem.InvalidDecoder), "C")]
+    [InlineData(Decoders + "public partial class D { [OnSocketFrame(Decoder = typeof(NotADecoder))] void C(TcpSocket socket) { } }", nameof(HandlerProblem.InvalidDecoder), "C")]
     [InlineData(Decoders + "public partial class D { [OnSocketFrame(Decoder = typeof(CommandDecoder))] void C(Command frame, int count) { } }", nameof(HandlerProblem.UnbindableParameter), "count")]
     [InlineData(Decoders + "public partial class D { [OnSocketFrame(Decoder = typeof(CommandDecoder))] void C(TcpSocket socket) { } }", nameof(HandlerProblem.MissingDataParameter), "C")]
     public void EachProblemIsReportedOnItsSymbolAndNothingIsGeneratedForIt(string source, string expected, string symbolName)
