@@ -300,7 +300,7 @@ public class BindingProblemTests
     }
 
     /// <summary>Parses every class of the source with the shared parser, the way the analyzers will, collecting the problems.</summary>
-    private static List<BindingProblem> ParseAll(string source)
+    internal static List<BindingProblem> ParseAll(string source)
     {
         CSharpCompilation compilation = GeneratorHarness.Compile(source);
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && d.Id != "CS4012"));
