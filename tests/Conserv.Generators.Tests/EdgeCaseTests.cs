@@ -475,6 +475,87 @@ public class EdgeCaseTests
     }
 
     [Fact]
+    public void ADriverWithOnlyServerErrorHandlersFallsBackToTheHandWrittenBasesServerErrorMember()
+    {
+        const string Source = """
+            using System;
+            using System.IO;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public class HandWritten : IServerEventDriver
+            {
+                public ValueTask<bool> OnServerError(TcpServer server, Exception error)
+                {
+                    global::App.Trace.Last = "base server " + error.GetType().Name;
+                    return new(true);
+                }
+            }
+
+            public sealed partial class Derived : HandWritten
+            {
+                [OnServerError(typeof(IOException))] void ServerIo() => global::App.Trace.Last = "derived server io";
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(Source, Trace));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+
+        Assembly assembly = GeneratorHarness.Load(output);
+        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        var server = (IServerEventDriver)Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
+        Assert.Equal((true, "derived server io"), Run(last, () => server.OnServerError(null!, new IOException())));
+        Assert.Equal((true, "base server FormatException"), Run(last, () => server.OnServerError(null!, new FormatException())));
+    }
+
+    [Fact]
+    public void ServerErrorHandlersMergeAlongAChainWhoseLevelsHandleDifferentEvents()
+    {
+        // Base and Middle have server error handlers and no socket error handler; Derived has both kinds.
+        const string Source = """
+            using System;
+            using System.IO;
+            using Conserv;
+
+            namespace App;
+
+            public partial class Base
+            {
+                [OnServerError(typeof(IOException))] void BaseIo() => global::App.Trace.Last = "base io";
+                [OnSocketConnect] void Connected() { }
+            }
+
+            public partial class Middle : Base
+            {
+                [OnServerError(typeof(ArgumentException))] void MiddleArgument() => global::App.Trace.Last = "middle argument";
+            }
+
+            public sealed partial class Derived : Middle
+            {
+                [OnServerError(typeof(FormatException))] void DerivedFormat() => global::App.Trace.Last = "derived format";
+                [OnSocketError] void AnySocketError() => global::App.Trace.Last = "derived socket";
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(Source, Trace));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+
+        Assembly assembly = GeneratorHarness.Load(output);
+        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        object derived = Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
+        var server = (IServerEventDriver)derived;
+        Assert.Equal((true, "derived format"), Run(last, () => server.OnServerError(null!, new FormatException())));
+        Assert.Equal((true, "middle argument"), Run(last, () => server.OnServerError(null!, new ArgumentException())));
+        Assert.Equal((true, "base io"), Run(last, () => server.OnServerError(null!, new IOException())));
+        Assert.Equal((false, null), Run(last, () => server.OnServerError(null!, new InvalidOperationException())));
+        Assert.Equal((true, "derived socket"), Run(last, () => ((ISocketEventDriver)derived).OnSocketError(null!, new IOException())));
+    }
+
+    [Fact]
     public void AnErrorHandlerMayTakeTheExceptionAsABaseTypeOfTheTypeItHandles()
     {
         const string Source = """

@@ -19,6 +19,7 @@ public class FramingProblemTests
         public sealed record Command(string Name);
         public sealed class CommandDecoder : IFrameDecoder<Command> { public int Decode(ReadOnlyMemory<byte> input, out Command frame) { frame = null!; return 0; } public void Reset() { } }
         public struct StructDecoder : IFrameDecoder<Command> { public StructDecoder(int unused) { } public int Decode(ReadOnlyMemory<byte> input, out Command frame) { frame = null!; return 0; } public void Reset() { } }
+        public sealed class TwoConstructors : IFrameDecoder<Command> { public TwoConstructors() { } public TwoConstructors(int size) { } public int Decode(ReadOnlyMemory<byte> input, out Command frame) { frame = null!; return 0; } public void Reset() { } }
         public sealed class NotADecoder { }
         public interface IDecoder : IFrameDecoder<Command> { }
         public abstract class AbstractDecoder : IFrameDecoder<Command> { public int Decode(ReadOnlyMemory<byte> input, out Command frame) { frame = null!; return 0; } public void Reset() { } }
@@ -92,6 +93,7 @@ public class FramingProblemTests
     [InlineData("[OnSocketFrame(LengthPrefix = 8, ByteOrder = ByteOrder.LittleEndian)] void H(ReadOnlySpan<byte> frame) { }")]
     [InlineData("[OnSocketFrame(Delimiter = \"\\u00FF\\u0000\")] void H(ReadOnlySpan<byte> frame) { }")]
     [InlineData("[OnSocketFrame(Decoder = typeof(StructDecoder))] void H(Command frame) { }")]
+    [InlineData("[OnSocketFrame(Decoder = typeof(TwoConstructors))] void H(Command frame) { }")]
     [InlineData("[OnSocketFrame(Decoder = typeof(CommandDecoder), MaxLength = 1)] void H(Command frame) { }")]
     public void AFramingAtTheEdgeOfWhatTheRuntimeTakesIsGenerated(string handler)
     {
