@@ -283,12 +283,7 @@ public class EdgeCaseTests
             }
             """;
 
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source, Trace));
-        Assert.Null(Assert.Single(result.Results).Exception);
-        Assert.Empty(GeneratorHarness.Problems(output));
-
-        Assembly assembly = GeneratorHarness.Load(output);
-        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        (Assembly assembly, FieldInfo last) = GenerateCompileAndLoad(source);
         object derived = Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
         var socket = (ISocketEventDriver)derived;
         var server = (IServerEventDriver)derived;
@@ -455,12 +450,7 @@ public class EdgeCaseTests
             }
             """;
 
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source, Trace));
-        Assert.Null(Assert.Single(result.Results).Exception);
-        Assert.Empty(GeneratorHarness.Problems(output));
-
-        Assembly assembly = GeneratorHarness.Load(output);
-        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        (Assembly assembly, FieldInfo last) = GenerateCompileAndLoad(source);
         object derived = Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
         var socket = (ISocketEventDriver)derived;
         var server = (IServerEventDriver)derived;
@@ -500,12 +490,7 @@ public class EdgeCaseTests
             }
             """;
 
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(Source, Trace));
-        Assert.Null(Assert.Single(result.Results).Exception);
-        Assert.Empty(GeneratorHarness.Problems(output));
-
-        Assembly assembly = GeneratorHarness.Load(output);
-        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        (Assembly assembly, FieldInfo last) = GenerateCompileAndLoad(Source);
         var server = (IServerEventDriver)Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
         Assert.Equal((true, "derived server io"), Run(last, () => server.OnServerError(null!, new IOException())));
         Assert.Equal((true, "base server FormatException"), Run(last, () => server.OnServerError(null!, new FormatException())));
@@ -540,12 +525,7 @@ public class EdgeCaseTests
             }
             """;
 
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(Source, Trace));
-        Assert.Null(Assert.Single(result.Results).Exception);
-        Assert.Empty(GeneratorHarness.Problems(output));
-
-        Assembly assembly = GeneratorHarness.Load(output);
-        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
+        (Assembly assembly, FieldInfo last) = GenerateCompileAndLoad(Source);
         object derived = Activator.CreateInstance(assembly.GetType("App.Derived", throwOnError: true)!)!;
         var server = (IServerEventDriver)derived;
         Assert.Equal((true, "derived format"), Run(last, () => server.OnServerError(null!, new FormatException())));
@@ -571,15 +551,21 @@ public class EdgeCaseTests
             }
             """;
 
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(Source, Trace));
+        (Assembly assembly, FieldInfo last) = GenerateCompileAndLoad(Source);
+        var driver = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Driver", throwOnError: true)!)!;
+        Assert.Equal((true, "missing FileNotFoundException"), Run(last, () => driver.OnSocketError(null!, new FileNotFoundException())));
+        Assert.Equal((false, null), Run(last, () => driver.OnSocketError(null!, new IOException())));
+    }
+
+    /// <summary>Runs the generator over <paramref name="source"/> and <see cref="Trace"/>, checks it ran cleanly and the output compiles, and loads it with its trace field.</summary>
+    private static (Assembly Assembly, FieldInfo Last) GenerateCompileAndLoad(string source)
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source, Trace));
         Assert.Null(Assert.Single(result.Results).Exception);
         Assert.Empty(GeneratorHarness.Problems(output));
 
         Assembly assembly = GeneratorHarness.Load(output);
-        FieldInfo last = assembly.GetType("App.Trace")!.GetField("Last")!;
-        var driver = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Driver", throwOnError: true)!)!;
-        Assert.Equal((true, "missing FileNotFoundException"), Run(last, () => driver.OnSocketError(null!, new FileNotFoundException())));
-        Assert.Equal((false, null), Run(last, () => driver.OnSocketError(null!, new IOException())));
+        return (assembly, assembly.GetType("App.Trace")!.GetField("Last")!);
     }
 
     private static bool Wait(ValueTask<bool> task) => task.AsTask().Result;

@@ -54,14 +54,7 @@ public class FramingProblemTests
     [InlineData("[OnSocketFrame(Delimiter = \"€\")] void H(ReadOnlySpan<byte> frame) { }", "Delimiter has the character U+20AC; each character stands for one byte, so it must be U+0000 to U+00FF")]
     public void AFramingTheRuntimeWouldRefuseIsReportedWithWhatIsWrong(string handler, string detail)
     {
-        string source = Usings + Decoders + "public partial class D { " + handler + " }";
-
-        BindingProblem problem = Assert.Single(BindingProblemTests.ParseAll(source));
-
-        Assert.Equal(HandlerProblem.InvalidFraming, problem.Kind);
-        Assert.Equal("H", problem.Symbol.Name);
-        Assert.Equal(detail, problem.Detail);
-        Assert.Empty(GeneratorHarness.Generate(source));
+        AssertOneProblemOnHandlerH(Usings + Decoders + "public partial class D { " + handler + " }", HandlerProblem.InvalidFraming, detail);
     }
 
     [Theory]
@@ -75,14 +68,10 @@ public class FramingProblemTests
     [InlineData("TwoFrameTypes", "'TwoFrameTypes' implements IFrameDecoder<TFrame> more than once; its frame type is ambiguous")]
     public void ADecoderTheRuntimeCouldNotMakeIsReportedWithWhatIsWrong(string decoder, string detail)
     {
-        string source = Usings + Decoders + "public partial class D { [OnSocketFrame(Decoder = typeof(" + decoder + "))] void H(TcpSocket socket) { } }";
-
-        BindingProblem problem = Assert.Single(BindingProblemTests.ParseAll(source));
-
-        Assert.Equal(HandlerProblem.InvalidDecoder, problem.Kind);
-        Assert.Equal("H", problem.Symbol.Name);
-        Assert.Equal(detail, problem.Detail);
-        Assert.Empty(GeneratorHarness.Generate(source));
+        AssertOneProblemOnHandlerH(
+            Usings + Decoders + "public partial class D { [OnSocketFrame(Decoder = typeof(" + decoder + "))] void H(TcpSocket socket) { } }",
+            HandlerProblem.InvalidDecoder,
+            detail);
     }
 
     [Theory]
@@ -101,5 +90,15 @@ public class FramingProblemTests
 
         Assert.Empty(BindingProblemTests.ParseAll(source));
         Assert.Contains("__ConservFraming", Assert.Single(GeneratorHarness.Generate(source)).Value);
+    }
+
+    private static void AssertOneProblemOnHandlerH(string source, HandlerProblem kind, string detail)
+    {
+        BindingProblem problem = Assert.Single(BindingProblemTests.ParseAll(source));
+
+        Assert.Equal(kind, problem.Kind);
+        Assert.Equal("H", problem.Symbol.Name);
+        Assert.Equal(detail, problem.Detail);
+        Assert.Empty(GeneratorHarness.Generate(source));
     }
 }
