@@ -89,6 +89,49 @@ public class BindingProblemTests
         Assert.Equal("A", problem.Other?.Name);
     }
 
+    // Problems that leave the rest of the driver generated: the handler named by the problem (or, for an unreachable base
+    // error member, the call to it) is left out, and E, the handler beside it, is still called.
+    [Theory]
+    [InlineData("public partial class D { [OnSocketConnect] void __ConservC() { } [OnSocketEndOfFile] void E() { } }",
+        nameof(HandlerProblem.ReservedName), "__ConservC", "__Conserv", null, "__ConservC(")]
+    [InlineData("public partial class D { public ValueTask OnSocketConnect(TcpSocket socket) => default; [OnSocketConnect] void C() { } [OnSocketEndOfFile] void E() { } }",
+        nameof(HandlerProblem.HandWrittenEvent), "C", "ISocketEventDriver.OnSocketConnect", "OnSocketConnect", "this.C(")]
+    [InlineData("public class B : ISocketEventDriver { ValueTask<bool> ISocketEventDriver.OnSocketError(TcpSocket socket, Exception error) => new(true); } public partial class D : B { [OnSocketError] void C() { } [OnSocketEndOfFile] void E() { } }",
+        nameof(HandlerProblem.UnreachableBaseErrorMember), "D", "ISocketEventDriver.OnSocketError", "Conserv.ISocketEventDriver.OnSocketError", "base.")]
+    [InlineData("public partial class D { [OnSocketData] void C(ReadOnlySpan<byte> data) { } [OnSocketLine] void L(string line) { } [OnSocketEndOfFile] void E() { } }",
+        nameof(HandlerProblem.FramingConflict), "L", "C", "C", "this.L(")]
+    [InlineData("public partial class D { [OnSocketLine] void C(string line) { } [OnSocketLine(Ending = LineEnding.Lf)] void L(ReadOnlySpan<byte> line) { } [OnSocketEndOfFile] void E() { } }",
+        nameof(HandlerProblem.FramingConflict), "L", "C", "C", "this.L(")]
+    public void AProblemWithOneHandlerIsReportedAndTheOtherHandlersAreStillGenerated(string source, string expected, string symbolName, string detail, string? other, string leftOut)
+    {
+        BindingProblem problem = Assert.Single(ParseAll(Usings + source));
+
+        Assert.Equal(expected, problem.Kind.ToString());
+        Assert.Equal(symbolName, problem.Symbol.Name);
+        Assert.Equal(detail, problem.Detail);
+        Assert.Equal(other, problem.Other?.Name);
+        string generated = Assert.Single(GeneratorHarness.Generate(Usings + source)).Value;
+        Assert.Contains("this.E(", generated);
+        Assert.DoesNotContain(leftOut, generated);
+    }
+
+    [Fact]
+    public void AFileLocalDriverIsReportedWithTheFileLocalTypeThatHidesIt()
+    {
+        const string source = Usings + """
+            file partial class Local { [OnSocketConnect] void C() { } }
+            file class Holder { public partial class Inner { [OnSocketConnect] void C() { } } }
+            """;
+
+        List<BindingProblem> problems = ParseAll(source);
+
+        Assert.Equal(
+            new (string, string?)[] { ("Local", "Local"), ("Inner", "Holder") },
+            problems.Select(p => (p.Symbol.Name, p.Detail)).OrderByDescending(p => p.Name == "Local").ToArray());
+        Assert.All(problems, p => Assert.Equal(HandlerProblem.FileLocalDriver, p.Kind));
+        Assert.Empty(GeneratorHarness.Generate(source));
+    }
+
     [Fact]
     public void ADuplicateErrorTypeNamesTheExceptionTypeAndTheEarlierHandler()
     {
@@ -300,9 +343,11 @@ public class BindingProblemTests
     }
 
     /// <summary>Parses every class of the source with the shared parser, the way the analyzers will, collecting the problems.</summary>
-    internal static List<BindingProblem> ParseAll(string source)
+    internal static List<BindingProblem> ParseAll(string source) => ParseAll(GeneratorHarness.Compile(source));
+
+    /// <summary>Parses every class of <paramref name="compilation"/> that has a method with an attribute, collecting the problems.</summary>
+    internal static List<BindingProblem> ParseAll(CSharpCompilation compilation)
     {
-        CSharpCompilation compilation = GeneratorHarness.Compile(source);
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && d.Id != "CS4012"));
         var known = new KnownTypes(compilation);
         var problems = new List<BindingProblem>();

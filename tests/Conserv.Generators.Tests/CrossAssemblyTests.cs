@@ -46,12 +46,7 @@ public class CrossAssemblyTests
     [InlineData(false)]
     public void TheDerivedErrorChainCallsTheBaseDispatchAndKeepsTheBaseFeatures(bool referenceAssembly)
     {
-        (_, Compilation library) = GeneratorHarness.Run(GeneratorHarness.Compile(Library));
-        Assert.Empty(GeneratorHarness.Problems(library));
-        using var image = new MemoryStream();
-        EmitResult emitted = library.Emit(image, options: new EmitOptions(metadataOnly: referenceAssembly, includePrivateMembers: !referenceAssembly));
-        Assert.True(emitted.Success);
-        MetadataReference libraryReference = MetadataReference.CreateFromImage(image.ToArray());
+        MetadataReference libraryReference = CompileLibrary(Library, referenceAssembly);
 
         (GeneratorDriverRunResult result, Compilation app) = GeneratorHarness.Run(
             GeneratorHarness.Compile("App", GeneratorHarness.DefaultReferences.Append(libraryReference), App));
@@ -68,5 +63,57 @@ public class CrossAssemblyTests
         int fatal = generated.IndexOf("this.Fatal(e", System.StringComparison.Ordinal);
         Assert.True(deeper >= 0 && reset > deeper && harmless > reset && fatal > harmless, generated);
         Assert.DoesNotContain("this.__Conserv1_SocketError(socket, error, 0)", generated);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("public void __Conserv1_ServerError() { }")]
+    public void ABaseWithoutServerErrorHandlersHasNoServerDispatchToCall(string handWritten)
+    {
+        // The base's generated part has a socket error dispatch only; a member of the server dispatch's name that the
+        // generator did not write (no [GeneratedCode("Conserv.Generators", …)]) is not one either.
+        string library = $$"""
+            using System.IO;
+            using Conserv;
+
+            namespace Lib;
+
+            public partial class SocketOnly
+            {
+                [OnSocketError(typeof(IOException))] private void Harmless() { }
+
+                {{handWritten}}
+            }
+            """;
+        const string app = """
+            using System.IO;
+            using Conserv;
+
+            namespace App;
+
+            public sealed partial class Derived : Lib.SocketOnly
+            {
+                [OnServerError(typeof(IOException))] void ServerIo() { }
+            }
+            """;
+        MetadataReference libraryReference = CompileLibrary(library, referenceAssembly: true);
+
+        (GeneratorDriverRunResult result, Compilation compiled) = GeneratorHarness.Run(
+            GeneratorHarness.Compile("App", GeneratorHarness.DefaultReferences.Append(libraryReference), app));
+
+        Assert.Empty(GeneratorHarness.Problems(compiled));
+        string generated = Assert.Single(result.GeneratedTrees).ToString();
+        Assert.Contains("this.ServerIo()", generated);
+        Assert.DoesNotContain("__Conserv1_ServerError", generated);
+    }
+
+    private static MetadataReference CompileLibrary(string source, bool referenceAssembly)
+    {
+        (_, Compilation library) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Empty(GeneratorHarness.Problems(library));
+        using var image = new MemoryStream();
+        EmitResult emitted = library.Emit(image, options: new EmitOptions(metadataOnly: referenceAssembly, includePrivateMembers: !referenceAssembly));
+        Assert.True(emitted.Success);
+        return MetadataReference.CreateFromImage(image.ToArray());
     }
 }

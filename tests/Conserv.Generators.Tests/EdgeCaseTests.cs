@@ -16,6 +16,9 @@ public class EdgeCaseTests
 {
     private const string Trace = "namespace App { public static class Trace { public static string? Last; } }";
 
+    // An attribute with the name of the one the generator marks its members with, but none of its arguments.
+    private const string OtherGeneratedCode = "namespace App.Tools { public sealed class GeneratedCodeAttribute : System.Attribute { } }";
+
     [Theory]
     [InlineData("[OnSocketConnect] void Connected(TcpSocket socket, __arglist) { }")]
     [InlineData("[OnSocketError] void Failed(Exception error, __arglist) { }")]
@@ -99,10 +102,10 @@ public class EdgeCaseTests
     }
 
     [Theory]
-    [InlineData("public int __ConservHandled;")]
-    [InlineData("public static ValueTask<bool> __ConservHandled(ValueTask task) => new(false);")]
-    [InlineData("void __ConservHandled() { } int __ConservHandled_2 => 2;")]
-    public void AUserMemberNamedLikeTheHelperDoesNotCollideWithIt(string member)
+    [InlineData("public int __ConservHandled;", "__ConservHandled_2")]
+    [InlineData("public static ValueTask<bool> __ConservHandled(ValueTask task) => new(false);", "__ConservHandled_2")]
+    [InlineData("void __ConservHandled() { } int __ConservHandled_2 => 2;", "__ConservHandled_4")]
+    public void AUserMemberNamedLikeTheHelperDoesNotCollideWithIt(string member, string helper)
     {
         string source = $$"""
             using System;
@@ -131,6 +134,8 @@ public class EdgeCaseTests
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source, Trace));
         Assert.Null(Assert.Single(result.Results).Exception);
         Assert.Empty(GeneratorHarness.Problems(output));
+        // The first free name of the documented series __ConservHandled, __ConservHandled_2, … (the base takes _3).
+        Assert.Contains($"private static global::System.Threading.Tasks.ValueTask<bool> {helper}(", Assert.Single(result.GeneratedTrees).ToString());
 
         Assembly assembly = GeneratorHarness.Load(output);
         var driver = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Driver", throwOnError: true)!)!;
@@ -141,6 +146,9 @@ public class EdgeCaseTests
     [Theory]
     [InlineData("ValueTask ISocketEventDriver.OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) { global::App.Trace.Last = \"by hand\"; return default; }")]
     [InlineData("public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) { global::App.Trace.Last = \"by hand\"; return default; }")]
+    [InlineData("[System.CodeDom.Compiler.GeneratedCode(\"AnotherTool\", \"1.0\")] public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) { global::App.Trace.Last = \"by hand\"; return default; }")]
+    [InlineData("[System.ComponentModel.Description(\"Conserv.Generators\")] public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) { global::App.Trace.Last = \"by hand\"; return default; }")]
+    [InlineData("[global::App.Tools.GeneratedCode] public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) { global::App.Trace.Last = \"by hand\"; return default; }")]
     public void AnEventImplementedByHandKeepsTheHandWrittenMemberAndTheHandlerIsSkipped(string member)
     {
         string source = $$"""
@@ -162,7 +170,7 @@ public class EdgeCaseTests
             }
             """;
 
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source, Trace));
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source, Trace, OtherGeneratedCode));
         Assert.Null(Assert.Single(result.Results).Exception);
         Assert.Empty(GeneratorHarness.Problems(output));
         string generated = Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString();
@@ -225,12 +233,14 @@ public class EdgeCaseTests
             {
                 public void OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) { }
                 public ValueTask OnSocketConnect(TcpSocket socket, int retries) => default;
+                public ValueTask OnSocketText(TcpSocket socket, ReadOnlyMemory<byte> text) => default;
                 public int Features => 0;
 
                 public override ValueTask<bool> OnSocketError(TcpSocket socket, Exception error) => new(false);
 
                 [OnSocketData] void Received(TcpSocket socket, ReadOnlySpan<byte> data) { }
                 [OnSocketConnect] void Connected(TcpSocket socket) { }
+                [OnSocketData] void Text(TcpSocket socket, string text) { }
             }
             """;
 
@@ -240,7 +250,97 @@ public class EdgeCaseTests
         string generated = Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString();
         Assert.Contains("this.Received(socket, data.Span)", generated);
         Assert.Contains("this.Connected(socket)", generated);
+        Assert.Contains("this.Text(socket, ", generated);
         Assert.Contains("Features =>", generated);
+    }
+
+    [Fact]
+    public void APublicHandlerWithTheSignatureOfAnInterfaceMemberIsAHandlerNotAnImplementation()
+    {
+        // Only a member named like the interface member implements it; Received merely has OnSocketData's signature.
+        const string source = """
+            using System;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public sealed partial class Driver
+            {
+                [OnSocketData] public ValueTask Received(TcpSocket socket, ReadOnlyMemory<byte> data)
+                {
+                    global::App.Trace.Last = "handler";
+                    return default;
+                }
+            }
+            """;
+
+        (Assembly assembly, FieldInfo last) = GenerateCompileAndLoad(source);
+        var driver = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Driver", throwOnError: true)!)!;
+        Wait(driver.OnSocketData(null!, new byte[] { 1 }));
+        Assert.Equal("handler", last.GetValue(null));
+        Assert.Equal(SocketDriverFeatures.ByteData, driver.Features);
+    }
+
+    [Theory]
+    [InlineData("public SocketDriverFeatures Features => SocketDriverFeatures.TextData;", SocketDriverFeatures.TextData, false)]
+    [InlineData("public SocketDriverFeatures Features() => SocketDriverFeatures.TextData;", SocketDriverFeatures.ByteData, true)]
+    public void APublicFeaturesPropertyIsTheDriversFeaturesAndAMethodOfThatNameIsNot(string member, SocketDriverFeatures features, bool generatesFeatures)
+    {
+        string source = $$"""
+            using System;
+            using Conserv;
+
+            namespace App;
+
+            public sealed partial class Driver
+            {
+                {{member}}
+
+                [OnSocketData] void Received(ReadOnlySpan<byte> data) { }
+            }
+            """;
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Null(Assert.Single(result.Results).Exception);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assert.Equal(generatesFeatures, Assert.Single(result.GeneratedTrees).ToString().Contains("ISocketEventDriver.Features", StringComparison.Ordinal));
+        var driver = (ISocketEventDriver)Activator.CreateInstance(GeneratorHarness.Load(output).GetType("App.Driver", throwOnError: true)!)!;
+        Assert.Equal(features, driver.Features);
+    }
+
+    [Fact]
+    public void AnAbstractBaseErrorMemberIsNeverCalledFromTheGeneratedChain()
+    {
+        // Middle's generated part re-implements OnSocketError; the abstract member has no body to fall back to (CS0205).
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Threading.Tasks;
+            using Conserv;
+
+            namespace App;
+
+            public abstract class AbstractBase : ISocketEventDriver
+            {
+                public abstract ValueTask<bool> OnSocketError(TcpSocket socket, Exception error);
+            }
+
+            public abstract partial class Middle : AbstractBase
+            {
+                [OnSocketError(typeof(IOException))] void Io() => global::App.Trace.Last = "middle io";
+            }
+
+            public sealed class Final : Middle
+            {
+                public override ValueTask<bool> OnSocketError(TcpSocket socket, Exception error) => new(false);
+            }
+            """;
+
+        (Assembly assembly, FieldInfo last) = GenerateCompileAndLoad(source);
+        var driver = (ISocketEventDriver)Activator.CreateInstance(assembly.GetType("App.Final", throwOnError: true)!)!;
+        Assert.Equal((true, "middle io"), Run(last, () => driver.OnSocketError(null!, new IOException())));
+        Assert.Equal((false, null), Run(last, () => driver.OnSocketError(null!, new FormatException())));
     }
 
     [Theory]
@@ -363,6 +463,7 @@ public class EdgeCaseTests
     [InlineData("public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data)", "ByteData")]
     [InlineData("ValueTask ISocketEventDriver.OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data)", "ByteData")]
     [InlineData("public ValueTask OnSocketText(TcpSocket socket, ReadOnlyMemory<char> data)", "TextData")]
+    [InlineData("public ValueTask OnSocketOutputEmpty(TcpSocket socket)", "OutputEmpty")]
     public void AGeneratedDriverOverAHandWrittenBaseAsksForTheBasesDataEvents(string member, string feature)
     {
         string source = $$"""

@@ -59,10 +59,13 @@ public class FileLocalTests
                 public sealed class NestedEx : Exception { }
             }
 
+            public sealed class PairEx<TFirst, TSecond> : Exception { }
+
             public partial class Driver
             {
                 [OnSocketError(typeof(LocalEx))] void Local(Exception e) { }
                 [OnSocketError(typeof(Holder.NestedEx))] void Nested(Exception e) { }
+                [OnSocketError(typeof(PairEx<LocalEx, int>))] void Pair(Exception e) { }
                 [OnSocketError] void Any(Exception e) { }
             }
             """;
@@ -73,6 +76,7 @@ public class FileLocalTests
         string generated = Assert.Single(result.GeneratedTrees).ToString();
         Assert.DoesNotContain("LocalEx", generated);
         Assert.DoesNotContain("NestedEx", generated);
+        Assert.DoesNotContain("PairEx", generated);
         Assert.Contains("this.Any(e0)", generated);
         GeneratorHarness.Load(output);
     }

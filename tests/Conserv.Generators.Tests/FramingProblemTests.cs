@@ -92,6 +92,18 @@ public class FramingProblemTests
         Assert.Contains("__ConservFraming", Assert.Single(GeneratorHarness.Generate(source)).Value);
     }
 
+    [Theory]
+    [InlineData("", "false")]
+    [InlineData(", LengthIncludesPrefix = false", "false")]
+    [InlineData(", LengthIncludesPrefix = true", "true")]
+    public void LengthIncludesPrefixIsWrittenAsGivenAndIsFalseByDefault(string setting, string written)
+    {
+        string source = Usings + "public partial class D { [OnSocketFrame(LengthPrefix = 2" + setting + ")] void H(ReadOnlySpan<byte> frame) { } }";
+
+        Assert.Empty(BindingProblemTests.ParseAll(source));
+        Assert.Contains($"SocketFraming.LengthPrefixed(2, global::Conserv.ByteOrder.BigEndian, {written}, ", Assert.Single(GeneratorHarness.Generate(source)).Value);
+    }
+
     private static void AssertOneProblemOnHandlerH(string source, HandlerProblem kind, string detail)
     {
         BindingProblem problem = Assert.Single(BindingProblemTests.ParseAll(source));

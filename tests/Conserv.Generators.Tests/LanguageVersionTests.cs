@@ -1,4 +1,5 @@
 using System.Linq;
+using Conserv.Generators.Parsing;
 using Conserv.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -54,5 +55,21 @@ public class LanguageVersionTests
         Assert.Null(Assert.Single(result.Results).Exception);
         Assert.Equal(files, result.GeneratedTrees.Length);
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Fact]
+    public void BelowCSharp8TheParserReportsTheVersionOnEachDriver()
+    {
+        var options = new CSharpParseOptions(LanguageVersion.CSharp7_3);
+        CSharpCompilation compilation = CSharpCompilation.Create(
+            "Tests",
+            new[] { CSharpSyntaxTree.ParseText(Source.Replace("TcpServer? server", "TcpServer server").Replace("Exception? cause", "Exception cause"), options, path: "Source0.cs") },
+            GeneratorHarness.DefaultReferences,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Disable));
+
+        var problems = BindingProblemTests.ParseAll(compilation);
+
+        Assert.Equal(new[] { "Base", "Derived" }, problems.Select(p => p.Symbol.Name).OrderBy(n => n, System.StringComparer.Ordinal));
+        Assert.All(problems, p => Assert.Equal((HandlerProblem.LanguageVersionTooOld, "7.3"), (p.Kind, p.Detail)));
     }
 }
