@@ -201,6 +201,8 @@ public sealed partial class TcpServer
     {
         if (_state is ServerState.Closed)
         {
+            // A handler's task that failed after the server closed (its close event has run): nobody can handle it now.
+            _loop.ReportUnhandled(error, null, this);
             return;
         }
 

@@ -96,6 +96,79 @@ public class ServerEventTests
         await Assert.ThrowsAsync<SocketException>(() => Peer.ConnectAsync(port)); // and nobody listens any more
     }
 
+    [Fact]
+    public async Task A_connection_handler_that_closes_the_server_ends_its_accepts_in_that_turn_without_an_error()
+    {
+        // The accept loop must stop at once: its listener is closed, and one more accept would fail with EBADF (an
+        // error for the server's handler while it closes, or reported as unhandled once it has).
+        await using var loop = new TestLoop();
+        var unhandled = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        loop.Loop.UnhandledException += (_, e) => unhandled.Enqueue(e.Exception);
+        var driver = new RecordingDriver
+        {
+            OnConnection = (server, _) =>
+            {
+                server.Close();
+                return default;
+            },
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+
+        await peer.ReadToEndAsync(); // the client closes with the server
+        await driver.Log.WaitForAsync("serverClose");
+        await loop.Loop.Barrier();
+        Assert.Equal(0, driver.Log.Count("serverError"));
+        Assert.Empty(unhandled);
+        Assert.Equal(1, driver.Log.Count("connection"));
+    }
+
+    [Fact]
+    public async Task An_async_connection_handler_that_fails_after_its_server_closed_is_reported_as_unhandled()
+    {
+        await using var loop = new TestLoop();
+        var unhandled = new TaskCompletionSource<LoopExceptionEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Loop.UnhandledException += (_, e) => unhandled.TrySetResult(e);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var driver = new RecordingDriver
+        {
+            OnConnection = async (_, _) =>
+            {
+                await release.Task;
+                throw new CustomTestException("too late");
+            },
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection");
+        server.Close(TimeSpan.Zero); // the client is aborted, then the server closes
+        await driver.Log.WaitForAsync("serverClose");
+        release.SetResult();
+
+        var report = await unhandled.Task.WithTimeout("the failure to be reported");
+        Assert.Equal("too late", Assert.IsType<CustomTestException>(report.Exception).Message);
+        Assert.Same(server, report.Server);
+        Assert.Equal(0, driver.Log.Count("serverError")); // a closed server's error handler is not called
+    }
+
+    [Fact]
+    public async Task Closing_a_closed_server_again_raises_no_second_close_event()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver();
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        await driver.Log.WaitForAsync("listen");
+
+        server.Close();
+        await driver.Log.WaitForAsync("serverClose");
+        server.Close();
+        server.Close(TimeSpan.FromSeconds(1));
+        await loop.Loop.Barrier();
+
+        Assert.Equal(1, driver.Log.Count("serverClose"));
+        Assert.True(server.IsClosed);
+    }
+
     [Theory]
     [InlineData("throws")]
     [InlineData("returns a faulted task")]
@@ -293,6 +366,39 @@ public class ServerEventTests
         using var second = await Peer.ConnectAsync(server.Port!.Value);
         await driver.Log.WaitForAsync("connection", 2);
         Assert.Equal(SocketError.NoBufferSpaceAvailable, Assert.IsType<SocketException>(driver.Log.Events.Where(e => e.Kind == "serverError").ElementAt(1).Error).SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task A_server_closed_while_it_waits_to_accept_again_after_a_failure_leaves_no_timer_behind()
+    {
+        // On a clock that never moves, the retry after the failed accept would keep Run alive for ever if closing the
+        // server did not cancel it.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var driver = new RecordingDriver
+        {
+            OnServerErr = (server, _) =>
+            {
+                server.Close();
+                return ValueTask.FromResult(true);
+            },
+        };
+        TcpServer? server = null;
+        var run = Task.Factory.StartNew(
+            () => EventLoop.Run(
+                () =>
+                {
+                    server = TcpServer.Listen(driver, port: 0);
+                    server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.ENOBUFS });
+                    TcpSocket.Connect(new RecordingDriver(), "127.0.0.1", server.Port!.Value); // makes the listener readable
+                },
+                new EventLoopOptions { TimeProvider = clock }),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+        await run.WithTimeout("Run to return: the server closed, its accept retry cancelled");
+        Assert.Equal(SocketError.NoBufferSpaceAvailable, Assert.IsType<SocketException>(driver.Log.First("serverError").Error).SocketErrorCode);
+        Assert.True(server!.IsClosed);
     }
 
     [Fact]
