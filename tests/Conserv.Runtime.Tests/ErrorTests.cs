@@ -196,12 +196,16 @@ public class ErrorTests
         Assert.Equal("returned, not thrown", Assert.IsType<CustomTestException>(driver.Log.First("error").Error).Message);
     }
 
-    [Fact]
-    public async Task An_end_of_file_handler_that_throws_reaches_the_error_handler_and_the_connection_goes_on()
+    [Theory]
+    [InlineData("throws")]
+    [InlineData("returns a faulted task")]
+    public async Task An_end_of_file_handler_that_throws_reaches_the_error_handler_and_the_connection_goes_on(string how)
     {
         var driver = new RecordingDriver
         {
-            OnEndOfFile = _ => throw new CustomTestException("at end of file"),
+            OnEndOfFile = how == "throws"
+                ? _ => throw new CustomTestException("at end of file")
+                : _ => ValueTask.FromException(new CustomTestException("at end of file")),
             OnError = (_, _) => ValueTask.FromResult(true),
         };
         // Half-open allowed, so the socket is still open when the handler fails (else the end of file closes it).
@@ -235,6 +239,35 @@ public class ErrorTests
         peer.Shutdown(SocketShutdown.Send);
         await driver.Log.WaitForAsync("error");
         Assert.Equal("after the await", Assert.IsType<CustomTestException>(driver.Log.First("error").Error).Message);
+    }
+
+    [Fact]
+    public async Task An_async_end_of_file_handler_that_fails_after_its_socket_closed_is_reported_as_unhandled()
+    {
+        await using var loop = new TestLoop();
+        var unhandled = new TaskCompletionSource<LoopExceptionEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Loop.UnhandledException += (_, e) => unhandled.TrySetResult(e);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var driver = new RecordingDriver
+        {
+            OnEndOfFile = async _ =>
+            {
+                await release.Task;
+                throw new CustomTestException("too late");
+            },
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { AllowHalfOpen = true });
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+        peer.Shutdown(SocketShutdown.Send);
+        await driver.Log.WaitForAsync("eof");
+        await loop.OnLoop(() => socket.Abort());
+        release.SetResult();
+
+        var report = await unhandled.Task.WithTimeout("the failure to be reported");
+        Assert.Equal("too late", Assert.IsType<CustomTestException>(report.Exception).Message);
+        Assert.Same(socket, report.Socket);
+        Assert.Equal(0, driver.Log.Count("error")); // a closed socket's error handler is not called
     }
 
     [Fact]

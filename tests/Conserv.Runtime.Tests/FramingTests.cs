@@ -470,6 +470,26 @@ public class FramingTests
     }
 
     [Fact]
+    public async Task A_decoder_framing_on_a_driver_that_takes_no_frames_is_a_fatal_error_that_names_what_is_missing()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Decoder<NetstringDecoder, ReadOnlyMemory<byte>>(),
+            OnError = (_, _) => ValueTask.FromResult(true), // handled, and still dropped: the socket cannot read
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync("2:ok,"u8.ToArray());
+
+        await driver.Log.WaitForAsync("close");
+        var error = Assert.IsType<InvalidOperationException>(driver.Log.First("error").Error);
+        Assert.Equal("The driver RecordingDriver has a decoder framing of ReadOnlyMemory`1 frames but does not implement IFrameDriver<ReadOnlyMemory`1>.", error.Message);
+        Assert.Equal(0, driver.Log.Count("data"));
+        Assert.Same(error, driver.Log.First("close").Error);
+    }
+
+    [Fact]
     public async Task Input_beyond_a_decoders_maximum_without_a_frame_is_refused()
     {
         await using var loop = new TestLoop();
