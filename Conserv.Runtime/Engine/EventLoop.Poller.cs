@@ -11,6 +11,9 @@ public sealed unsafe partial class EventLoop
     private readonly Stack<int> _freeSlots = new();
     private readonly List<int> _slotsFreedThisBatch = new();
 
+    /// <summary>The loop's epoll descriptor: tests read what it watches from /proc/self/fdinfo.</summary>
+    internal int PollDescriptor => _epoll;
+
     // ---- registration of sockets, listeners and the wake-up descriptor --------------------------
 
     /// <summary>Keeps a target counted as open (so <see cref="Run"/> does not end) until <see cref="Forget"/>.</summary>

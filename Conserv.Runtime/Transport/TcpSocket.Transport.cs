@@ -9,6 +9,9 @@ namespace Conserv;
 // started as an accepted socket or as a client whose connect completes when the transport reports writability.
 public sealed partial class TcpSocket
 {
+    /// <summary>The kernel's descriptor of the connection; null over another transport or once closed. For tests.</summary>
+    internal int? KernelDescriptor => (_transport as EpollTransport)?.Descriptor;
+
     /// <summary>
     /// A socket on <paramref name="loop"/> over the transport <paramref name="createTransport"/> makes for it.
     /// Accepted (<paramref name="connecting"/> false): open at once, as a server's client is. Connecting: its connect

@@ -59,6 +59,7 @@ public class AdaptiveReadTests
         Assert.Equal(32 * 1024, await ReadSizeAfterAsync(16 * 1024)); // full: doubles
         Assert.Equal(64 * 1024, await ReadSizeAfterAsync(32 * 1024));
         Assert.Equal(64 * 1024, await ReadSizeAfterAsync(20 * 1024)); // under full but over a quarter: holds
+        Assert.Equal(64 * 1024, await ReadSizeAfterAsync(16 * 1024)); // exactly a quarter: holds
         Assert.Equal(32 * 1024, await ReadSizeAfterAsync(100)); // under a quarter: halves, one step at a time
         Assert.Equal(16 * 1024, await ReadSizeAfterAsync(100));
         Assert.Equal(16 * 1024, await ReadSizeAfterAsync(100)); // never under where it started

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Net.Sockets;
 using System.Threading.Tasks;
+using Conserv.Interop;
 using Conserv.Testing;
 
 namespace Conserv.Runtime.Tests;
@@ -393,6 +394,56 @@ public class OutputQueueTests
             queue.Clear();
             Assert.Equal(2, pool.Allocated);
             Assert.Equal(2, pool.Count);
+
+            queue.Append(new byte[100]);
+            queue.Append(new byte[OutputSegmentPool.SegmentSize]);
+            Assert.Equal(0, pool.Count);
+            queue.Clear(); // what a closing socket drops goes back to the pool too
+            Assert.Equal(2, pool.Count);
+            Assert.True(queue.IsEmpty);
+            queue.Append(new byte[7]);
+            queue.Append(new byte[9]);
+            queue.Append(new byte[11]);
+            Assert.Equal(27, queue.Length);
+            Assert.Equal(1, queue.SegmentCount); // small writes share the tail segment while it has room
+            Assert.Equal(2, pool.Allocated);
+        }
+        finally
+        {
+            queue.Clear();
+            pool.Dispose();
+        }
+    }
+
+    [Fact]
+    public unsafe void Gather_describes_the_head_segments_that_fit_and_counts_exactly_their_bytes()
+    {
+        var pool = new OutputSegmentPool(capacity: 8);
+        var queue = new OutputQueue(pool);
+        try
+        {
+            var first = Peer.Pattern(OutputSegmentPool.SegmentSize, 1); // fills the first segment
+            var second = Peer.Pattern(3 * OutputSegmentPool.SegmentSize, 2); // a segment of its own size
+            var third = Peer.Pattern(10, 3);
+            queue.Append(first);
+            queue.Append(second);
+            queue.Append(third);
+            queue.Consume(96); // the head partly sent
+            Assert.Equal(3, queue.SegmentCount);
+
+            var vectors = new Libc.IoVector[4];
+            fixed (Libc.IoVector* v = vectors)
+            {
+                Assert.Equal(2, queue.Gather(v, max: 2, out long bytes));
+                Assert.Equal(first.Length - 96 + second.Length, bytes);
+                Assert.Equal(first.AsSpan(96).ToArray(), new Span<byte>(v[0].Base, (int)v[0].Length).ToArray());
+                Assert.Equal(second, new Span<byte>(v[1].Base, (int)v[1].Length).ToArray());
+                Assert.True(v[2].Base == null, "no vector past the two asked for");
+
+                Assert.Equal(3, queue.Gather(v, max: 4, out bytes));
+                Assert.Equal(queue.Length, bytes);
+                Assert.Equal(third, new Span<byte>(v[2].Base, (int)v[2].Length).ToArray());
+            }
         }
         finally
         {

@@ -439,4 +439,33 @@ public class OutputTests
         await loop.Loop.Barrier();
         Assert.InRange(writtenWhenOtherServed, 6, Pieces - 1); // served while the producer still had pieces to write
     }
+
+    [Fact]
+    public async Task A_handler_that_writes_and_then_lets_go_of_the_driver_leaves_the_socket_open_for_the_next_driver()
+    {
+        // Output-empty goes to the driver of the moment: with none, nobody is told, and nothing else changes.
+        TcpSocket? accepted = null;
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                accepted = s;
+                s.Write("bye"u8);
+                s.Driver = null;
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync(new byte[] { 1 });
+        Assert.Equal("bye", Encoding.ASCII.GetString(await peer.ReadExactlyAsync(3)));
+        await server.Loop.Barrier();
+        Assert.False(accepted!.IsClosed);
+        Assert.Equal(0, driver.Log.Count("outputEmpty"));
+
+        accepted.Driver = RecordingDriver.Echo();
+        await peer.SendAllAsync(Encoding.ASCII.GetBytes("again"));
+        Assert.Equal("again", Encoding.ASCII.GetString(await peer.ReadExactlyAsync(5)));
+        Assert.Equal(0, driver.Log.Count("close"));
+    }
 }

@@ -376,4 +376,46 @@ public class PauseTests
         Assert.Equal(new[] { "a1", "b1", "b2", "a2" }, driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text).ToArray());
         Assert.Equal(new[] { "text", "text" }, driver.Log.KindsOf(a).Where(k => k == "text").ToArray());
     }
+
+    [Fact]
+    public async Task A_paused_Unix_connection_whose_peer_closed_leaves_the_poller_until_resumed_and_then_reads_to_end_of_file()
+    {
+        // A Unix-domain socket whose peer closed is reported hung up by epoll whatever it asks for: a paused
+        // connection left in epoll would have the loop spin on it for as long as the pause lasts.
+        using var dir = new TempDir();
+        string path = dir.File("hangup.sock");
+        await using var loop = new TestLoop();
+        TcpSocket? paused = null;
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, c) =>
+            {
+                paused = c;
+                c.Pause();
+                return default;
+            },
+        };
+        await loop.OnLoop(() => TcpServer.ListenUnix(driver, path, loop: loop.Loop));
+        int epoll = loop.Loop.PollDescriptor;
+        using (var peer = await Peer.ConnectUnixAsync(path))
+        {
+            await driver.Log.WaitForAsync("connection");
+            await peer.SendAllAsync(Encoding.ASCII.GetBytes("last words"));
+            int fd = await loop.OnLoop(() => paused!.KernelDescriptor!.Value);
+            Assert.True(Watches(epoll, fd), "a paused connection stays in epoll until something says it must leave");
+            peer.Close();
+            await Poll.UntilAsync(loop.Loop, () => !Watches(epoll, fd), "the hung-up paused connection to leave epoll");
+        }
+
+        Assert.Equal(0, driver.Log.Count("data", paused!));
+        paused!.Resume();
+        await driver.Log.WaitForAsync("close");
+        Assert.Equal("last words", Encoding.ASCII.GetString(driver.Log.BytesOf(paused)));
+        Assert.Equal(new[] { "connection", "data", "eof", "close" }, driver.Log.KindsOf(paused).Collapse());
+    }
+
+    /// <summary>Whether the epoll instance <paramref name="epoll"/> watches <paramref name="fd"/> (its "tfd:" lines in /proc/self/fdinfo).</summary>
+    private static bool Watches(int epoll, int fd) => System.IO.File.ReadLines($"/proc/self/fdinfo/{epoll}")
+        .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        .Any(fields => fields.Length > 1 && fields[0] == "tfd:" && fields[1] == fd.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -386,6 +386,51 @@ public class TestNetworkTests
         Assert.Equal(SocketError.Shutdown, error.SocketErrorCode);
         Assert.StartsWith("send: ", error.Message); // the message names the call that failed
         Assert.Empty(peer.ReceiveAvailable());
+        Assert.Equal(3, peer.Socket.BytesWritten); // the failed send counts nothing
+    }
+
+    [Fact]
+    public async Task Writes_after_a_failed_send_in_the_same_handler_queue_nothing()
+    {
+        // The failing connection's error dispatch comes after the handler: a handler that goes on writing to it
+        // must not grow its queue meanwhile.
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var peer = await network.AcceptAsync(driver);
+        peer.FailNextSend(SocketError.ConnectionReset);
+        long queued = await network.Loop.OnLoopAsync(() =>
+        {
+            peer.Socket.Write(Peer.Pattern(40 * 1024, 3)); // large: sent at once, and the send fails
+            peer.Socket.Write("more"u8);
+            return peer.Socket.BytesQueued;
+        });
+
+        Assert.Equal(0, queued);
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        Assert.Equal(SocketError.ConnectionReset, Assert.IsType<SocketException>(driver.Log.First("error").Error).SocketErrorCode);
+        Assert.Empty(peer.ReceiveAvailable());
+    }
+
+    [Fact]
+    public async Task A_large_write_the_kernel_takes_whole_leaves_the_next_one_free_to_go_at_once_too()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 256 * 1024 });
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        var first = Peer.Pattern(40 * 1024, 1);
+        var second = Peer.Pattern(40 * 1024, 2);
+        var (queuedAfterFirst, queuedAfterSecond, sends) = await network.Loop.OnLoopAsync(() =>
+        {
+            long before = peer.Socket.GatheredWrites;
+            peer.Socket.Write(first);
+            long afterFirst = peer.Socket.BytesQueued;
+            peer.Socket.Write(second);
+            return (afterFirst, peer.Socket.BytesQueued, peer.Socket.GatheredWrites - before);
+        });
+
+        Assert.Equal(0, queuedAfterFirst);
+        Assert.Equal(0, queuedAfterSecond); // not copied into the queue to wait for a writability already there
+        Assert.Equal(2, sends);
+        Assert.Equal(first.Concat(second).ToArray(), await peer.ReceiveAsync(first.Length + second.Length));
     }
 
     [Fact]
