@@ -6,6 +6,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using Conserv.Testing;
 
 namespace Conserv.Runtime.Tests;
 
@@ -293,5 +294,119 @@ public class FlowControlTests
         {
             sent += await socket.SendAsync(data.AsMemory(sent, Math.Min(64 * 1024, data.Length - sent)), SocketFlags.None, cancel);
         }
+    }
+
+    // ---- exact steps on the in-memory network (a window of 1,000 bytes, a peer that reads only when told) ----
+
+    [Fact]
+    public async Task Water_marks_set_at_run_time_apply_at_once_to_what_is_queued_at_their_exact_edges()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 1000 });
+        var driver = new RecordingDriver();
+        var peer = await network.AcceptAsync(driver);
+        var socket = peer.Socket;
+        peer.StopReading();
+        await network.Loop.OnLoopAsync(() => socket.Write(Peer.Pattern(5000, 1)));
+        await network.SettleAsync();
+        Assert.Equal(4000, await network.Loop.OnLoopAsync(() => socket.BytesQueued)); // the window took 1,000
+
+        async Task<(bool Writable, long Paused)> MarksAsync(int low, int high)
+        {
+            socket.SetOutputWaterMarks(low, high); // from the test's thread: posted to the loop
+            await network.SettleAsync();
+            return await network.Loop.OnLoopAsync(() => (socket.IsWritable, network.Loop.PausedSockets));
+        }
+
+        Assert.Equal((true, 0L), await MarksAsync(low: 1000, high: 4000)); // at the high mark, not above it
+        Assert.Equal((false, 1L), await MarksAsync(low: 1000, high: 3999)); // above: blocked, and counted as not reading
+        peer.Send("held"u8);
+        await network.SettleAsync();
+        Assert.Equal(0, driver.Log.Count("data")); // a blocked socket does not read
+        Assert.Equal((false, 1L), await MarksAsync(low: 3999, high: 3999)); // a low mark under the queue keeps it blocked
+        Assert.Equal((true, 0L), await MarksAsync(low: 4000, high: 4000)); // at the low mark: reads again
+        Assert.Equal((4000, 4000), (socket.OutputLowWaterMark, socket.OutputHighWaterMark));
+        await driver.Log.WaitForBytesAsync(4, socket);
+        Assert.Equal("held", System.Text.Encoding.ASCII.GetString(driver.Log.BytesOf(socket)));
+    }
+
+    [Fact]
+    public void SetOutputWaterMarks_names_the_mark_that_is_wrong()
+    {
+        var socket = TcpSocket.Connect(new RecordingDriver(), "127.0.0.1", Peer.UnusedPort());
+        try
+        {
+            Assert.Equal("low", Assert.Throws<ArgumentOutOfRangeException>(() => socket.SetOutputWaterMarks(low: -1, high: 10)).ParamName);
+            Assert.Equal("high", Assert.Throws<ArgumentOutOfRangeException>(() => socket.SetOutputWaterMarks(low: 0, high: 0)).ParamName);
+            var above = Assert.Throws<ArgumentException>(() => socket.SetOutputWaterMarks(low: 11, high: 10));
+            Assert.Equal("low", above.ParamName);
+            Assert.StartsWith("The low water mark (11) must not be above the high one (10).", above.Message);
+            socket.SetOutputWaterMarks(low: 10, high: 10); // equal marks are allowed
+            Assert.Equal("OutputLimit", Assert.Throws<ArgumentOutOfRangeException>(() => socket.OutputLimit = 0).ParamName);
+        }
+        finally
+        {
+            socket.Abort();
+        }
+    }
+
+    [Fact]
+    public async Task A_write_that_exactly_fills_the_limit_is_taken_and_only_the_first_refused_write_is_reported()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 1000 });
+        var driver = new RecordingDriver { OnError = (_, e) => new ValueTask<bool>(e is OutputOverflowException) };
+        var peer = await network.AcceptAsync(driver);
+        var socket = peer.Socket;
+        peer.StopReading();
+        Assert.Equal(TcpSocketOptions.DefaultOutputLimit, socket.OutputLimit);
+        socket.OutputLimit = null;
+        Assert.Null(socket.OutputLimit);
+        socket.OutputLimit = 5000;
+        Assert.Equal(5000, socket.OutputLimit);
+
+        await network.Loop.OnLoopAsync(() => socket.Write(Peer.Pattern(1000, 1))); // fills the window: nothing queued
+        await network.SettleAsync();
+        var queued = await network.Loop.OnLoopAsync(() =>
+        {
+            socket.Write(Peer.Pattern(5000, 2)); // exactly the limit
+            long atLimit = socket.BytesQueued;
+            socket.Write(Peer.Pattern(3, 3)); // refused: reported
+            socket.Write(Peer.Pattern(7, 4)); // refused too: only discarded, one report at a time
+            return (atLimit, socket.BytesQueued);
+        });
+        await network.SettleAsync();
+
+        Assert.Equal((5000L, 5000L), queued);
+        var overflow = Assert.IsType<OutputOverflowException>(Assert.Single(driver.Log.Events, e => e.Kind == "error").Error);
+        Assert.Equal((5000L, 3L, 5000L), (overflow.Queued, overflow.Refused, overflow.Limit));
+        Assert.Equal("A write of 3 bytes was refused: 5000 bytes were already queued and the output limit is 5000 bytes (the peer is not reading).", overflow.Message);
+        Assert.False(await network.Loop.OnLoopAsync(() => socket.IsClosed)); // handled: kept
+
+        peer.ResumeReading();
+        var received = await peer.ReceiveAsync(6000);
+        Assert.Equal(Peer.Pattern(1000, 1).Concat(Peer.Pattern(5000, 2)).ToArray(), received);
+    }
+
+    [Fact]
+    public async Task An_aborted_socket_gives_its_queued_segments_back_to_the_loop()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 1000 });
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        var socket = peer.Socket;
+        peer.StopReading();
+        var pool = network.Loop.OutputSegments;
+        var (taken, held) = await network.Loop.OnLoopAsync(() =>
+        {
+            socket.Write(Peer.Pattern(1000, 1));
+            socket.Write(Peer.Pattern(100, 2));
+            return (pool.Allocated, pool.Count);
+        });
+        await network.SettleAsync();
+        Assert.Equal(100, await network.Loop.OnLoopAsync(() => socket.BytesQueued));
+
+        socket.Abort();
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        Assert.True(taken > 0);
+        Assert.Equal(0, held);
+        Assert.Equal(taken, await network.Loop.OnLoopAsync(() => (long)pool.Count)); // every segment is back in the pool
     }
 }

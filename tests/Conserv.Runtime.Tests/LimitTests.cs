@@ -96,4 +96,59 @@ public class LimitTests
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cts.Token);
         return socket;
     }
+
+    [Fact]
+    public async Task Out_of_descriptors_the_server_turns_the_waiting_clients_away_with_its_spare_and_serves_again_after_the_pause()
+    {
+        // The EMFILE is injected (the Reliability tests exhaust descriptors for real, in a child process); the shedding
+        // is real: the loop gives up its spare descriptor, accepts and closes each waiting client, and takes the spare
+        // again, so the second run of the same failure can shed too.
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            OnData = (s, d) =>
+            {
+                s.Write(d.Span);
+                return default;
+            },
+            OnServerErr = (_, _) => ValueTask.FromResult(true),
+        };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        await driver.Log.WaitForAsync("listen");
+        int port = server.Port!.Value;
+        for (int run = 1; run <= 2; run++)
+        {
+            await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.EMFILE }));
+            var waiting = new Socket[3];
+            using (await loop.HoldAsync())
+            {
+                for (int i = 0; i < waiting.Length; i++)
+                {
+                    waiting[i] = await Peer.ConnectAsync(port); // the kernel completes it; it waits in the backlog
+                }
+            }
+
+            foreach (var client in waiting)
+            {
+                using (client)
+                {
+                    var (data, _) = await client.ReadToEndAsync(); // turned away: its connection ends with nothing sent
+                    Assert.Empty(data);
+                }
+            }
+
+            Assert.Equal(3 * run, await loop.OnLoop(() => server.RejectedConnections));
+            using var served = await Peer.ConnectAsync(port); // once the pause is over
+            await driver.Log.WaitForAsync("connection", run);
+            await served.SendAllAsync("in"u8.ToArray());
+            Assert.Equal("in"u8.ToArray(), await served.ReadExactlyAsync(2));
+        }
+
+        var reports = driver.Log.Events.Where(e => e.Kind == "serverError").Select(e => e.Error!.Message).ToArray();
+        Assert.Equal(2, reports.Length); // one per run of failures: a success came in between
+        Assert.All(reports, message => Assert.Equal("accept: Too many open files (EMFILE)", message));
+        Assert.Equal(2, await loop.OnLoop(() => server.AcceptFailures));
+        Assert.Equal(2, driver.Log.Count("connection"));
+        await server.DisposeAsync();
+    }
 }
