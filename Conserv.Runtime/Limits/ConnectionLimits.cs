@@ -14,6 +14,9 @@ internal sealed class ConnectionLimits
     private readonly Dictionary<IPAddress, int>? _byAddress;
     private int _count;
 
+    /// <summary>Remote addresses that hold a slot now (with a per-address limit): one that left keeps no entry.</summary>
+    internal int AddressesHeld => _byAddress?.Count ?? 0;
+
     public ConnectionLimits(TcpServerOptions options)
     {
         _max = options.MaxConnections;

@@ -26,10 +26,13 @@ public static class DescriptorLimit
     /// sample: 60–63, two per loaded assembly among them): a reserve of 64 left it a handful, and under a limit of 256
     /// its last admitted client met EMFILE — and the runtime aborted (a PAL_SEHException) — instead of the cap.
     /// </remarks>
-    public static int Reserve => Math.Min(OpenFiles / 2, Math.Clamp(OpenFiles / 10, 128, 1024));
+    public static int Reserve => ReserveFor(OpenFiles);
 
     /// <summary>The default <see cref="TcpServerOptions.MaxConnections"/>: <see cref="OpenFiles"/> less <see cref="Reserve"/>.</summary>
     public static int DefaultMaxConnections => Math.Max(1, OpenFiles - Reserve);
+
+    /// <summary>The <see cref="Reserve"/> under a limit of <paramref name="openFiles"/> descriptors.</summary>
+    internal static int ReserveFor(int openFiles) => Math.Min(openFiles / 2, Math.Clamp(openFiles / 10, 128, 1024));
 
     private static unsafe int ReadSoftLimit()
     {

@@ -13,6 +13,9 @@ internal sealed class SpareDescriptor
     private const int MaxShedPerFailure = 64;
     private int _fd = Open();
 
+    /// <summary>The spare's descriptor, or -1 while it could not be opened.</summary>
+    internal int Descriptor => _fd;
+
     /// <summary>
     /// Accepts and closes the connections waiting on <paramref name="listener"/> (at most a batch), using the
     /// spare's descriptor; returns how many were turned away.

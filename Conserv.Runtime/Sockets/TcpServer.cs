@@ -75,6 +75,9 @@ public sealed partial class TcpServer : IPollTarget, IAsyncDisposable
     /// <summary>The loop that runs this server's events and its clients' events.</summary>
     public EventLoop Loop => _loop;
 
+    /// <summary>The listening descriptor: tests read its epoll interest from /proc/self/fdinfo.</summary>
+    internal int ListenerDescriptor => _fd;
+
     /// <summary>
     /// The driver of the server's events, and the driver each accepted socket starts with (when it
     /// implements <see cref="ISocketEventDriver"/>). Replacing it affects clients accepted afterwards.

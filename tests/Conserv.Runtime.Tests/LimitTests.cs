@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -149,6 +150,146 @@ public class LimitTests
         Assert.All(reports, message => Assert.Equal("accept: Too many open files (EMFILE)", message));
         Assert.Equal(2, await loop.OnLoop(() => server.AcceptFailures));
         Assert.Equal(2, driver.Log.Count("connection"));
+
+        // The spare taken again is /dev/null, closed on exec like every descriptor the runtime opens.
+        int spare = await loop.OnLoop(() => loop.Loop.Spare.Descriptor);
+        Assert.Equal("/dev/null", new FileInfo($"/proc/self/fd/{spare}").LinkTarget);
+        string flags = File.ReadLines($"/proc/self/fdinfo/{spare}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
+        Assert.NotEqual(0, Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & 0x80000); // O_CLOEXEC
         await server.DisposeAsync();
+    }
+
+    [Fact]
+    public void Each_slot_is_given_back_once_and_an_address_that_left_keeps_no_entry()
+    {
+        var limits = new ConnectionLimits(new TcpServerOptions { MaxConnections = 5, MaxConnectionsPerAddress = 2 });
+        var a = IPAddress.Parse("192.0.2.1");
+        var b = IPAddress.Parse("192.0.2.2");
+        var c = IPAddress.Parse("192.0.2.3");
+        Assert.True(limits.TryAdmit(a));
+        Assert.True(limits.TryAdmit(a));
+        Assert.False(limits.TryAdmit(a)); // two per address
+        Assert.True(limits.TryAdmit(b));
+        limits.Release(a); // a holds one: one more fits, not two
+        Assert.True(limits.TryAdmit(a));
+        Assert.False(limits.TryAdmit(a));
+        limits.Release(a);
+        limits.Release(a);
+        Assert.Equal(1, limits.AddressesHeld); // a left: only b has an entry
+
+        Assert.True(limits.TryAdmit(null)); // Unix-domain clients count against the total only
+        Assert.True(limits.TryAdmit(null));
+        Assert.True(limits.TryAdmit(a));
+        Assert.True(limits.TryAdmit(a)); // five in all
+        Assert.False(limits.TryAdmit(c));
+        Assert.False(limits.TryAdmit(null));
+        limits.Release(null);
+        Assert.True(limits.TryAdmit(c));
+        Assert.Equal(3, limits.AddressesHeld);
+
+        var totalOnly = new ConnectionLimits(new TcpServerOptions { MaxConnections = 2 });
+        Assert.True(totalOnly.TryAdmit(a));
+        Assert.True(totalOnly.TryAdmit(a));
+        Assert.False(totalOnly.TryAdmit(b));
+        Assert.Equal(0, totalOnly.AddressesHeld); // no per-address limit: no per-address bookkeeping
+    }
+
+    [Theory]
+    [InlineData(100, 50)] // never more than half
+    [InlineData(256, 128)]
+    [InlineData(1000, 128)] // at least 128
+    [InlineData(5000, 500)] // a tenth
+    [InlineData(20000, 1024)] // at most 1,024
+    [InlineData(int.MaxValue, 1024)]
+    public void The_descriptor_reserve_is_a_tenth_of_the_limit_within_its_bounds(int openFiles, int reserve) =>
+        Assert.Equal(reserve, DescriptorLimit.ReserveFor(openFiles));
+
+    [Fact]
+    public async Task Accepting_pauses_twice_as_long_after_each_failure_in_a_row_up_to_a_second_and_the_listener_leaves_epoll_meanwhile()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var loop = new TestLoop(new EventLoopOptions { TimeProvider = clock });
+        var driver = new RecordingDriver { OnServerErr = (_, _) => ValueTask.FromResult(true) };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        await driver.Log.WaitForAsync("listen");
+        const int Failures = 7;
+        await loop.OnLoop(() => server.InjectedAcceptErrors = new(Enumerable.Repeat(Conserv.Interop.Libc.ENOBUFS, Failures)));
+        int epoll = loop.Loop.PollDescriptor, listener = server.ListenerDescriptor;
+        Assert.Equal(Epoll.In, Epoll.Interest(epoll, listener)! & Epoll.In);
+
+        using var peer = await Peer.ConnectAsync(server.Port!.Value); // waits in the backlog through every failure
+        var pauses = new List<double>();
+        for (int failure = 1; failure <= Failures; failure++)
+        {
+            await Poll.UntilAsync(loop.Loop, () => server.AcceptFailures == failure, $"accept failure {failure}");
+            var pause = await loop.OnLoop(() => loop.Loop.TimeUntilNextTimer);
+            pauses.Add(pause!.Value.TotalMilliseconds);
+            Assert.Equal(0u, Epoll.Interest(epoll, listener)! & Epoll.In); // not woken by the waiting client meanwhile
+            clock.Advance(pause.Value);
+        }
+
+        await driver.Log.WaitForAsync("connection");
+        Assert.Equal(new double[] { 50, 100, 200, 400, 800, 1000, 1000 }, pauses);
+        Assert.Single(driver.Log.Events, e => e.Kind == "serverError"); // one report for the whole run
+        Assert.Equal(Epoll.In, Epoll.Interest(epoll, listener)! & Epoll.In);
+        await server.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("takes it")]
+    [InlineData("declines it")]
+    [InlineData("throws")]
+    [InlineData("is missing")]
+    public async Task A_transient_accept_failure_reaches_UnhandledException_unless_a_server_error_handler_takes_it(string handler)
+    {
+        await using var loop = new TestLoop();
+        var unhandled = new System.Collections.Concurrent.ConcurrentQueue<LoopExceptionEventArgs>();
+        loop.Loop.UnhandledException += (_, e) => unhandled.Enqueue(e);
+        var thrown = new CustomTestException("from the server error handler");
+        var recording = new RecordingDriver
+        {
+            OnServerErr = (_, _) => handler switch
+            {
+                "takes it" => ValueTask.FromResult(true),
+                "declines it" => ValueTask.FromResult(false),
+                _ => throw thrown,
+            },
+        };
+        IEventDriver driver = handler == "is missing" ? new SocketOnlyDriver() : recording;
+        var server = await loop.OnLoop(() => TcpServer.Listen(driver, port: 0, loop: loop.Loop));
+        await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.ENOMEM }));
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await Poll.UntilAsync(loop.Loop, () => server.AcceptFailures == 1 && server.ClientCount == 1, "the failure, then the accept after the pause");
+
+        var reports = unhandled.ToArray();
+        switch (handler)
+        {
+            case "takes it":
+                Assert.Empty(reports);
+                break;
+            case "throws":
+                Assert.Same(thrown, Assert.Single(reports).Exception);
+                break;
+            default:
+                var report = Assert.Single(reports);
+                Assert.Equal(SocketError.NoBufferSpaceAvailable, Assert.IsType<SocketException>(report.Exception).SocketErrorCode);
+                Assert.Same(server, report.Server);
+                break;
+        }
+
+        // The handler's scope ended with it: no server event runs now.
+        Assert.IsType<InvalidOperationException>(await loop.OnLoop(() => Record.Exception(() => TcpServer.Current)));
+        Assert.False(server.IsClosed);
+        await server.DisposeAsync();
+    }
+
+    /// <summary>A driver with socket handlers only: its servers have no error handler of their own.</summary>
+    private sealed class SocketOnlyDriver : ISocketEventDriver
+    {
+        public SocketDriverFeatures Features => SocketDriverFeatures.ByteData;
+
+        public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) => default;
+
+        public ValueTask<bool> OnSocketError(TcpSocket socket, Exception error) => new(false);
     }
 }

@@ -94,6 +94,35 @@ public sealed class LoggingTests
 
     private sealed record Entry(string Category, int Id, LogLevel Level, string Message, Exception? Exception);
 
+    [Fact]
+    public async Task Turned_away_clients_and_failed_accepts_are_logged_with_the_reason()
+    {
+        var logs = new ListLoggerFactory();
+        await using var loop = new TestLoop(new EventLoopOptions { LoggerFactory = logs });
+        using var dir = new TempDir();
+        var driver = new RecordingDriver { OnServerErr = (_, _) => ValueTask.FromResult(true) };
+        var tcp = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { MaxConnections = 1 });
+        var unix = TcpServer.ListenUnix(driver, dir.File("limit.sock"), loop: loop.Loop, options: new TcpServerOptions { MaxConnections = 1 });
+        using var first = await Peer.ConnectAsync(tcp.Port!.Value);
+        using var second = await Peer.ConnectAsync(tcp.Port!.Value);
+        using var firstLocal = await Peer.ConnectUnixAsync(dir.File("limit.sock"));
+        using var secondLocal = await Peer.ConnectUnixAsync(dir.File("limit.sock"));
+        await Poll.UntilAsync(loop.Loop, () => tcp.RejectedConnections == 1 && unix.RejectedConnections == 1, "a client of each to be turned away");
+        Assert.Contains(logs.Entries, e => e.Id == 102 && e.Message == $"{tcp} turned a client away (127.0.0.1: over MaxConnections (1) or MaxConnectionsPerAddress)");
+        Assert.Contains(logs.Entries, e => e.Id == 102 && e.Message == $"{unix} turned a client away (a local client: over MaxConnections (1) or MaxConnectionsPerAddress)");
+
+        await loop.OnLoop(() => tcp.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.ENOBUFS }));
+        first.Dispose();
+        await driver.Log.WaitForAsync("close");
+        using var third = await Peer.ConnectAsync(tcp.Port!.Value);
+        await Poll.UntilAsync(() => Task.FromResult(logs.Has(103)), "the failed accept to be logged");
+        var failed = logs.Single(103);
+        Assert.Equal(LogLevel.Warning, failed.Level);
+        Assert.Equal($"{tcp} could not accept (accept: No buffer space available (ENOBUFS)); accepting pauses for 50 ms and resumes by itself", failed.Message);
+        await tcp.DisposeAsync();
+        await unix.DisposeAsync();
+    }
+
     private sealed class ListLoggerFactory : ILoggerFactory
     {
         public ConcurrentQueue<Entry> Queue { get; } = new();

@@ -402,9 +402,9 @@ public class PauseTests
             await driver.Log.WaitForAsync("connection");
             await peer.SendAllAsync(Encoding.ASCII.GetBytes("last words"));
             int fd = await loop.OnLoop(() => paused!.KernelDescriptor!.Value);
-            Assert.True(Watches(epoll, fd), "a paused connection stays in epoll until something says it must leave");
+            Assert.True(Epoll.Watches(epoll, fd), "a paused connection stays in epoll until something says it must leave");
             peer.Close();
-            await Poll.UntilAsync(loop.Loop, () => !Watches(epoll, fd), "the hung-up paused connection to leave epoll");
+            await Poll.UntilAsync(loop.Loop, () => !Epoll.Watches(epoll, fd), "the hung-up paused connection to leave epoll");
         }
 
         Assert.Equal(0, driver.Log.Count("data", paused!));
@@ -413,9 +413,4 @@ public class PauseTests
         Assert.Equal("last words", Encoding.ASCII.GetString(driver.Log.BytesOf(paused)));
         Assert.Equal(new[] { "connection", "data", "eof", "close" }, driver.Log.KindsOf(paused).Collapse());
     }
-
-    /// <summary>Whether the epoll instance <paramref name="epoll"/> watches <paramref name="fd"/> (its "tfd:" lines in /proc/self/fdinfo).</summary>
-    private static bool Watches(int epoll, int fd) => System.IO.File.ReadLines($"/proc/self/fdinfo/{epoll}")
-        .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        .Any(fields => fields.Length > 1 && fields[0] == "tfd:" && fields[1] == fd.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
