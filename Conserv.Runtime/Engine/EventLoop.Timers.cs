@@ -89,6 +89,9 @@ public sealed partial class EventLoop
 
     internal void TimerCancelled() => _activeTimers--;
 
+    /// <summary>Timers scheduled and neither run nor cancelled: tests check that nothing leaves one behind.</summary>
+    internal int ActiveTimers => _activeTimers;
+
     private void RunTimers()
     {
         if (_timers.Count == 0)

@@ -160,6 +160,37 @@ public class LimitTests
     }
 
     [Fact]
+    public async Task One_failure_turns_away_at_most_64_waiting_clients_and_the_rest_are_served_after_the_pause()
+    {
+        // A bounded batch: shedding must not hold the loop for as long as clients keep arriving.
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { OnServerErr = (_, _) => ValueTask.FromResult(true) };
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        await driver.Log.WaitForAsync("listen");
+        await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.EMFILE }));
+        var waiting = new List<Socket>();
+        try
+        {
+            using (await loop.HoldAsync())
+            {
+                for (int i = 0; i < 70; i++)
+                {
+                    waiting.Add(await Peer.ConnectAsync(server.Port!.Value));
+                }
+            }
+
+            await driver.Log.WaitForAsync("connection", 6);
+            Assert.Equal(64, await loop.OnLoop(() => server.RejectedConnections));
+            Assert.Equal(6, await loop.OnLoop(() => server.ClientCount));
+        }
+        finally
+        {
+            waiting.ForEach(socket => socket.Dispose());
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public void Each_slot_is_given_back_once_and_an_address_that_left_keeps_no_entry()
     {
         var limits = new ConnectionLimits(new TcpServerOptions { MaxConnections = 5, MaxConnectionsPerAddress = 2 });

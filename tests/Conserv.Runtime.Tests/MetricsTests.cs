@@ -149,6 +149,19 @@ public sealed class MetricsTests : IDisposable
         Assert.True(Observe("conserv.sockets.paused") >= pausedBefore + 1, "a socket above its high water mark does not read");
         await loop.OnLoop(() => side.Abort());
         Assert.Equal(0, Observe("conserv.output.queued"));
+
+        // Out of descriptors (injected here), the waiting clients are turned away with the spare descriptor: counted too.
+        await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.EMFILE }));
+        var waiting = new List<Socket>();
+        using (await loop.HoldAsync())
+        {
+            waiting.Add(await Peer.ConnectAsync(server.Port!.Value));
+            waiting.Add(await Peer.ConnectAsync(server.Port!.Value));
+        }
+
+        await Poll.UntilAsync(loop.Loop, () => server.RejectedConnections == 3, "the two waiting clients to be turned away");
+        Assert.Equal(3, Sum("conserv.connections.rejected"));
+        waiting.ForEach(socket => socket.Dispose());
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using Conserv.Testing;
 
 namespace Conserv.Runtime.Tests;
 
@@ -258,5 +259,80 @@ public class TimeoutTests
         Assert.Contains("deadline", handledAs);
         Assert.Equal("idle", handledAs[^1]);
         Assert.IsType<IdleTimeoutException>(driver.Log.First("close").Error);
+    }
+
+    // ---- on the in-memory network's fake clock: each step exact ----
+
+    [Fact]
+    public async Task A_deadline_moved_earlier_or_later_runs_out_once_at_its_latest_time_and_keeps_one_timer()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver { OnError = (_, e) => new ValueTask<bool>(e is DeadlineExceededException) };
+        var peer = await network.AcceptAsync(driver, new TcpSocketOptions { IdleTimeout = null });
+        var socket = peer.Socket;
+        Task<int> TimersAsync() => network.Loop.OnLoopAsync(() => network.Loop.ActiveTimers);
+        Assert.Equal(0, await TimersAsync());
+
+        socket.SetDeadline(TimeSpan.FromSeconds(10));
+        socket.SetDeadline(TimeSpan.FromSeconds(1)); // earlier: the pending timer is replaced, not kept beside it
+        await network.SettleAsync();
+        Assert.Equal(1, await TimersAsync());
+        await network.AdvanceAsync(TimeSpan.FromSeconds(1));
+        var first = Assert.IsType<DeadlineExceededException>(Assert.Single(driver.Log.Events, e => e.Kind == "error").Error);
+        Assert.Equal(TimeSpan.FromSeconds(1), first.Timeout);
+        Assert.Equal("The deadline of 00:00:01 ran out.", first.Message);
+
+        // Handled: armed again for a second. Moved later, the pending timer fires first and waits out the rest.
+        socket.SetDeadline(TimeSpan.FromSeconds(5));
+        await network.SettleAsync();
+        await network.AdvanceAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, driver.Log.Count("error"));
+        Assert.Equal(1, await TimersAsync());
+        await network.AdvanceAsync(TimeSpan.FromSeconds(4));
+        Assert.Equal(2, driver.Log.Count("error"));
+        Assert.Equal(TimeSpan.FromSeconds(5), Assert.IsType<DeadlineExceededException>(driver.Log.Events.Last(e => e.Kind == "error").Error).Timeout);
+
+        socket.ClearDeadline();
+        await network.AdvanceAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, driver.Log.Count("error"));
+
+        socket.Abort();
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        socket.SetDeadline(TimeSpan.FromSeconds(1)); // on a closed socket: nothing to arm
+        await network.SettleAsync();
+        Assert.Equal(0, await TimersAsync());
+    }
+
+    [Fact]
+    public async Task A_client_that_connected_in_time_keeps_no_connect_timer()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var peer = await network.ConnectAsync(driver, options: new TcpSocketOptions { ConnectTimeout = TimeSpan.FromSeconds(10) });
+        await driver.Log.WaitForAsync("connect");
+        await network.SettleAsync();
+        Assert.Equal(0, await network.Loop.OnLoopAsync(() => network.Loop.ActiveTimers));
+        await network.AdvanceAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, driver.Log.Count("error"));
+        Assert.False(peer.Socket.IsClosed);
+    }
+
+    [Fact]
+    public async Task A_TLS_handshake_that_does_not_complete_in_time_ends_with_HandshakeTimeoutException_and_an_abort_mid_handshake_leaves_no_timer()
+    {
+        await using var network = new TestNetwork();
+        var options = new TcpSocketOptions { IdleTimeout = null, TlsHandshakeTimeout = TimeSpan.FromSeconds(10) };
+        var silent = new RecordingDriver();
+        var peer = await network.AcceptAsync(silent, options, tls: TestCertificates.ServerOptions()); // the peer never says hello
+        await network.AdvanceAsync(TimeSpan.FromSeconds(10));
+        await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        var timedOut = Assert.IsType<HandshakeTimeoutException>(silent.Log.First("error").Error);
+        Assert.Equal("The TLS handshake did not complete within 00:00:10.", timedOut.Message);
+
+        var aborted = await network.AcceptAsync(new RecordingDriver(), options, tls: TestCertificates.ServerOptions());
+        Assert.Equal(1, await network.Loop.OnLoopAsync(() => network.Loop.ActiveTimers)); // the handshake's
+        aborted.Socket.Abort();
+        await aborted.Closed.WaitAsync(EventLog.DefaultTimeout);
+        Assert.Equal(0, await network.Loop.OnLoopAsync(() => network.Loop.ActiveTimers));
     }
 }
