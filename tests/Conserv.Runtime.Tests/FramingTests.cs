@@ -390,6 +390,7 @@ public class FramingTests
         await driver.Log.WaitForAsync("error");
         var error = Assert.IsType<FrameTooLongException>(driver.Log.First("error").Error);
         Assert.Equal(1001, error.Length);
+        Assert.Equal("A frame of 1001 bytes is longer than the maximum of 1000 bytes.", error.Message);
 
         await peer.SendAllAsync([.. new byte[1001], .. Prefixed(Peer.Pattern(1000, 5), 4, ByteOrder.BigEndian, false)]);
         await driver.Log.WaitForAsync("data");
@@ -430,6 +431,39 @@ public class FramingTests
 
         await driver.Log.WaitForAsync("text", count: expected.Length * (stream.Length - 1));
         Assert.Equal(Enumerable.Range(1, stream.Length - 1).SelectMany(_ => expected), driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text));
+    }
+
+    [Fact]
+    public async Task A_delimited_frame_that_outgrows_the_maximum_is_refused_once_and_skipped_to_its_delimiter_even_one_split_across_reads()
+    {
+        // On the in-memory network each send is one read, so the cuts fall exactly where written here.
+        await using var network = new Conserv.Testing.TestNetwork();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Delimited("END"u8.ToArray(), maxLength: 8),
+            Features = SocketDriverFeatures.TextData,
+            OnError = (_, e) => new ValueTask<bool>(e is FrameTooLongException),
+        };
+        var peer = await network.AcceptAsync(driver);
+        async Task<(int Errors, string Texts)> SendAsync(string bytes)
+        {
+            peer.Send(Encoding.ASCII.GetBytes(bytes));
+            await network.SettleAsync();
+            return (driver.Log.Count("error"), string.Join("|", driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text)));
+        }
+
+        Assert.Equal((0, "12345678"), await SendAsync("12345678END")); // the maximum: a frame
+        Assert.Equal(1, (await SendAsync("123456789END")).Errors); // one over, delimiter in sight: refused
+        Assert.Equal(1, (await SendAsync("abcdefghij")).Errors); // ten: their last two might start a delimiter after eight
+        Assert.Equal(2, (await SendAsync("k")).Errors); // eleven, no delimiter: over whatever comes, refused at once
+        Assert.Equal(2, (await SendAsync("xxEN")).Errors); // skipped, keeping "EN": perhaps the start of the delimiter
+        Assert.Equal((2, "12345678"), await SendAsync("Dnext")); // "END" split across reads ends the skipped frame
+        Assert.Equal((2, "12345678|next"), await SendAsync("END"));
+
+        var errors = driver.Log.Events.Where(e => e.Kind == "error").Select(e => Assert.IsType<FrameTooLongException>(e.Error)).ToArray();
+        Assert.All(errors, e => Assert.Null(e.Length)); // no header told the length
+        Assert.All(errors, e => Assert.Equal("A frame is longer than the maximum of 8 bytes.", e.Message));
+        Assert.False(peer.Socket.IsClosed);
     }
 
     [Fact]
