@@ -144,11 +144,11 @@ public sealed class DescriptorLeakTests
             Assert.Equal(6, kinds.Count(k => k == "socket")); // two listeners, two clients, two accepted
             foreach (var (fd, target) in opened)
             {
-                int flags = OpenFlags(fd);
-                Assert.True((flags & CloseOnExec) != 0, $"descriptor {fd} ({target}) lacks O_CLOEXEC: flags {Convert.ToString(flags, 8)}");
+                int flags = FdInfo.OpenFlags(fd);
+                Assert.True((flags & FdInfo.CloseOnExec) != 0, $"descriptor {fd} ({target}) lacks O_CLOEXEC: flags {Convert.ToString(flags, 8)}");
                 if (target != "anon_inode:[eventpoll]")
                 {
-                    Assert.True((flags & NonBlocking) != 0, $"descriptor {fd} ({target}) is blocking: flags {Convert.ToString(flags, 8)}");
+                    Assert.True((flags & FdInfo.NonBlocking) != 0, $"descriptor {fd} ({target}) is blocking: flags {Convert.ToString(flags, 8)}");
                 }
             }
         }
@@ -197,20 +197,11 @@ public sealed class DescriptorLeakTests
         await client.DisposeAsync().WithTimeout("the client to close");
     }
 
-    private const int CloseOnExec = 0x80000, NonBlocking = 0x800; // O_CLOEXEC, O_NONBLOCK on Linux
-
     /// <summary>The open descriptors and what each refers to (the link's target: "socket:[inode]", "anon_inode:[eventfd]"…).</summary>
     private static Dictionary<int, string> Descriptors() => Directory.GetFileSystemEntries("/proc/self/fd")
         .Select(path => (Fd: int.Parse(Path.GetFileName(path), System.Globalization.CultureInfo.InvariantCulture), Target: new FileInfo(path).LinkTarget))
         .Where(d => d.Target is not null)
         .ToDictionary(d => d.Fd, d => d.Target!);
-
-    /// <summary>The descriptor's file status flags, from the "flags:" line (octal) of /proc/self/fdinfo.</summary>
-    private static int OpenFlags(int fd)
-    {
-        string line = File.ReadLines($"/proc/self/fdinfo/{fd}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
-        return Convert.ToInt32(line["flags:".Length..].Trim(), 8);
-    }
 
     private static HashSet<int> EventFds() => Directory.GetFileSystemEntries("/proc/self/fd")
         .Where(path => new FileInfo(path).LinkTarget == "anon_inode:[eventfd]")

@@ -120,14 +120,7 @@ public class LimitTests
         for (int run = 1; run <= 2; run++)
         {
             await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.EMFILE }));
-            var waiting = new Socket[3];
-            using (await loop.HoldAsync())
-            {
-                for (int i = 0; i < waiting.Length; i++)
-                {
-                    waiting[i] = await Peer.ConnectAsync(port); // the kernel completes it; it waits in the backlog
-                }
-            }
+            var waiting = await loop.Loop.ConnectWhileHeldAsync(port, 3);
 
             foreach (var client in waiting)
             {
@@ -154,8 +147,7 @@ public class LimitTests
         // The spare taken again is /dev/null, closed on exec like every descriptor the runtime opens.
         int spare = await loop.OnLoop(() => loop.Loop.Spare.Descriptor);
         Assert.Equal("/dev/null", new FileInfo($"/proc/self/fd/{spare}").LinkTarget);
-        string flags = File.ReadLines($"/proc/self/fdinfo/{spare}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
-        Assert.NotEqual(0, Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & 0x80000); // O_CLOEXEC
+        Assert.NotEqual(0, FdInfo.OpenFlags(spare) & FdInfo.CloseOnExec);
         await server.DisposeAsync();
     }
 
@@ -168,24 +160,16 @@ public class LimitTests
         var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
         await driver.Log.WaitForAsync("listen");
         await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.EMFILE }));
-        var waiting = new List<Socket>();
+        var waiting = await loop.Loop.ConnectWhileHeldAsync(server.Port!.Value, 70);
         try
         {
-            using (await loop.HoldAsync())
-            {
-                for (int i = 0; i < 70; i++)
-                {
-                    waiting.Add(await Peer.ConnectAsync(server.Port!.Value));
-                }
-            }
-
             await driver.Log.WaitForAsync("connection", 6);
             Assert.Equal(64, await loop.OnLoop(() => server.RejectedConnections));
             Assert.Equal(6, await loop.OnLoop(() => server.ClientCount));
         }
         finally
         {
-            waiting.ForEach(socket => socket.Dispose());
+            Array.ForEach(waiting, socket => socket.Dispose());
             await server.DisposeAsync();
         }
     }
@@ -246,7 +230,7 @@ public class LimitTests
         const int Failures = 7;
         await loop.OnLoop(() => server.InjectedAcceptErrors = new(Enumerable.Repeat(Conserv.Interop.Libc.ENOBUFS, Failures)));
         int epoll = loop.Loop.PollDescriptor, listener = server.ListenerDescriptor;
-        Assert.Equal(Epoll.In, Epoll.Interest(epoll, listener)! & Epoll.In);
+        Assert.Equal(FdInfo.EpollIn, FdInfo.EpollInterest(epoll, listener)! & FdInfo.EpollIn);
 
         using var peer = await Peer.ConnectAsync(server.Port!.Value); // waits in the backlog through every failure
         var pauses = new List<double>();
@@ -255,14 +239,14 @@ public class LimitTests
             await Poll.UntilAsync(loop.Loop, () => server.AcceptFailures == failure, $"accept failure {failure}");
             var pause = await loop.OnLoop(() => loop.Loop.TimeUntilNextTimer);
             pauses.Add(pause!.Value.TotalMilliseconds);
-            Assert.Equal(0u, Epoll.Interest(epoll, listener)! & Epoll.In); // not woken by the waiting client meanwhile
+            Assert.Equal(0u, FdInfo.EpollInterest(epoll, listener)! & FdInfo.EpollIn); // not woken by the waiting client meanwhile
             clock.Advance(pause.Value);
         }
 
         await driver.Log.WaitForAsync("connection");
         Assert.Equal(new double[] { 50, 100, 200, 400, 800, 1000, 1000 }, pauses);
         Assert.Single(driver.Log.Events, e => e.Kind == "serverError"); // one report for the whole run
-        Assert.Equal(Epoll.In, Epoll.Interest(epoll, listener)! & Epoll.In);
+        Assert.Equal(FdInfo.EpollIn, FdInfo.EpollInterest(epoll, listener)! & FdInfo.EpollIn);
         await server.DisposeAsync();
     }
 

@@ -152,16 +152,11 @@ public sealed class MetricsTests : IDisposable
 
         // Out of descriptors (injected here), the waiting clients are turned away with the spare descriptor: counted too.
         await loop.OnLoop(() => server.InjectedAcceptErrors = new(new[] { Conserv.Interop.Libc.EMFILE }));
-        var waiting = new List<Socket>();
-        using (await loop.HoldAsync())
-        {
-            waiting.Add(await Peer.ConnectAsync(server.Port!.Value));
-            waiting.Add(await Peer.ConnectAsync(server.Port!.Value));
-        }
+        var waiting = await loop.Loop.ConnectWhileHeldAsync(server.Port!.Value, 2);
 
         await Poll.UntilAsync(loop.Loop, () => server.RejectedConnections == 3, "the two waiting clients to be turned away");
         Assert.Equal(3, Sum("conserv.connections.rejected"));
-        waiting.ForEach(socket => socket.Dispose());
+        Array.ForEach(waiting, socket => socket.Dispose());
     }
 
     [Fact]

@@ -402,9 +402,9 @@ public class PauseTests
             await driver.Log.WaitForAsync("connection");
             await peer.SendAllAsync(Encoding.ASCII.GetBytes("last words"));
             int fd = await loop.OnLoop(() => paused!.KernelDescriptor!.Value);
-            Assert.True(Epoll.Watches(epoll, fd), "a paused connection stays in epoll until something says it must leave");
+            Assert.True(FdInfo.EpollWatches(epoll, fd), "a paused connection stays in epoll until something says it must leave");
             peer.Close();
-            await Poll.UntilAsync(loop.Loop, () => !Epoll.Watches(epoll, fd), "the hung-up paused connection to leave epoll");
+            await Poll.UntilAsync(loop.Loop, () => !FdInfo.EpollWatches(epoll, fd), "the hung-up paused connection to leave epoll");
         }
 
         Assert.Equal(0, driver.Log.Count("data", paused!));

@@ -187,6 +187,24 @@ public static class LoopExtensions
         return new Release(release);
     }
 
+    /// <summary>
+    /// Connects <paramref name="count"/> clients to <paramref name="port"/> while the loop is held: the kernel completes
+    /// each connect and the clients wait in the listener's backlog, to be met by one accept run.
+    /// </summary>
+    public static async Task<Socket[]> ConnectWhileHeldAsync(this EventLoop loop, int port, int count)
+    {
+        var clients = new Socket[count];
+        using (await loop.HoldAsync())
+        {
+            for (int i = 0; i < count; i++)
+            {
+                clients[i] = await Peer.ConnectAsync(port);
+            }
+        }
+
+        return clients;
+    }
+
     private sealed class Release(ManualResetEventSlim release) : IDisposable
     {
         public void Dispose() => release.Set();
