@@ -65,6 +65,12 @@ internal abstract class FrameReader
     /// <summary>Set when delivery stopped with bytes buffered: the socket resumes it once it can deliver again.</summary>
     public bool Stalled { get; private set; }
 
+    /// <summary>Whether the reader holds a pooled buffer (for tests: an idle connection holds none).</summary>
+    internal bool HoldsBuffer => _buffer is not null;
+
+    /// <summary>How many bytes wait in the buffer (for tests: what a skipped over-long frame keeps).</summary>
+    internal int BufferedCount => _end - _start;
+
     /// <summary>Decodes the frame at the start of <paramref name="input"/> and delivers it; reports what it consumed.</summary>
     protected abstract Step DecodeAndDeliver(ReadOnlyMemory<byte> input, out int consumed);
 

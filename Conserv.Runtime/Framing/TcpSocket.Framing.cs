@@ -26,6 +26,12 @@ public sealed partial class TcpSocket
     /// <summary>Whether the frame just delivered went to an async handler that still runs (and may still use the frame's bytes).</summary>
     internal bool HandlerHoldsInput => _handlerPending;
 
+    /// <summary>Whether the socket holds a pooled framing buffer: a partial frame's, or one an async handler still holds (for tests).</summary>
+    internal bool HoldsFrameBuffers => (_frames?.HoldsBuffer ?? false) || _heldInput is not null || _heldChars is not null;
+
+    /// <summary>How many read bytes wait in the framing reader's buffer (for tests).</summary>
+    internal int FramingBytesBuffered => _frames?.BufferedCount ?? 0;
+
     /// <summary>Keeps <paramref name="buffer"/> (pooled) until the pending frame handler completes.</summary>
     internal void HoldInput(byte[] buffer) => _heldInput = buffer;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace Conserv.Runtime.Tests;
@@ -64,6 +65,170 @@ public class FramingPropertyTests
             }
         });
         await server.DisposeAsync();
+    }
+
+    public static IEnumerable<object[]> HeldCases() =>
+        from kind in new[] { "lines", "crlf-lines", "delimited", "prefix2le", "prefix4be", "netstring" }
+        from seed in new[] { 11, 12 }
+        select new object[] { kind, seed };
+
+    /// <summary>
+    /// Frames up to 20 KB (partial frames outgrow the reader's first buffer), cut into random reads on two connections
+    /// of one loop, their delivery held back at random by a pause or an async handler while more arrives: every frame
+    /// arrives exactly as sent, and once all have, neither socket holds a framing buffer. An async handler copies its
+    /// frame only after its task resumes, while the other connection has rented buffers meanwhile, so a buffer
+    /// given back to the pool too early shows up as a corrupted frame.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(HeldCases))]
+    public async Task Large_frames_held_back_by_pauses_and_async_handlers_arrive_exactly_as_sent_and_leave_no_buffer_held(string kind, int seed)
+    {
+        var random = new Random(seed);
+        await using var network = new Conserv.Testing.TestNetwork();
+        var connections = new[] { new HeldFrames(kind, random), new HeldFrames(kind, random) };
+        foreach (var connection in connections)
+        {
+            connection.Peer = await network.AcceptAsync(connection, externalFormatIn: ExternalFormat.Bytes);
+        }
+
+        async Task ReleaseAllAsync()
+        {
+            foreach (var connection in connections)
+            {
+                connection.Release();
+            }
+
+            await network.SettleAsync();
+        }
+
+        for (int turn = 0; turn < 400 && connections.Any(c => c.Sent < c.Stream.Length); turn++)
+        {
+            var connection = connections[random.Next(connections.Length)];
+            int size = Math.Min(connection.Stream.Length - connection.Sent, random.Next(1, 9000));
+            connection.Peer!.Send(connection.Stream.AsSpan(connection.Sent, size));
+            connection.Sent += size;
+            await network.SettleAsync();
+            if (random.Next(3) == 0)
+            {
+                await ReleaseAllAsync();
+            }
+        }
+
+        for (int turn = 0; turn < 1000 && connections.Any(c => c.Received.Count < c.Frames.Length); turn++)
+        {
+            await ReleaseAllAsync();
+        }
+
+        foreach (var connection in connections)
+        {
+            Assert.Equal(connection.Stream.Length, connection.Sent);
+            Assert.Equal(connection.Frames.Length, connection.Received.Count);
+            for (int i = 0; i < connection.Frames.Length; i++)
+            {
+                Assert.True(connection.Frames[i].AsSpan().SequenceEqual(connection.Received[i]), $"frame {i} ({connection.Frames[i].Length} bytes) of seed {seed} differs");
+            }
+
+            Assert.True(connection.HeldBack > 0, "no frame was held back");
+            Assert.False(await network.Loop.OnLoopAsync(() => connection.Peer!.Socket.HoldsFrameBuffers), "a framing buffer is still held");
+        }
+    }
+
+    /// <summary>
+    /// One connection of <see cref="Large_frames_held_back_by_pauses_and_async_handlers_arrive_exactly_as_sent_and_leave_no_buffer_held"/>:
+    /// its frames, and a handler that pauses the socket or holds the frame in an async handler at random.
+    /// </summary>
+    private sealed class HeldFrames : IFrameDriver<ReadOnlyMemory<byte>>
+    {
+        private readonly int[] _actions; // per frame: 0 handled at once, 1 the socket paused, 2 an async handler that waits
+        private TaskCompletionSource? _gate;
+        private TcpSocket? _paused;
+
+        public HeldFrames(string kind, Random random)
+        {
+            Frames = Enumerable.Range(0, 30).Select(_ => LargeFrame(random, kind)).ToArray();
+            Stream = Frames.SelectMany(f => Encode(kind, f)).ToArray();
+            _actions = Frames.Select(_ => random.Next(5) switch { 0 => 1, 1 => 2, _ => 0 }).ToArray();
+            Framing = kind switch
+            {
+                "netstring" => SocketFraming.Decoder<NetstringDecoder, ReadOnlyMemory<byte>>(maxLength: 65536),
+                "lines" => SocketFraming.Lines(maxLength: 65536, ending: LineEnding.Lf),
+                "crlf-lines" => SocketFraming.Lines(maxLength: 65536, ending: LineEnding.CrLf),
+                "delimited" => SocketFraming.Delimited("<|>"u8.ToArray(), maxLength: 65536),
+                "prefix2le" => SocketFraming.LengthPrefixed(2, ByteOrder.LittleEndian, maxLength: 65535),
+                _ => SocketFraming.LengthPrefixed(4, ByteOrder.BigEndian, lengthIncludesPrefix: true, maxLength: 65536),
+            };
+        }
+
+        public byte[][] Frames { get; }
+
+        public byte[] Stream { get; }
+
+        public int Sent { get; set; }
+
+        public Conserv.Testing.TestPeer? Peer { get; set; }
+
+        public List<byte[]> Received { get; } = new();
+
+        public int HeldBack { get; private set; }
+
+        public SocketFraming Framing { get; }
+
+        public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) => OnSocketFrame(socket, data);
+
+        public ValueTask OnSocketFrame(TcpSocket socket, ReadOnlyMemory<byte> frame)
+        {
+            int action = _actions[Received.Count];
+            if (action == 2)
+            {
+                HeldBack++;
+                _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return CopyWhenReleasedAsync(_gate.Task, frame);
+            }
+
+            if (action == 1)
+            {
+                HeldBack++;
+                socket.Pause();
+                _paused = socket;
+            }
+
+            Received.Add(frame.ToArray());
+            return default;
+        }
+
+        /// <summary>Lets a held frame go: completes the async handler or resumes the paused socket.</summary>
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref _gate, null) is { } gate)
+            {
+                gate.SetResult();
+            }
+
+            if (Interlocked.Exchange(ref _paused, null) is { } socket)
+            {
+                socket.Resume();
+            }
+        }
+
+        private async ValueTask CopyWhenReleasedAsync(Task released, ReadOnlyMemory<byte> frame)
+        {
+            await released;
+            Received.Add(frame.ToArray());
+        }
+
+        private static byte[] LargeFrame(Random random, string kind)
+        {
+            int length = random.Next(3) switch { 0 => random.Next(0, 9), 1 => random.Next(9, 600), _ => random.Next(4000, 20000) };
+            var frame = RandomFrame(random, kind);
+            Array.Resize(ref frame, length);
+            random.NextBytes(frame);
+            return kind switch
+            {
+                "lines" or "crlf-lines" => frame.Select(b => b is (byte)'\n' or (byte)'\r' ? (byte)'x' : b).ToArray(),
+                "delimited" => frame.Select(b => b == (byte)'>' ? (byte)'g' : b).ToArray(),
+                _ => frame,
+            };
+        }
     }
 
     private static SocketFraming Framing(string kind) => kind switch

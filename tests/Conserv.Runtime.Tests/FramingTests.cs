@@ -452,11 +452,17 @@ public class FramingTests
             return (driver.Log.Count("error"), string.Join("|", driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text)));
         }
 
+        Task<int> BufferedAsync() => network.Loop.OnLoopAsync(() => peer.Socket.FramingBytesBuffered);
+
         Assert.Equal((0, "12345678"), await SendAsync("12345678END")); // the maximum: a frame
         Assert.Equal(1, (await SendAsync("123456789END")).Errors); // one over, delimiter in sight: refused
         Assert.Equal(1, (await SendAsync("abcdefghij")).Errors); // ten: their last two might start a delimiter after eight
         Assert.Equal(2, (await SendAsync("k")).Errors); // eleven, no delimiter: over whatever comes, refused at once
+        Assert.Equal(2, await BufferedAsync()); // "jk" kept: the skipped frame's bytes are not held
         Assert.Equal(2, (await SendAsync("xxEN")).Errors); // skipped, keeping "EN": perhaps the start of the delimiter
+        Assert.Equal(2, await BufferedAsync());
+        Assert.Equal(2, (await SendAsync(new string('x', 5000) + "EN")).Errors); // however long the skipped frame grows
+        Assert.Equal(2, await BufferedAsync());
         Assert.Equal((2, "12345678"), await SendAsync("Dnext")); // "END" split across reads ends the skipped frame
         Assert.Equal((2, "12345678|next"), await SendAsync("END"));
 
