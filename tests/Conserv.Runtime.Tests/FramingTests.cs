@@ -530,6 +530,77 @@ public class FramingTests
     }
 
     [Fact]
+    public async Task A_decoder_that_returns_a_length_outside_its_input_fails_its_input_with_an_error_that_says_so()
+    {
+        await using var network = new Conserv.Testing.TestNetwork();
+        var driver = new CountedFrames(maxLength: 16);
+        var peer = await network.AcceptAsync(driver, externalFormatIn: ExternalFormat.Bytes);
+
+        peer.Send([CountedDecoder.ReturnMinusOne, 9, 9]);
+        await network.SettleAsync();
+        peer.Send([CountedDecoder.ReturnPastInput, 9]);
+        await network.SettleAsync();
+        peer.Send([2, (byte)'o', (byte)'k']); // a frame that fills its input exactly: a valid length
+        await network.SettleAsync();
+
+        Assert.Equal(
+            new[]
+            {
+                "InvalidOperationException: CountedDecoder.Decode returned -1 for an input of 3 bytes: it must return 0 or the length of the frame at the start of the input.",
+                "InvalidOperationException: CountedDecoder.Decode returned 3 for an input of 2 bytes: it must return 0 or the length of the frame at the start of the input.",
+            },
+            driver.Errors);
+        Assert.Equal(new[] { "ok" }, driver.Frames); // the failed inputs were discarded, not framed again
+        Assert.False(peer.Socket.IsClosed);
+    }
+
+    [Fact]
+    public async Task A_decoded_frame_of_the_maximum_arrives_one_over_is_refused_and_input_over_it_without_a_frame_is_discarded()
+    {
+        await using var network = new Conserv.Testing.TestNetwork();
+        var driver = new CountedFrames(maxLength: 4);
+        var peer = await network.AcceptAsync(driver, externalFormatIn: ExternalFormat.Bytes);
+
+        peer.Send([3, (byte)'a', (byte)'b', (byte)'c']); // four bytes: the maximum
+        await network.SettleAsync();
+        peer.Send([4, (byte)'a', (byte)'b', (byte)'c', (byte)'d', 1, (byte)'x']); // five: refused, and the frame after it arrives
+        await network.SettleAsync();
+        Assert.Equal(new[] { "abc", "x" }, driver.Frames);
+        Assert.Equal(new[] { "FrameTooLongException: A frame of 5 bytes is longer than the maximum of 4 bytes." }, driver.Errors);
+
+        peer.Send([9, (byte)'a', (byte)'b', (byte)'c']); // four bytes of an unfinished frame: still within the maximum
+        await network.SettleAsync();
+        Assert.Single(driver.Errors);
+        Assert.Equal(4, await network.Loop.OnLoopAsync(() => peer.Socket.FramingBytesBuffered));
+        peer.Send([(byte)'d']); // five without a frame: refused, and what was buffered is dropped
+        await network.SettleAsync();
+        Assert.Equal("FrameTooLongException: A frame is longer than the maximum of 4 bytes.", driver.Errors[^1]);
+        Assert.Equal(0, await network.Loop.OnLoopAsync(() => peer.Socket.FramingBytesBuffered));
+        peer.Send([1, (byte)'y']);
+        await network.SettleAsync();
+        Assert.Equal(new[] { "abc", "x", "y" }, driver.Frames);
+
+        peer.Send([3, (byte)'z']); // and the stream ends two bytes into a frame
+        peer.ShutdownWrite();
+        await network.SettleAsync();
+        Assert.Equal("EndOfStreamException: The stream ended inside a frame: the 2 bytes received of it were discarded.", driver.Errors[^1]);
+        Assert.Equal(3, driver.Errors.Count);
+    }
+
+    [Fact]
+    public async Task A_decoder_factory_that_returns_null_is_a_fatal_error_that_says_so()
+    {
+        await using var network = new Conserv.Testing.TestNetwork();
+        var driver = new CountedFrames(maxLength: 16, factory: () => null!);
+        var peer = await network.AcceptAsync(driver, externalFormatIn: ExternalFormat.Bytes);
+        peer.Send([1, (byte)'a']);
+        await network.SettleAsync();
+        Assert.Equal(new[] { "InvalidOperationException: The decoder factory returned null." }, driver.Errors);
+        Assert.Empty(driver.Frames);
+        Assert.True(peer.Socket.IsClosed);
+    }
+
+    [Fact]
     public async Task Input_beyond_a_decoders_maximum_without_a_frame_is_refused()
     {
         await using var loop = new TestLoop();
@@ -679,6 +750,60 @@ public class FramingTests
         Assert.Equal("delimiter", Assert.Throws<ArgumentException>(() => SocketFraming.Delimited(Array.Empty<byte>())).ParamName);
         Assert.Equal("delimiter", Assert.Throws<ArgumentNullException>(() => SocketFraming.Delimited(null!)).ParamName);
         Assert.Equal("createDecoder", Assert.Throws<ArgumentNullException>(() => SocketFraming.Decoder<string>(null!)).ParamName);
+
+        Assert.Equal(1, SocketFraming.Lines(maxLength: 1).MaxLength); // the bounds themselves are allowed
+        Assert.Equal(SocketFraming.LargestMaxLength, SocketFraming.Delimited([0], SocketFraming.LargestMaxLength).MaxLength);
+        Assert.StartsWith("The maximum frame length must be between 1 and 1073741824 bytes (1 GiB).", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.Delimited([0], -1)).Message);
+        Assert.StartsWith("The length prefix must be 1, 2, 4 or 8 bytes.", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.LengthPrefixed(16)).Message);
+        Assert.StartsWith("Not a defined ByteOrder.", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.LengthPrefixed(2, (ByteOrder)2)).Message);
+        Assert.StartsWith("Not a defined LineEnding.", Assert.Throws<ArgumentOutOfRangeException>(() => SocketFraming.Lines(ending: (LineEnding)3)).Message);
+        Assert.StartsWith("The delimiter must have at least one byte.", Assert.Throws<ArgumentException>(() => SocketFraming.Delimited([])).Message);
+    }
+
+    [Fact]
+    public async Task A_length_prefix_that_counts_itself_may_not_say_less_than_itself_and_one_past_what_a_long_holds_is_reported_as_the_largest_long()
+    {
+        await using var network = new Conserv.Testing.TestNetwork();
+        var errors = new List<Exception>();
+        var frames = new List<string>();
+        RecordingDriver Driver(int prefix, bool includesPrefix) => new()
+        {
+            Framing = SocketFraming.LengthPrefixed(prefix, ByteOrder.BigEndian, includesPrefix, maxLength: 16),
+            OnData = (_, frame) =>
+            {
+                frames.Add(Encoding.ASCII.GetString(frame.Span));
+                return default;
+            },
+            OnError = (_, e) =>
+            {
+                errors.Add(e);
+                return new ValueTask<bool>(true);
+            },
+        };
+
+        var counting = await network.AcceptAsync(Driver(4, includesPrefix: true), externalFormatIn: ExternalFormat.Bytes);
+        counting.Send([0, 0, 0, 3]); // three: less than the prefix's own four bytes
+        await network.SettleAsync();
+        counting.Send([0, 0, 0, 4, 0, 0, 0, 6, (byte)'o', (byte)'k']); // four: an empty frame; six: "ok"
+        await network.SettleAsync();
+        Assert.Equal("A frame's length prefix says 3 bytes, less than the 4 bytes of the prefix it includes.", Assert.IsType<InvalidDataException>(Assert.Single(errors)).Message);
+        Assert.Equal(new[] { "", "ok" }, frames);
+
+        var huge = await network.AcceptAsync(Driver(8, includesPrefix: false), externalFormatIn: ExternalFormat.Bytes);
+        huge.Send([0, 0, 0, 0, 0, 0, 0, 17]); // one over the maximum: its length is told
+        await network.SettleAsync();
+        huge.Send(new byte[17]);
+        huge.Send([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]); // more than a long holds
+        await network.SettleAsync();
+        var tooLong = errors.Skip(1).Select(e => Assert.IsType<FrameTooLongException>(e)).ToArray();
+        Assert.Equal(new long?[] { 17, long.MaxValue }, tooLong.Select(e => e.Length));
+        Assert.Equal($"A frame of {long.MaxValue} bytes is longer than the maximum of 16 bytes.", tooLong[1].Message);
+        Assert.Equal(new[] { "", "ok" }, frames); // the 17 bytes were skipped, not framed
+        huge.Send(new byte[100]); // skipped too: the frame it declared has not ended
+        await network.SettleAsync();
+        Assert.Equal(3, errors.Count);
+        Assert.Equal(new[] { "", "ok" }, frames);
+        Assert.False(huge.Socket.IsClosed);
     }
 
     /// <summary>Sends <paramref name="message"/> as two writes cut at <paramref name="cut"/>, the second only once the server has read the first.</summary>
@@ -812,4 +937,68 @@ internal sealed class NetstringDriver : IFrameDriver<ReadOnlyMemory<byte>>
     }
 
     void ISocketEventDriver.OnSocketClose(TcpSocket socket, Exception? cause) => Closed = cause ?? new Exception("closed without a cause");
+}
+
+/// <summary>Frames of a count byte and that many bytes; two count bytes make the decoder return a length outside its input.</summary>
+internal sealed class CountedDecoder : IFrameDecoder<ReadOnlyMemory<byte>>
+{
+    public const byte ReturnMinusOne = 0xFF;
+    public const byte ReturnPastInput = 0xFE;
+
+    public int Decode(ReadOnlyMemory<byte> input, out ReadOnlyMemory<byte> frame)
+    {
+        frame = default;
+        if (input.IsEmpty)
+        {
+            return 0;
+        }
+
+        int count = input.Span[0];
+        if (count == ReturnMinusOne)
+        {
+            return -1;
+        }
+
+        if (count == ReturnPastInput)
+        {
+            return input.Length + 1;
+        }
+
+        if (input.Length < 1 + count)
+        {
+            return 0;
+        }
+
+        frame = input.Slice(1, count);
+        return 1 + count;
+    }
+
+    public void Reset()
+    {
+    }
+}
+
+/// <summary>A driver of <see cref="CountedDecoder"/> frames that records frames and errors (as "Type: message") and handles every error.</summary>
+internal sealed class CountedFrames : IFrameDriver<ReadOnlyMemory<byte>>
+{
+    public CountedFrames(int maxLength, Func<IFrameDecoder<ReadOnlyMemory<byte>>>? factory = null) =>
+        Framing = SocketFraming.Decoder(factory ?? (() => new CountedDecoder()), maxLength);
+
+    public SocketFraming Framing { get; }
+
+    public List<string> Frames { get; } = new();
+
+    public List<string> Errors { get; } = new();
+
+    public ValueTask OnSocketFrame(TcpSocket socket, ReadOnlyMemory<byte> frame)
+    {
+        Frames.Add(Encoding.ASCII.GetString(frame.Span));
+        return default;
+    }
+
+    public ValueTask<bool> OnSocketError(TcpSocket socket, Exception error)
+    {
+        Errors.Add($"{error.GetType().Name}: {error.Message}");
+        return new ValueTask<bool>(true);
+    }
 }
