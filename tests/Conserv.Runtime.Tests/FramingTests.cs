@@ -433,6 +433,39 @@ public class FramingTests
         Assert.Equal(Enumerable.Range(1, stream.Length - 1).SelectMany(_ => expected), driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text));
     }
 
+    [Theory]
+    [InlineData(LineEnding.Lf)]
+    [InlineData(LineEnding.CrLf)]
+    public async Task An_over_long_line_is_refused_once_and_skipped_to_its_end_holding_none_of_its_bytes(LineEnding ending)
+    {
+        // On the in-memory network each send is one read, so the cuts fall exactly where written here.
+        await using var network = new Conserv.Testing.TestNetwork();
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(maxLength: 8, ending: ending),
+            Features = SocketDriverFeatures.TextData,
+            OnError = (_, e) => new ValueTask<bool>(e is FrameTooLongException),
+        };
+        var peer = await network.AcceptAsync(driver);
+        string end = ending == LineEnding.Lf ? "\n" : "\r\n";
+        async Task<(int Errors, string Lines, int Buffered)> SendAsync(string bytes)
+        {
+            peer.Send(Encoding.ASCII.GetBytes(bytes));
+            await network.SettleAsync();
+            return (driver.Log.Count("error"), string.Join("|", driver.Log.Events.Where(e => e.Kind == "text").Select(e => e.Text)),
+                await network.Loop.OnLoopAsync(() => peer.Socket.FramingBytesBuffered));
+        }
+
+        Assert.Equal((0, "12345678", 0), await SendAsync("12345678" + end)); // the maximum: a line
+        Assert.Equal((1, "12345678", 0), await SendAsync("1234567890")); // over, no end in sight: refused, nothing kept
+        Assert.Equal((1, "12345678", 0), await SendAsync(new string('x', 5000))); // skipped as it comes
+        Assert.Equal((1, "12345678|after", 0), await SendAsync(end + "after" + end)); // its end first in a read
+        Assert.Equal((2, "12345678|after", 0), await SendAsync("123456789abc")); // another: refused in its turn
+        Assert.Equal((2, "12345678|after|next", 0), await SendAsync("de" + end + "next" + end)); // its end inside a read
+        Assert.All(driver.Log.Events.Where(e => e.Kind == "error"), e => Assert.Equal("A frame is longer than the maximum of 8 bytes.", Assert.IsType<FrameTooLongException>(e.Error).Message));
+        Assert.False(peer.Socket.IsClosed);
+    }
+
     [Fact]
     public async Task A_delimited_frame_that_outgrows_the_maximum_is_refused_once_and_skipped_to_its_delimiter_even_one_split_across_reads()
     {
