@@ -129,6 +129,7 @@ public class FramingPropertyTests
             }
 
             Assert.True(connection.HeldBack > 0, "no frame was held back");
+            Assert.Equal(0, connection.DeliveredWhileHeld);
             Assert.False(await network.Loop.OnLoopAsync(() => connection.Peer!.Socket.HoldsFrameBuffers), "a framing buffer is still held");
         }
     }
@@ -175,8 +176,16 @@ public class FramingPropertyTests
 
         public ValueTask OnSocketData(TcpSocket socket, ReadOnlyMemory<byte> data) => OnSocketFrame(socket, data);
 
+        /// <summary>Frames delivered while the socket was paused or an async handler still ran: there must be none.</summary>
+        public int DeliveredWhileHeld { get; private set; }
+
         public ValueTask OnSocketFrame(TcpSocket socket, ReadOnlyMemory<byte> frame)
         {
+            if (_gate is not null || _paused is not null)
+            {
+                DeliveredWhileHeld++;
+            }
+
             int action = _actions[Received.Count];
             if (action == 2)
             {

@@ -764,11 +764,14 @@ public class FramingTests
     }
 
     /// <summary>Netstring frames through a decoder, to a delegate.</summary>
-    private sealed class DecodedFrames(Func<TcpSocket, ReadOnlyMemory<byte>, ValueTask> onFrame) : IFrameDriver<ReadOnlyMemory<byte>>
+    internal sealed class DecodedFrames(Func<TcpSocket, ReadOnlyMemory<byte>, ValueTask> onFrame, Func<TcpSocket, Exception, ValueTask<bool>>? onError = null)
+        : IFrameDriver<ReadOnlyMemory<byte>>
     {
         public SocketFraming Framing { get; } = SocketFraming.Decoder<NetstringDecoder, ReadOnlyMemory<byte>>();
 
         public ValueTask OnSocketFrame(TcpSocket socket, ReadOnlyMemory<byte> frame) => onFrame(socket, frame);
+
+        public ValueTask<bool> OnSocketError(TcpSocket socket, Exception error) => onError?.Invoke(socket, error) ?? new ValueTask<bool>(false);
     }
 
     [Fact]
@@ -815,7 +818,9 @@ public class FramingTests
         };
 
         var counting = await network.AcceptAsync(Driver(4, includesPrefix: true), externalFormatIn: ExternalFormat.Bytes);
-        counting.Send([0, 0, 0, 3]); // three: less than the prefix's own four bytes
+        counting.Send([0, 0]);
+        await network.SettleAsync();
+        counting.Send([0, 3]); // three: less than the prefix's own four bytes (found in the socket's buffer)
         await network.SettleAsync();
         counting.Send([0, 0, 0, 4, 0, 0, 0, 6, (byte)'o', (byte)'k']); // four: an empty frame; six: "ok"
         await network.SettleAsync();
