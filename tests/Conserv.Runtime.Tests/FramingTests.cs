@@ -401,14 +401,18 @@ public class FramingTests
     public async Task The_stream_ending_inside_a_length_prefixed_frame_is_an_end_of_stream_error()
     {
         await using var loop = new TestLoop();
-        var driver = new RecordingDriver { Framing = SocketFraming.LengthPrefixed(2) };
+        var driver = new RecordingDriver { Framing = SocketFraming.LengthPrefixed(2), OnError = (_, _) => new ValueTask<bool>(true) };
         await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, externalFormatIn: ExternalFormat.Bytes);
         using var peer = await Peer.ConnectAsync(server.Port!.Value);
         await peer.SendAllAsync([0, 10, 1, 2, 3]);
         peer.Shutdown(SocketShutdown.Send);
         await driver.Log.WaitForAsync("close");
-        Assert.IsType<EndOfStreamException>(driver.Log.First("error").Error);
+        var error = Assert.IsType<EndOfStreamException>(driver.Log.First("error").Error);
+        Assert.Equal("The stream ended inside a frame: the 5 bytes received of it were discarded.", error.Message);
         Assert.Equal(0, driver.Log.Count("data"));
+        // Handled, the error leaves the end of file to its own event: it does not end the connection itself.
+        Assert.Equal(new[] { "error", "eof", "close" }, driver.Log.Events.Select(e => e.Kind).Where(k => k is "error" or "eof" or "close"));
+        Assert.Null(driver.Log.First("close").Error);
     }
 
     [Fact]
@@ -618,6 +622,7 @@ public class FramingTests
         await network.SettleAsync();
         Assert.Equal("EndOfStreamException: The stream ended inside a frame: the 2 bytes received of it were discarded.", driver.Errors[^1]);
         Assert.Equal(3, driver.Errors.Count);
+        Assert.Equal(1, driver.EndsOfFile); // the truncated frame's error did not end the connection at once
     }
 
     [Fact]
@@ -1028,9 +1033,17 @@ internal sealed class CountedFrames : IFrameDriver<ReadOnlyMemory<byte>>
 
     public List<string> Errors { get; } = new();
 
+    public int EndsOfFile { get; private set; }
+
     public ValueTask OnSocketFrame(TcpSocket socket, ReadOnlyMemory<byte> frame)
     {
         Frames.Add(Encoding.ASCII.GetString(frame.Span));
+        return default;
+    }
+
+    public ValueTask OnSocketEndOfFile(TcpSocket socket)
+    {
+        EndsOfFile++;
         return default;
     }
 
