@@ -71,6 +71,9 @@ internal abstract class FrameReader
     /// <summary>How many bytes wait in the buffer (for tests: what a skipped over-long frame keeps).</summary>
     internal int BufferedCount => _end - _start;
 
+    /// <summary>The length of the buffer held, zero when none (for tests: how far it grew).</summary>
+    internal int BufferCapacity => _buffer?.Length ?? 0;
+
     /// <summary>Decodes the frame at the start of <paramref name="input"/> and delivers it; reports what it consumed.</summary>
     protected abstract Step DecodeAndDeliver(ReadOnlyMemory<byte> input, out int consumed);
 

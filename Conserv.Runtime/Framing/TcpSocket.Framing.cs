@@ -32,6 +32,9 @@ public sealed partial class TcpSocket
     /// <summary>How many read bytes wait in the framing reader's buffer (for tests).</summary>
     internal int FramingBytesBuffered => _frames?.BufferedCount ?? 0;
 
+    /// <summary>The length of the framing reader's buffer, zero when it holds none (for tests).</summary>
+    internal int FramingBufferCapacity => _frames?.BufferCapacity ?? 0;
+
     /// <summary>Keeps <paramref name="buffer"/> (pooled) until the pending frame handler completes.</summary>
     internal void HoldInput(byte[] buffer) => _heldInput = buffer;
 

@@ -19,6 +19,9 @@ internal sealed class ByteQueue
     /// <summary>Bytes waiting to be taken.</summary>
     public int Length => _end - _start;
 
+    /// <summary>The length of the array held (for tests: zero once the queue is empty).</summary>
+    internal int Capacity => _buffer.Length;
+
     /// <summary>Appends <paramref name="bytes"/>.</summary>
     public void Append(ReadOnlySpan<byte> bytes)
     {

@@ -166,6 +166,44 @@ public class FramingDeliveryTests
     }
 
     [Fact]
+    public async Task An_async_handler_of_a_frame_that_ends_its_read_leaves_no_buffer_held_once_it_completes()
+    {
+        await using var network = new TestNetwork();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var driver = new RecordingDriver { Framing = SocketFraming.Lines(), OnData = async (_, _) => await gate.Task };
+        var peer = await network.AcceptAsync(driver, externalFormatIn: ExternalFormat.Bytes);
+        peer.Send("only\n"); // nothing after the frame: no partial frame to keep
+        await network.SettleAsync();
+        gate.SetResult();
+        await network.SettleAsync();
+        Assert.Equal(new[] { "data:only" }, Trace(driver));
+        Assert.False(await network.Loop.OnLoopAsync(() => peer.Socket.HoldsFrameBuffers));
+    }
+
+    [Fact]
+    public async Task A_partial_frame_s_buffer_grows_with_the_frame_not_beyond_a_few_times_its_size()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver { Framing = SocketFraming.Lines(maxLength: 1 << 20) };
+        var peer = await network.AcceptAsync(driver, externalFormatIn: ExternalFormat.Bytes);
+        int sent = 0;
+        for (int read = 0; read < 16; read++)
+        {
+            peer.Send(new string('a', 4096));
+            sent += 4096;
+            await network.SettleAsync();
+            var (buffered, capacity) = await network.Loop.OnLoopAsync(() => (peer.Socket.FramingBytesBuffered, peer.Socket.FramingBufferCapacity));
+            Assert.Equal(sent, buffered);
+            Assert.InRange(capacity, sent, 4 * sent);
+        }
+
+        peer.Send("\n");
+        await network.SettleAsync();
+        Assert.Equal(65536, Assert.Single(driver.Log.Events, e => e.Kind == "data").Bytes!.Length);
+        Assert.Equal(0, await network.Loop.OnLoopAsync(() => peer.Socket.FramingBufferCapacity));
+    }
+
+    [Fact]
     public async Task An_async_text_handler_keeps_its_characters_while_other_connections_decode_lines()
     {
         await using var network = new TestNetwork();
@@ -233,7 +271,7 @@ public class FramingDeliveryTests
     }
 
     [Fact]
-    public async Task A_byte_driver_gets_bytes_whatever_the_input_format_and_a_text_only_driver_without_one_gets_an_error_per_frame()
+    public async Task A_byte_driver_gets_bytes_whatever_the_input_format_a_text_only_driver_without_one_gets_an_error_per_frame_and_one_that_takes_neither_gets_nothing()
     {
         await using var network = new TestNetwork();
         var bytes = new RecordingDriver { Framing = SocketFraming.Lines() }; // bytes only
@@ -243,11 +281,15 @@ public class FramingDeliveryTests
             Features = SocketDriverFeatures.TextData,
             OnError = (_, _) => new ValueTask<bool>(true),
         };
+        var neither = new RecordingDriver { Framing = SocketFraming.Lines(), Features = SocketDriverFeatures.OutputEmpty, OnError = textOnly.OnError };
         var a = await network.AcceptAsync(bytes, externalFormatIn: ExternalFormat.FromEncoding(Encoding.UTF8));
         var b = await network.AcceptAsync(textOnly, externalFormatIn: ExternalFormat.Bytes);
+        var c = await network.AcceptAsync(neither, externalFormatIn: ExternalFormat.Bytes);
         a.Send("one\ntwo\n");
         b.Send("one\ntwo\n");
+        c.Send("one\ntwo\n");
         await network.SettleAsync();
+        Assert.Empty(Trace(neither)); // a driver that takes neither bytes nor text: its frames go nowhere, with no error
 
         Assert.Equal(new[] { "data:one", "data:two" }, Trace(bytes));
         const string Missing = "error:The driver RecordingDriver takes only text, but the socket's ExternalFormatIn is null (raw bytes). Give the socket an input format, or add a byte handler.";
@@ -299,8 +341,10 @@ public class FramingDeliveryTests
         Assert.False(b.Socket.IsClosed);
     }
 
-    [Fact]
-    public async Task A_close_that_comes_while_an_async_frame_handler_runs_waits_for_it_and_then_closes()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_close_that_comes_while_an_async_frame_handler_runs_waits_for_it_and_then_closes(bool handlerWrites)
     {
         await using var network = new TestNetwork();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -311,7 +355,10 @@ public class FramingDeliveryTests
             OnText = async (s, _) =>
             {
                 await gate.Task;
-                s.Write("done\n"u8);
+                if (handlerWrites)
+                {
+                    s.Write("done\n"u8);
+                }
             },
         };
         var peer = await network.AcceptAsync(driver);
@@ -331,7 +378,7 @@ public class FramingDeliveryTests
 
         await network.SettleAsync();
         Assert.True(peer.Socket.IsClosed);
-        Assert.Equal("done\n", Encoding.ASCII.GetString(await peer.ReceiveToEndAsync()));
+        Assert.Equal(handlerWrites ? "done\n" : "", Encoding.ASCII.GetString(await peer.ReceiveToEndAsync()));
     }
 
     [Fact]
