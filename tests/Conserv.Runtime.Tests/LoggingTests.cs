@@ -123,6 +123,42 @@ public sealed class LoggingTests
         await unix.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_clean_close_is_logged_at_debug_and_a_refused_write_over_the_output_limit_as_a_warning()
+    {
+        var logs = new ListLoggerFactory();
+        await using var loop = new TestLoop(new EventLoopOptions { LoggerFactory = logs });
+        var driver = new RecordingDriver
+        {
+            // The peer does not read: what the kernel does not take queues, and a write past the limit is refused.
+            OnData = (s, _) =>
+            {
+                s.Write(new byte[16 * 1024 * 1024]);
+                return default;
+            },
+            OnError = (_, _) => new ValueTask<bool>(true),
+        };
+        var options = new TcpServerOptions { OutputLimit = 64 * 1024 };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: options);
+        using (var quiet = await Peer.ConnectAsync(server.Port!.Value))
+        {
+            var side = await driver.Log.SocketOfFirstAsync("connection");
+            quiet.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+            await Poll.UntilAsync(() => Task.FromResult(logs.Entries.Any(e => e.Id == 201 && e.Message == $"{side} closed")), "the clean close to be logged");
+        }
+
+        Assert.Equal(LogLevel.Debug, logs.Single(201).Level);
+        Assert.DoesNotContain(logs.Entries, e => e.Id == 202); // no error closed it
+
+        using var stuck = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await stuck.ConnectAsync(System.Net.IPAddress.Loopback, server.Port!.Value);
+        await stuck.SendAsync(new byte[] { 1 });
+        await Poll.UntilAsync(() => Task.FromResult(logs.Has(206)), "the refused write to be logged");
+        var overflow = logs.Single(206);
+        Assert.Equal(LogLevel.Warning, overflow.Level);
+        Assert.Matches(@"^.+: output limit reached \(\d+ bytes queued, a write of \d+ refused\)$", overflow.Message);
+    }
+
     private sealed class ListLoggerFactory : ILoggerFactory
     {
         public ConcurrentQueue<Entry> Queue { get; } = new();

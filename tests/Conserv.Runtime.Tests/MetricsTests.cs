@@ -300,6 +300,70 @@ public sealed class MetricsTests : IDisposable
         await client.DisposeAsync().WithTimeout("the client to close");
     }
 
+    [Fact]
+    public void Every_instrument_has_its_name_unit_and_description()
+    {
+        var published = new List<Instrument>();
+        using (var listener = new MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == ConservMetrics.MeterName)
+                {
+                    published.Add(instrument);
+                }
+            };
+            listener.Start();
+        }
+
+        Assert.Equal(
+            new[]
+            {
+                "conserv.connection.duration|s|How long connections stayed open; error.type is the close cause's type.",
+                "conserv.connections.active|{connection}|Open connections.",
+                "conserv.connections.rejected|{connection}|Clients turned away: over a connection cap, or while out of descriptors.",
+                "conserv.connections|{connection}|Connections opened: accepted by a server or connected by a client.",
+                "conserv.errors|{error}|Errors dispatched to socket drivers, by exception type and outcome.",
+                "conserv.io.read|By|Bytes read from sockets.",
+                "conserv.io.written|By|Bytes the kernel accepted for sending.",
+                "conserv.output.queued|By|Bytes written and not yet taken by the kernel.",
+                "conserv.sockets.paused|{socket}|Sockets not reading: paused, or above their output high water mark.",
+                "conserv.timeouts|{timeout}|Idle, connect and deadline time-outs.",
+            },
+            published.Select(i => $"{i.Name}|{i.Unit}|{i.Description}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_socket_closed_while_paused_gives_back_its_paused_share_and_a_refused_connect_was_never_active()
+    {
+        await using var network = new Conserv.Testing.TestNetwork();
+        var peer = await network.AcceptAsync(new RecordingDriver());
+        peer.Socket.Pause();
+        await network.SettleAsync();
+        Assert.Equal((1, 1), await network.Loop.OnLoopAsync(() => (network.Loop.PausedSockets, network.Loop.ActiveConnections)));
+        peer.Socket.Close();
+        await network.SettleAsync();
+        Assert.Equal((0, 0), await network.Loop.OnLoopAsync(() => (network.Loop.PausedSockets, network.Loop.ActiveConnections)));
+
+        var refused = await network.ConnectAsync(new RecordingDriver(), Conserv.Testing.PeerConnectBehavior.Refuse);
+        await network.SettleAsync();
+        Assert.True(refused.Socket.IsClosed);
+        Assert.Equal(0, await network.Loop.OnLoopAsync(() => network.Loop.ActiveConnections));
+    }
+
+    [Fact]
+    public async Task Connect_and_deadline_time_outs_are_counted_by_their_kind()
+    {
+        await using var network = new Conserv.Testing.TestNetwork();
+        var silent = await network.ConnectAsync(new RecordingDriver(), Conserv.Testing.PeerConnectBehavior.Silent, new TcpSocketOptions { ConnectTimeout = TimeSpan.FromSeconds(5) });
+        var open = await network.AcceptAsync(new RecordingDriver());
+        open.Socket.SetDeadline(TimeSpan.FromSeconds(2));
+        await network.AdvanceAsync(TimeSpan.FromSeconds(6));
+        Assert.True(silent.Socket.IsClosed && open.Socket.IsClosed);
+        Assert.Equal(1, Sum("conserv.timeouts", ("conserv.timeout.kind", "connect")));
+        Assert.Equal(1, Sum("conserv.timeouts", ("conserv.timeout.kind", "deadline")));
+    }
+
     private long Sum(string name, params (string Key, object? Value)[] tags) =>
         (long)Measured(name).Where(m => tags.All(t => Equals(m.Tags.GetValueOrDefault(t.Key), t.Value))).Sum(m => m.Value);
 
