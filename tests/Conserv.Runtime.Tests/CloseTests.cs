@@ -369,4 +369,37 @@ public class CloseTests
         Assert.False(reset);
         Assert.Equal(new[] { "connect", "eof", "outputEmpty", "close" }, clientDriver.Log.KindsOf(client));
     }
+
+    [Fact]
+    public async Task Closing_a_socket_that_left_more_than_one_read_of_input_unread_ends_the_connection_with_a_clean_end_of_file()
+    {
+        // Unread input makes the kernel answer a close with a reset: the close first drains it (up to sixteen reads). This socket never reads, so its read size stays at 16 KiB,
+        // and 40,000 bytes wait: more than one read.
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, client) =>
+            {
+                client.Pause();
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+        await peer.SendAllAsync(new byte[40_000]);
+        await loop.OnLoop(() =>
+        {
+            side.Write("bye"u8);
+            side.Close();
+        });
+
+        var (data, reset) = await peer.ReadToEndAsync();
+        Assert.False(reset, "the peer got a reset");
+        Assert.Equal("bye", Encoding.ASCII.GetString(data));
+
+        // The server's write side ended before its close, so the peer has its bytes and the end of file either way;
+        // what a reset would change is the peer's next send, which fails at once after a reset and not after a clean end.
+        Assert.Equal(1, peer.Send(new byte[1]));
+    }
 }
