@@ -27,6 +27,23 @@ public class ErrnoTests
     }
 
     [Fact]
+    public async Task A_connection_the_peer_resets_fails_with_the_socket_error_named_as_ECONNRESET()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        var peer = await Peer.ConnectAsync(server.Port!.Value);
+        await driver.Log.WaitForAsync("connection");
+        peer.LingerState = new LingerOption(true, 0); // close with a reset
+        peer.Dispose();
+
+        await driver.Log.WaitForAsync("close");
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+        Assert.Equal("socket: Connection reset by peer (ECONNRESET)", error.Message);
+    }
+
+    [Fact]
     public async Task A_refused_connect_names_the_target_and_the_errno()
     {
         int port = Peer.UnusedPort();
