@@ -47,6 +47,21 @@ public sealed unsafe partial class EventLoop
         return slot;
     }
 
+    /// <summary>How many sockets and listeners epoll watches for this loop now (for tests: a closed socket leaves).</summary>
+    internal int RegisteredTargets
+    {
+        get
+        {
+            int count = 0;
+            foreach (var target in _targets)
+            {
+                count += target is null ? 0 : 1;
+            }
+
+            return count;
+        }
+    }
+
     internal void Modify(int fd, int slot, uint events)
     {
         if (Control(Libc.EPOLL_CTL_MOD, fd, slot, events) != 0)

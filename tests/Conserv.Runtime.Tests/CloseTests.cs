@@ -402,4 +402,26 @@ public class CloseTests
         // what a reset would change is the peer's next send, which fails at once after a reset and not after a clean end.
         Assert.Equal(1, peer.Send(new byte[1]));
     }
+
+    [Fact]
+    public async Task Closed_connections_leave_the_loops_poll_table_whichever_side_closed()
+    {
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        int listening = await loop.OnLoop(() => loop.Loop.RegisteredTargets); // the wake-up descriptor and the listener
+
+        using (var first = await Peer.ConnectAsync(server.Port!.Value))
+        {
+            using var second = await Peer.ConnectAsync(server.Port!.Value);
+            await driver.Log.WaitForAsync("connection", count: 2);
+            Assert.Equal(listening + 2, await loop.OnLoop(() => loop.Loop.RegisteredTargets));
+            var side = await driver.Log.SocketOfFirstAsync("connection");
+            await loop.OnLoop(() => side.Close()); // closed by the server
+        }
+
+        await driver.Log.WaitForAsync("close", count: 2); // and by the peer
+        await loop.Loop.Barrier();
+        Assert.Equal(listening, await loop.OnLoop(() => loop.Loop.RegisteredTargets));
+    }
 }
