@@ -699,4 +699,21 @@ public class TestNetworkTests
         peer.ShutdownWrite();
         Assert.Throws<InvalidOperationException>(() => peer.Send("x"));
     }
+
+    [Fact]
+    public async Task Disposing_the_network_closes_every_open_socket_accepted_or_connected_with_its_close_event()
+    {
+        var accepted = new RecordingDriver();
+        var connected = new RecordingDriver();
+        var network = new TestNetwork();
+        var a = await network.AcceptAsync(accepted);
+        var c = await network.ConnectAsync(connected);
+        await network.SettleAsync();
+        Assert.False(a.Socket.IsClosed || c.Socket.IsClosed);
+
+        await network.DisposeAsync();
+        Assert.True(a.Socket.IsClosed && c.Socket.IsClosed);
+        Assert.Equal(1, accepted.Log.Count("close"));
+        Assert.Equal(1, connected.Log.Count("close"));
+    }
 }
