@@ -716,4 +716,19 @@ public class TestNetworkTests
         Assert.Equal(1, accepted.Log.Count("close"));
         Assert.Equal(1, connected.Log.Count("close"));
     }
+
+    [Fact]
+    public async Task A_peer_stream_sends_what_every_write_overload_is_given_in_order()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var peer = await network.AcceptAsync(driver);
+        var stream = peer.AsStream();
+        stream.Write("ab"u8);
+        stream.Write("xcdx"u8.ToArray(), 1, 2);
+        await stream.WriteAsync("ef"u8.ToArray().AsMemory());
+        await stream.WriteAsync("xghx"u8.ToArray(), 1, 2);
+        await network.SettleAsync();
+        Assert.Equal("abcdefgh", System.Text.Encoding.ASCII.GetString(driver.Log.BytesOf()));
+    }
 }
