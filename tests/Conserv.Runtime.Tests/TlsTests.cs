@@ -406,6 +406,167 @@ public class TlsTests
         Assert.Contains("ServerCertificate", error.Message);
     }
 
+    [Fact]
+    public async Task StartTls_is_refused_with_its_reason_on_a_socket_that_already_has_TLS_is_closing_or_is_closed()
+    {
+        await using var loop = new TestLoop();
+        var refusals = new ConcurrentQueue<(string Expected, string Actual)>();
+        var driver = new RecordingDriver
+        {
+            OnConnect = s =>
+            {
+                var already = Assert.Throws<InvalidOperationException>(() => s.StartTls(TestCertificates.ServerOptions()));
+                refusals.Enqueue(($"{s} already has TLS.", already.Message));
+                s.Close();
+                var closing = Assert.Throws<InvalidOperationException>(() => s.StartTls(TestCertificates.ClientOptions()));
+                refusals.Enqueue(($"StartTls needs an open connection; {s} is closing.", closing.Message));
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { Tls = TestCertificates.ServerOptions() });
+        using var client = await SslClientAsync(server.Port!.Value, TestCertificates.ClientOptions());
+
+        await driver.Log.WaitForAsync("close");
+        Assert.Equal(2, refusals.Count);
+        foreach (var (e, a) in refusals)
+        {
+            Assert.Equal(e, a);
+        }
+    }
+
+    [Fact]
+    public async Task StartTls_on_a_client_socket_still_resolving_its_host_is_refused_with_that_state()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver();
+        var (expected, actual) = await loop.OnLoop(() =>
+        {
+            var socket = TcpSocket.Connect(driver, "localhost", 9, loop: loop.Loop); // the name resolves off the loop: not before this call returns
+            var refused = Assert.Throws<InvalidOperationException>(() => socket.StartTls(TestCertificates.ClientOptions()));
+            var expected = $"StartTls needs an open connection; {socket} is resolving.";
+            socket.Close();
+            return (expected, refused.Message);
+        });
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public async Task StartTls_checks_its_options_on_the_calling_thread_before_anything_is_posted_to_the_loop()
+    {
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+
+        var noCertificate = Assert.Throws<ArgumentException>(() => socket.StartTls(new SslServerAuthenticationOptions()));
+        Assert.Equal("options", noCertificate.ParamName);
+        Assert.StartsWith("TLS server options need a ServerCertificate, a ServerCertificateContext or a ServerCertificateSelectionCallback.", noCertificate.Message);
+        var noOptions = Assert.Throws<ArgumentNullException>(() => socket.StartTls((SslClientAuthenticationOptions)null!));
+        Assert.Equal("options", noOptions.ParamName);
+        Assert.Null(await loop.OnLoop(() => socket.Tls));
+        Assert.False(await loop.OnLoop(() => socket.IsHandshaking));
+    }
+
+    [Fact]
+    public async Task A_TLS_client_left_without_a_target_host_asks_for_the_host_name_it_connected_to()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            using var accepted = await listener.AcceptTcpClientAsync();
+            using var ssl = new SslStream(accepted.GetStream());
+            await ssl.AuthenticateAsServerAsync(TestCertificates.ServerOptions("conserv-test"));
+            var request = new byte[2];
+            await ssl.ReadExactlyAsync(request);
+            return ssl.TargetHostName; // the server name the client sent (SNI)
+        });
+
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            OnConnect = s =>
+            {
+                s.Write("hi"u8);
+                return default;
+            },
+        };
+        var options = TestCertificates.ClientOptions("conserv-test");
+        options.TargetHost = null;
+        var socket = await loop.OnLoop(() => TcpSocket.Connect(driver, "localhost", ((IPEndPoint)listener.LocalEndpoint).Port, loop: loop.Loop, tls: options));
+
+        Assert.Equal("localhost", await serving.WaitAsync(Bound));
+        var info = (await loop.OnLoop(() => socket.Tls))!;
+        Assert.Equal("localhost", info.HostName);
+        Assert.Null(options.TargetHost); // the caller's options are not changed: a copy carries the name
+        Assert.Equal($"{info.Protocol} {info.CipherSuite} (conserv-test)", info.ToString());
+    }
+
+    [Fact]
+    public async Task An_accepted_socket_that_upgrades_as_the_TLS_client_without_a_target_host_asks_for_the_peers_address()
+    {
+        await using var loop = new TestLoop();
+        var clientOptions = TestCertificates.ClientOptions();
+        clientOptions.TargetHost = null;
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, s) =>
+            {
+                s.StartTls(clientOptions);
+                return default;
+            },
+            OnConnect = s =>
+            {
+                s.Write("ok"u8);
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port!.Value).WaitAsync(Bound);
+        using var ssl = new SslStream(tcp.GetStream());
+        await ssl.AuthenticateAsServerAsync(TestCertificates.ServerOptions()).WaitAsync(Bound);
+        var reply = new byte[2];
+        await ssl.ReadExactlyAsync(reply).AsTask().WaitAsync(Bound);
+
+        Assert.Equal("ok"u8.ToArray(), reply);
+        var socket = driver.Log.First("connect").Socket!;
+        var info = (await loop.OnLoop(() => socket.Tls))!;
+        Assert.Equal("127.0.0.1", info.HostName);
+        Assert.False(info.IsServer);
+        Assert.Equal(TestCertificates.Server.Thumbprint, info.RemoteCertificate!.Thumbprint);
+        Assert.Equal($"{info.Protocol} {info.CipherSuite}", info.ToString()); // no ALPN: no protocol in parentheses
+    }
+
+    [Fact]
+    public void Options_that_already_have_a_certificate_context_are_used_as_given_and_a_copy_keeps_the_RSA_padding_choices()
+    {
+        var withContext = TestCertificates.ServerOptions();
+        withContext.ServerCertificateContext = SslStreamCertificateContext.Create(TestCertificates.Server, additionalCertificates: null, offline: true);
+        Assert.Same(withContext, TlsServerSettings.Prepare(withContext));
+
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) // the only platforms with these two options
+        {
+            var given = TestCertificates.ServerOptions();
+            given.AllowRsaPssPadding = !given.AllowRsaPssPadding;
+            given.AllowRsaPkcs1Padding = !given.AllowRsaPkcs1Padding;
+            var prepared = TlsServerSettings.Prepare(given);
+            Assert.NotSame(given, prepared);
+            Assert.Equal(given.AllowRsaPssPadding, prepared.AllowRsaPssPadding);
+            Assert.Equal(given.AllowRsaPkcs1Padding, prepared.AllowRsaPkcs1Padding);
+        }
+    }
+
+    [Fact]
+    public void The_cipher_stream_refuses_a_blocking_read_with_its_reason()
+    {
+        using var stream = new TlsCipherStream(null!);
+        var error = Assert.Throws<NotSupportedException>(() => stream.Read(new byte[1], 0, 1));
+        Assert.Equal("Reads are asynchronous only: the loop thread never blocks.", error.Message);
+    }
+
     private static async Task<SslStream> SslClientAsync(int port, SslClientAuthenticationOptions options)
     {
         var tcp = new TcpClient();
