@@ -567,6 +567,60 @@ public class TlsTests
         Assert.Equal("Reads are asynchronous only: the loop thread never blocks.", error.Message);
     }
 
+    [Fact]
+    public async Task A_TLS_server_whose_reads_are_smaller_than_a_record_echoes_every_byte_in_order()
+    {
+        await using var loop = new TestLoop(new EventLoopOptions { ReadBufferSize = 1000 }); // a record's 16 KiB takes many reads
+        var driver = new RecordingDriver
+        {
+            OnData = (s, d) =>
+            {
+                s.Write(d.Span);
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { Tls = TestCertificates.ServerOptions() });
+
+        using var client = await SslClientAsync(server.Port!.Value, TestCertificates.ClientOptions());
+        var sent = Peer.Pattern(100_000, seed: 23);
+        var echoed = new byte[sent.Length];
+        var reading = client.ReadExactlyAsync(echoed).AsTask();
+        await client.WriteAsync(sent).AsTask().WaitAsync(Bound);
+        await reading.WaitAsync(Bound);
+
+        Assert.Equal(sent, echoed);
+        Assert.All(driver.Log.Events.Where(e => e.Kind == "data"), e => Assert.InRange(e.Bytes!.Length, 1, 1000));
+    }
+
+    [Fact]
+    public async Task StartTls_refuses_null_server_options_on_the_calling_thread_with_the_parameter_named()
+    {
+        await using var loop = new TestLoop();
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var socket = await driver.Log.SocketOfFirstAsync("connection");
+
+        var error = Assert.Throws<ArgumentNullException>(() => socket.StartTls((SslServerAuthenticationOptions)null!));
+        Assert.Equal("options", error.ParamName);
+    }
+
+    [Fact]
+    public async Task A_handshake_timeout_drops_the_connection_even_when_the_driver_handles_the_error()
+    {
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver { OnError = (_, _) => new ValueTask<bool>(true) };
+        var options = new TcpServerOptions { Tls = TestCertificates.ServerOptions(), TlsHandshakeTimeout = TimeSpan.FromMilliseconds(200) };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: options);
+
+        using var silent = await Peer.ConnectAsync(server.Port!.Value);
+        await silent.SendAllAsync(new byte[] { 22, 3, 1 }); // the start of a ClientHello, and then nothing
+
+        await driver.Log.WaitForAsync("close");
+        Assert.IsType<HandshakeTimeoutException>(driver.Log.First("error").Error);
+        Assert.IsType<HandshakeTimeoutException>(driver.Log.First("close").Error);
+    }
+
     private static async Task<SslStream> SslClientAsync(int port, SslClientAuthenticationOptions options)
     {
         var tcp = new TcpClient();
