@@ -65,13 +65,10 @@ internal abstract class FrameReader
     /// <summary>Set when delivery stopped with bytes buffered: the socket resumes it once it can deliver again.</summary>
     public bool Stalled { get; private set; }
 
-    /// <summary>Whether the reader holds a pooled buffer (for tests: an idle connection holds none).</summary>
-    internal bool HoldsBuffer => _buffer is not null;
-
     /// <summary>How many bytes wait in the buffer (for tests: what a skipped over-long frame keeps).</summary>
     internal int BufferedCount => _end - _start;
 
-    /// <summary>The length of the buffer held, zero when none (for tests: how far it grew).</summary>
+    /// <summary>The length of the pooled buffer held, zero when none (for tests: how far it grew; an idle connection holds none).</summary>
     internal int BufferCapacity => _buffer?.Length ?? 0;
 
     /// <summary>Decodes the frame at the start of <paramref name="input"/> and delivers it; reports what it consumed.</summary>

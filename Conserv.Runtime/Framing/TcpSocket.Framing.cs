@@ -27,7 +27,7 @@ public sealed partial class TcpSocket
     internal bool HandlerHoldsInput => _handlerPending;
 
     /// <summary>Whether the socket holds a pooled framing buffer: a partial frame's, or one an async handler still holds (for tests).</summary>
-    internal bool HoldsFrameBuffers => (_frames?.HoldsBuffer ?? false) || _heldInput is not null || _heldChars is not null;
+    internal bool HoldsFrameBuffers => FramingBufferCapacity > 0 || _heldInput is not null || _heldChars is not null;
 
     /// <summary>How many read bytes wait in the framing reader's buffer (for tests).</summary>
     internal int FramingBytesBuffered => _frames?.BufferedCount ?? 0;
