@@ -532,6 +532,7 @@ public class TestNetworkTests
         peer.Close();
 
         await peer.Closed.WaitAsync(EventLog.DefaultTimeout);
+        await network.SettleAsync(); // the transport closes before the socket's close event has run
         Assert.Equal(SocketError.ConnectionReset, Assert.IsType<SocketException>(driver.Log.First("error").Error).SocketErrorCode);
         Assert.Equal(new[] { "eof", "error", "close" }, driver.Log.KindsOf(peer.Socket));
     }
