@@ -1,0 +1,483 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Threading;
+using System.Threading.Tasks;
+using Conserv.Interop;
+using Conserv.Testing;
+
+namespace Conserv.Runtime.Tests;
+
+/// <summary>
+/// The TLS layer between a socket and its transport, over the in-memory network: records that arrive in pieces,
+/// faults under a record, pausing with decrypted bytes held, sends the peer's window cannot take, close_notify, and
+/// the loop's synchronization context around the SslStream. The peer is a real <see cref="SslStream"/> whose
+/// ciphertext the test can hold back and deliver a piece at a time.
+/// </summary>
+public class TlsLayerTests
+{
+    private static readonly TimeSpan Bound = EventLog.DefaultTimeout;
+
+    [Fact]
+    public async Task A_record_that_arrives_in_two_pieces_is_delivered_once_whole_and_a_spurious_readiness_between_them_changes_nothing()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var (peer, ssl, wire) = await ConnectClientAsync(network, driver);
+        using var _ = ssl;
+
+        var record = await wire.CaptureAsync(() => ssl.WriteAsync("a record of its own"u8.ToArray()).AsTask());
+        peer.Send(record.AsSpan(0, 10)); // the header and a few bytes: the SslStream's read waits for the rest
+        await network.SettleAsync();
+        Assert.Equal(0, driver.Log.Count("data"));
+
+        peer.FailNextReceiveWithErrno(Libc.EAGAIN); // readiness with nothing behind it, as after a spurious wake-up
+        await network.SettleAsync();
+        Assert.Equal(0, driver.Log.Count("data"));
+        Assert.Equal(0, driver.Log.Count("error"));
+
+        peer.Send(record.AsSpan(10));
+        await network.SettleAsync();
+        Assert.Equal("a record of its own"u8.ToArray(), driver.Log.BytesOf(peer.Socket));
+        Assert.Equal(0, driver.Log.Count("error"));
+        Assert.False(peer.Socket.IsClosed);
+    }
+
+    [Fact]
+    public async Task The_end_of_the_stream_while_a_record_is_half_read_is_an_IOException_not_data()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var (peer, ssl, wire) = await ConnectClientAsync(network, driver);
+        using var _ = ssl;
+
+        var record = await wire.CaptureAsync(() => ssl.WriteAsync(new byte[100]).AsTask());
+        peer.Send(record.AsSpan(0, 30));
+        await network.SettleAsync();
+        peer.ShutdownWrite();
+        await network.SettleAsync();
+
+        Assert.True(peer.Socket.IsClosed);
+        Assert.IsType<IOException>(driver.Log.First("error").Error);
+        Assert.Equal(0, driver.Log.Count("data"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_receive_fault_under_TLS_reaches_the_error_handler_as_the_connections_own_error(bool midRecord)
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var (peer, ssl, wire) = await ConnectClientAsync(network, driver);
+        using var _ = ssl;
+
+        var record = await wire.CaptureAsync(() => ssl.WriteAsync(new byte[100]).AsTask());
+        if (midRecord)
+        {
+            peer.Send(record.AsSpan(0, 30)); // the SslStream's read of the rest is pending when the fault comes
+            await network.SettleAsync();
+            peer.FailNextReceive(SocketError.ConnectionReset);
+            peer.Send(record.AsSpan(30));
+        }
+        else
+        {
+            peer.FailNextReceive(SocketError.ConnectionReset); // the read after the wake-up read fails
+            peer.Send(record);
+        }
+
+        await network.SettleAsync();
+        Assert.True(peer.Socket.IsClosed);
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+        Assert.Equal(0, driver.Log.Count("data"));
+    }
+
+    [Fact]
+    public async Task A_send_fault_under_TLS_reaches_the_error_handler_at_once_named_after_send()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write("answer"u8);
+                return default;
+            },
+        };
+        var (peer, ssl, _) = await ConnectClientAsync(network, driver);
+        using var __ = ssl;
+        peer.ReceiveAvailable(); // what followed the handshake (session tickets): from here on, only what the driver writes
+
+        peer.FailNextSend(SocketError.ConnectionReset);
+        await ssl.WriteAsync("ask"u8.ToArray());
+        await network.SettleAsync();
+
+        Assert.True(peer.Socket.IsClosed);
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+        Assert.Contains("send", error.Message);
+        Assert.Empty(peer.ReceiveAvailable()); // the record that could not leave is dropped, not sent after the fault
+    }
+
+    [Fact]
+    public async Task A_paused_TLS_socket_holds_what_is_already_decrypted_and_delivers_it_in_order_once_resumed()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Pause(); // after the first piece: the rest stays in the TLS layer and the network
+                return default;
+            },
+        };
+        var (peer, ssl, _) = await ConnectClientAsync(network, driver);
+        using var __ = ssl;
+
+        var sent = Peer.Pattern(200_000, seed: 21); // one write: many records, all in the network at once
+        await ssl.WriteAsync(sent);
+        await network.SettleAsync();
+        Assert.Equal(1, driver.Log.Count("data"));
+        Assert.True(driver.Log.BytesOf(peer.Socket).Length < sent.Length);
+
+        for (int round = 0; round < 200 && driver.Log.BytesOf(peer.Socket).Length < sent.Length; round++)
+        {
+            int before = driver.Log.Count("data");
+            peer.Socket.Resume();
+            await network.SettleAsync();
+            Assert.Equal(before + 1, driver.Log.Count("data")); // one read per resume: paused again at once
+        }
+
+        Assert.Equal(sent, driver.Log.BytesOf(peer.Socket));
+        Assert.Equal(0, driver.Log.Count("error"));
+    }
+
+    [Fact]
+    public async Task A_reset_while_a_TLS_socket_is_paused_with_decrypted_bytes_held_is_reported_at_once()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Pause();
+                return default;
+            },
+        };
+        var (peer, ssl, _) = await ConnectClientAsync(network, driver);
+        using var __ = ssl;
+
+        await ssl.WriteAsync(Peer.Pattern(100_000, seed: 22));
+        await network.SettleAsync();
+        Assert.Equal(1, driver.Log.Count("data"));
+
+        peer.Reset();
+        await network.SettleAsync();
+        Assert.True(peer.Socket.IsClosed);
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task Close_ends_a_TLS_stream_with_a_close_notify_alert_after_the_last_data_record()
+    {
+        await using var network = new TestNetwork();
+        var reply = Peer.Pattern(40_000, seed: 23);
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write(reply);
+                s.Close();
+                return default;
+            },
+        };
+        // TLS 1.2: an alert record keeps its own content type on the wire (TLS 1.3 disguises it as data).
+        var (peer, ssl, wire) = await ConnectClientAsync(network, driver, SslProtocols.Tls12);
+        using var _ = ssl;
+        wire.RecordReads = true;
+
+        await ssl.WriteAsync("go"u8.ToArray());
+        var received = new MemoryStream();
+        await ssl.CopyToAsync(received).WaitAsync(Bound);
+        Assert.Equal(reply, received.ToArray());
+
+        var types = RecordTypes(wire.BytesRead);
+        Assert.Equal(ContentTypeAlert, types[^1]);
+        Assert.All(types[..^1], t => Assert.Equal(ContentTypeApplicationData, t));
+        await peer.Closed.WaitAsync(Bound);
+        Assert.Null(driver.Log.First("close").Error);
+    }
+
+    [Fact]
+    public async Task Every_event_over_TLS_runs_with_the_loops_synchronization_context()
+    {
+        await using var network = new TestNetwork();
+        var loopContext = await network.Loop.OnLoopAsync(() => SynchronizationContext.Current);
+        Assert.NotNull(loopContext);
+        var seen = new List<(string Where, SynchronizationContext? Context)>();
+        var driver = new RecordingDriver
+        {
+            OnConnect = s =>
+            {
+                seen.Add(("connect", SynchronizationContext.Current));
+                return default;
+            },
+            OnData = (s, d) =>
+            {
+                seen.Add(("data", SynchronizationContext.Current));
+                if (d.Span.SequenceEqual("STARTTLS"u8))
+                {
+                    s.StartTls(TestCertificates.ServerOptions());
+                    seen.Add(("after StartTls", SynchronizationContext.Current));
+                    return default;
+                }
+
+                s.Write(d.Span);
+                seen.Add(("after a write", SynchronizationContext.Current));
+                if (d.Span.SequenceEqual("bye"u8))
+                {
+                    s.Close();
+                    seen.Add(("after Close", SynchronizationContext.Current));
+                }
+
+                return default;
+            },
+            OnClose = (_, _) => seen.Add(("close", SynchronizationContext.Current)),
+        };
+
+        // A plain connection upgraded in place, then an echo over TLS, then a close that sends close_notify.
+        var peer = await network.AcceptAsync(driver);
+        peer.Send("STARTTLS");
+        await network.SettleAsync();
+        using var ssl = new SslStream(peer.AsStream());
+        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(Bound);
+        await ssl.WriteAsync("hello"u8.ToArray());
+        var echoed = new byte[5];
+        await ssl.ReadExactlyAsync(echoed).AsTask().WaitAsync(Bound);
+        await ssl.WriteAsync("bye"u8.ToArray());
+        await peer.Closed.WaitAsync(Bound);
+        await network.SettleAsync();
+
+        Assert.Equal(
+            new[] { "data", "after StartTls", "connect", "data", "after a write", "data", "after a write", "after Close", "close" },
+            seen.Select(s => s.Where));
+        Assert.All(seen, s => Assert.Same(loopContext, s.Context));
+    }
+
+    [Fact]
+    public async Task A_write_taken_whole_whose_ciphertext_the_window_cannot_hold_leaves_as_the_peer_reads()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 20_000 });
+        var reply = Peer.Pattern(30_000, seed: 24);
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write(reply); // under 64 KiB: encrypted at once, two thirds of it left in the TLS layer
+                return default;
+            },
+        };
+        var (peer, ssl, _) = await ConnectClientAsync(network, driver);
+        using var __ = ssl;
+        peer.StopReading();
+        await ssl.WriteAsync("go"u8.ToArray());
+        await network.SettleAsync();
+        Assert.Equal(0, peer.Socket.BytesQueued);
+
+        peer.ResumeReading();
+        var received = new byte[reply.Length];
+        await ssl.ReadExactlyAsync(received).AsTask().WaitAsync(Bound);
+        Assert.Equal(reply, received);
+    }
+
+    [Fact]
+    public async Task A_second_write_while_ciphertext_waits_is_queued_in_the_socket_and_nothing_is_lost()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 20_000 });
+        var first = Peer.Pattern(60_000, seed: 25);
+        var second = Peer.Pattern(60_000, seed: 26);
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write(first); // encrypted whole; the window takes a third of its ciphertext
+                s.Write(second); // the TLS layer takes no more while that waits: the socket queues it
+                return default;
+            },
+        };
+        var (peer, ssl, _) = await ConnectClientAsync(network, driver);
+        using var __ = ssl;
+        peer.StopReading();
+        await ssl.WriteAsync("go"u8.ToArray());
+        await network.SettleAsync();
+        Assert.Equal(second.Length, peer.Socket.BytesQueued);
+
+        peer.ResumeReading();
+        var received = new byte[first.Length + second.Length];
+        await ssl.ReadExactlyAsync(received).AsTask().WaitAsync(Bound);
+        Assert.Equal(first.Concat(second).ToArray(), received);
+    }
+
+    [Fact]
+    public async Task One_send_encrypts_at_most_64_KiB_of_plaintext_across_the_queued_writes()
+    {
+        // The writes queue while the handshake runs; the first send after it gathers them all. The window takes
+        // the handshake and a little more, so what one send took is what left the socket's queue.
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 8_000 });
+        var first = Peer.Pattern(10_000, seed: 27);
+        var second = Peer.Pattern(100_000, seed: 28);
+        var driver = new RecordingDriver
+        {
+            OnData = (s, d) =>
+            {
+                s.StartTls(TestCertificates.ServerOptions());
+                s.Write(first);
+                s.Write(second);
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver);
+        peer.StopReading();
+        peer.Send("STARTTLS");
+        await network.SettleAsync();
+        Assert.Equal(first.Length + second.Length, peer.Socket.BytesQueued);
+
+        using var ssl = new SslStream(peer.AsStream());
+        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(Bound);
+        await network.SettleAsync();
+        Assert.Equal(first.Length + second.Length - TlsTransport.MaxPlaintextPerSend, peer.Socket.BytesQueued);
+
+        peer.ResumeReading();
+        var received = new byte[first.Length + second.Length];
+        await ssl.ReadExactlyAsync(received).AsTask().WaitAsync(Bound);
+        Assert.Equal(first.Concat(second).ToArray(), received);
+    }
+
+    private const byte ContentTypeAlert = 21;
+    private const byte ContentTypeHandshake = 22;
+    private const byte ContentTypeChangeCipherSpec = 20;
+    private const byte ContentTypeApplicationData = 23;
+
+    /// <summary>The content types of the records in <paramref name="bytes"/>, each record's header giving its length.</summary>
+    private static byte[] RecordTypes(byte[] bytes)
+    {
+        var types = new List<byte>();
+        for (int at = 0; at + 5 <= bytes.Length; at += 5 + (bytes[at + 3] << 8 | bytes[at + 4]))
+        {
+            types.Add(bytes[at]);
+        }
+
+        return types.Where(t => t is not (ContentTypeHandshake or ContentTypeChangeCipherSpec)).ToArray();
+    }
+
+    /// <summary>A TLS connection to <paramref name="driver"/> from an SslStream client over <paramref name="wire"/>, handshake done.</summary>
+    private static async Task<(TestPeer Peer, SslStream Ssl, Wire Wire)> ConnectClientAsync(TestNetwork network, RecordingDriver driver,
+        SslProtocols protocols = SslProtocols.None)
+    {
+        var peer = await network.AcceptAsync(driver, tls: TestCertificates.ServerOptions());
+        var wire = new Wire(peer.AsStream());
+        var ssl = new SslStream(wire);
+        var options = TestCertificates.ClientOptions();
+        options.EnabledSslProtocols = protocols;
+        await ssl.AuthenticateAsClientAsync(options).WaitAsync(Bound);
+        await network.SettleAsync();
+        return (peer, ssl, wire);
+    }
+
+    /// <summary>
+    /// The peer's stream, seen by its SslStream: what the SslStream writes can be captured instead of sent (so the
+    /// test delivers a record in pieces), and what it reads can be kept (so the test sees the records on the wire).
+    /// </summary>
+    private sealed class Wire(Stream inner) : Stream
+    {
+        private readonly MemoryStream _read = new();
+        private MemoryStream? _capture;
+
+        public bool RecordReads { get; set; }
+
+        public byte[] BytesRead => _read.ToArray();
+
+        /// <summary>Runs <paramref name="write"/> with the SslStream's output captured, and returns that output.</summary>
+        public async Task<byte[]> CaptureAsync(Func<Task> write)
+        {
+            _capture = new MemoryStream();
+            try
+            {
+                await write().WaitAsync(Bound);
+                return _capture.ToArray();
+            }
+            finally
+            {
+                _capture = null;
+            }
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            int count = await inner.ReadAsync(buffer, cancellationToken);
+            if (RecordReads)
+            {
+                _read.Write(buffer.Span[..count]);
+            }
+
+            return count;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_capture is { } capture)
+            {
+                capture.Write(buffer.Span);
+                return default;
+            }
+
+            return inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Flush()
+        {
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanWrite => true;
+
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
