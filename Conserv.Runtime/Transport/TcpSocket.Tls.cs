@@ -91,7 +91,8 @@ public sealed partial class TcpSocket
         }
 
         // What was written before the call is the protocol's plaintext go-ahead: it leaves now, before any TLS byte.
-        if (_output is { IsEmpty: false } && CanSendNow)
+        // Tried even while the socket waits for writability: the peer may have read since the last refused send.
+        if (_output is { IsEmpty: false })
         {
             SendQueuedThen(ReadOnlySpan<byte>.Empty);
         }

@@ -359,6 +359,83 @@ public class TlsLayerTests
         Assert.Equal(first.Concat(second).ToArray(), received);
     }
 
+    [Fact]
+    public async Task StartTls_refuses_to_start_while_the_plaintext_written_before_it_cannot_leave_and_says_how_much_waits()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 10 });
+        Exception? refused = null;
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Write("220 go ahead, and more than the window holds\r\n"u8); // 10 bytes leave, 36 wait
+                refused = Assert.Throws<InvalidOperationException>(() => s.StartTls(TestCertificates.ServerOptions()));
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver);
+        peer.StopReading();
+        peer.Send("STARTTLS\r\n");
+        await network.SettleAsync();
+
+        Assert.Equal("StartTls could not send the 36 plaintext byte(s) written before it: the peer is not reading.", refused!.Message);
+        Assert.False(peer.Socket.IsHandshaking);
+        Assert.Null(peer.Socket.Tls);
+        peer.ResumeReading();
+        Assert.Equal("220 go ahead, and more than the window holds", await peer.ReceiveLineAsync()); // still plaintext
+    }
+
+    [Fact]
+    public async Task StartTls_sends_a_go_ahead_that_waited_for_writability_once_the_peer_has_read_even_before_that_event_ran()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 10 });
+        TestPeer? peer = null;
+        var driver = new RecordingDriver
+        {
+            OnData = (s, d) =>
+            {
+                if (d.Span.SequenceEqual("STARTTLS\r\n"u8))
+                {
+                    peer!.ResumeReading(); // the window opens; the socket hears of it only on a later turn
+                    s.StartTls(TestCertificates.ServerOptions());
+                    return default;
+                }
+
+                s.Write("220 go ahead, and more than the window holds\r\n"u8); // waits for writability
+                return default;
+            },
+        };
+        peer = await network.AcceptAsync(driver);
+        peer.StopReading();
+        peer.Send("EHLO\r\n");
+        await network.SettleAsync();
+        Assert.Equal(36, peer.Socket.BytesQueued);
+
+        peer.Send("STARTTLS\r\n");
+        await network.SettleAsync();
+        Assert.Equal(0, driver.Log.Count("error"));
+        Assert.True(peer.Socket.IsHandshaking);
+        Assert.Equal("220 go ahead, and more than the window holds", await peer.ReceiveLineAsync());
+    }
+
+    [Fact]
+    public async Task Options_the_SslStream_refuses_before_any_byte_moves_end_the_connection_through_error_dispatch()
+    {
+        // A certificate and a selection callback both given: the SslStream refuses them when the handshake starts.
+        // The driver handles the error, but a connection that cannot start its handshake is dropped all the same.
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver { OnError = (_, _) => new ValueTask<bool>(true) };
+        var conflicting = TestCertificates.ServerOptions();
+        conflicting.ServerCertificateSelectionCallback = (_, _) => TestCertificates.Server;
+        var peer = await network.AcceptAsync(driver, tls: conflicting);
+        await network.SettleAsync();
+
+        Assert.True(peer.Socket.IsClosed);
+        Assert.IsType<InvalidOperationException>(driver.Log.First("error").Error);
+        Assert.Contains(nameof(SslServerAuthenticationOptions.ServerCertificateSelectionCallback), driver.Log.First("error").Error!.Message);
+        Assert.Equal(0, driver.Log.Count("connect"));
+    }
+
     private const byte ContentTypeAlert = 21;
     private const byte ContentTypeHandshake = 22;
     private const byte ContentTypeChangeCipherSpec = 20;

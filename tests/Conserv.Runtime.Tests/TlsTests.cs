@@ -6,6 +6,8 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -142,7 +144,7 @@ public class TlsTests
 
         // With it: served, and the certificate is there for the driver to see.
         var withCertificate = TestCertificates.ClientOptions();
-        withCertificate.ClientCertificates = new System.Security.Cryptography.X509Certificates.X509CertificateCollection { TestCertificates.Client };
+        withCertificate.ClientCertificates = new X509CertificateCollection { TestCertificates.Client };
         using var accepted = await SslClientAsync(server.Port!.Value, withCertificate);
         await accepted.WriteAsync("ok"u8.ToArray()).AsTask().WaitAsync(Bound);
         var echoed = new byte[2];
@@ -395,6 +397,44 @@ public class TlsTests
 
         var selected = new SslServerAuthenticationOptions { ServerCertificateSelectionCallback = (_, _) => TestCertificates.Server };
         Assert.Same(selected, TlsServerSettings.Prepare(selected)); // a selection callback decides per connection
+    }
+
+    [Fact]
+    public async Task A_server_certificate_whose_issuer_is_missing_is_prepared_offline_without_fetching_the_issuer()
+    {
+        // A leaf whose issuer is not given, with an Authority Information Access address where the chain builder
+        // would download it from: a listener on loopback that counts who comes.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int fetches = 0;
+        var serving = Task.Run(async () =>
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptSocketAsync();
+                Interlocked.Increment(ref fetches); // closed at once: a download that fails fast
+            }
+        });
+        using var rootKey = RSA.Create(2048);
+        var rootRequest = new CertificateRequest("CN=Conserv test root", rootKey,
+            HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var root = rootRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var leafKey = RSA.Create(2048);
+        var leafRequest = new CertificateRequest("CN=localhost", leafKey,
+            HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        leafRequest.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(
+            ocspUris: null, caIssuersUris: new[] { $"http://127.0.0.1:{port}/root.cer" }));
+        using var signed = leafRequest.Create(root, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(29), new byte[] { 1, 2, 3, 4 });
+        using var leaf = signed.CopyWithPrivateKey(leafKey);
+
+        var prepared = TlsServerSettings.Prepare(new SslServerAuthenticationOptions { ServerCertificate = leaf });
+
+        Assert.Equal(leaf.Thumbprint, prepared.ServerCertificateContext!.TargetCertificate.Thumbprint);
+        listener.Stop(); // a download the chain builder started would have connected by now: Prepare builds synchronously
+        await Assert.ThrowsAnyAsync<Exception>(() => serving.WaitAsync(Bound));
+        Assert.Equal(0, Volatile.Read(ref fetches));
     }
 
     [Fact]
