@@ -125,6 +125,52 @@ public class TlsLayerTests
     }
 
     [Fact]
+    public async Task A_burst_of_records_already_in_the_network_is_read_to_its_end_and_what_follows_is_read_too()
+    {
+        // Everything is in the network at once: after the first readiness, the records already decrypted are all the
+        // socket has to go on (the in-memory network, like epoll, reports nothing new), so the TLS layer must bring them.
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var (peer, ssl, _) = await ConnectClientAsync(network, driver);
+        using var __ = ssl;
+
+        var burst = Peer.Pattern(300_000, seed: 29);
+        await ssl.WriteAsync(burst);
+        await network.SettleAsync();
+        Assert.Equal(burst, driver.Log.BytesOf(peer.Socket));
+
+        await ssl.WriteAsync("and then"u8.ToArray()); // the SslStream's next read was asked for: readiness reaches it
+        await network.SettleAsync();
+        Assert.Equal(burst.Concat("and then"u8.ToArray()).ToArray(), driver.Log.BytesOf(peer.Socket));
+    }
+
+    [Fact]
+    public async Task Small_records_that_arrive_together_are_read_many_to_a_read_and_all_of_them_are_delivered()
+    {
+        // 2,000 records of 10 bytes in one arrival: the SslStream holds many of them at once, so one read of the
+        // socket takes the plaintext of as many as fit, and what is decrypted beyond that is delivered without any
+        // new readiness from the network.
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var (peer, ssl, wire) = await ConnectClientAsync(network, driver);
+        using var __ = ssl;
+
+        var sent = Peer.Pattern(20_000, seed: 30);
+        var records = await wire.CaptureAsync(async () =>
+        {
+            for (int at = 0; at < sent.Length; at += 10)
+            {
+                await ssl.WriteAsync(sent.AsMemory(at, 10));
+            }
+        });
+        peer.Send(records);
+        await network.SettleAsync();
+
+        Assert.Equal(sent, driver.Log.BytesOf(peer.Socket));
+        Assert.InRange(driver.Log.Count("data"), 2, 200);
+    }
+
+    [Fact]
     public async Task A_paused_TLS_socket_holds_what_is_already_decrypted_and_delivers_it_in_order_once_resumed()
     {
         await using var network = new TestNetwork();
@@ -136,16 +182,25 @@ public class TlsLayerTests
                 return default;
             },
         };
-        var (peer, ssl, _) = await ConnectClientAsync(network, driver);
+        var (peer, ssl, wire) = await ConnectClientAsync(network, driver);
         using var __ = ssl;
 
-        var sent = Peer.Pattern(200_000, seed: 21); // one write: many records, all in the network at once
-        await ssl.WriteAsync(sent);
+        // Small records, all in the network at once: the SslStream decrypts more than one read of the socket takes,
+        // so the TLS layer holds decrypted bytes while the socket is paused (and the network has nothing new to say).
+        var sent = Peer.Pattern(100_000, seed: 21);
+        var records = await wire.CaptureAsync(async () =>
+        {
+            for (int at = 0; at < sent.Length; at += 100)
+            {
+                await ssl.WriteAsync(sent.AsMemory(at, 100));
+            }
+        });
+        peer.Send(records);
         await network.SettleAsync();
         Assert.Equal(1, driver.Log.Count("data"));
         Assert.True(driver.Log.BytesOf(peer.Socket).Length < sent.Length);
 
-        for (int round = 0; round < 200 && driver.Log.BytesOf(peer.Socket).Length < sent.Length; round++)
+        for (int round = 0; round < 100 && driver.Log.BytesOf(peer.Socket).Length < sent.Length; round++)
         {
             int before = driver.Log.Count("data");
             peer.Socket.Resume();
@@ -169,10 +224,14 @@ public class TlsLayerTests
                 return default;
             },
         };
-        var (peer, ssl, _) = await ConnectClientAsync(network, driver);
+        var (peer, ssl, wire) = await ConnectClientAsync(network, driver);
         using var __ = ssl;
 
-        await ssl.WriteAsync(Peer.Pattern(100_000, seed: 22));
+        // In two pieces: the SslStream's read waits for the rest of the first record, which then comes with all the others.
+        var records = await wire.CaptureAsync(() => ssl.WriteAsync(Peer.Pattern(100_000, seed: 22)).AsTask());
+        peer.Send(records.AsSpan(0, 10));
+        await network.SettleAsync();
+        peer.Send(records.AsSpan(10));
         await network.SettleAsync();
         Assert.Equal(1, driver.Log.Count("data"));
 
