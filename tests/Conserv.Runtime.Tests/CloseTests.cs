@@ -371,6 +371,34 @@ public class CloseTests
     }
 
     [Fact]
+    public async Task The_drain_before_a_close_stops_after_sixteen_reads_and_input_beyond_them_is_answered_with_a_reset()
+    {
+        // Reads of 1 KiB: sixteen take 16,384 bytes, and the peer sent 1,000 more. A close must not read without end
+        // (a peer that keeps sending would hold the loop), so what is left makes the kernel reset the connection.
+        await using var loop = new TestLoop(new EventLoopOptions { ReadBufferSize = 1024 });
+        var driver = new RecordingDriver
+        {
+            OnConnection = (_, client) =>
+            {
+                client.Pause();
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        using var peer = await Peer.ConnectAsync(server.Port!.Value);
+        var side = await driver.Log.SocketOfFirstAsync("connection");
+        await peer.SendAllAsync(new byte[16 * 1024 + 1000]);
+        await peer.WaitUntilAcknowledgedAsync();
+        await loop.OnLoop(() => side.Close());
+
+        // The write side ends first (a FIN, read as the end of file), then the close with input left resets.
+        var (data, resetWhileReading) = await peer.ReadToEndAsync();
+        Assert.Empty(data);
+        Assert.True(resetWhileReading || peer.Poll(EventLog.DefaultTimeout, SelectMode.SelectError),
+            "no reset came: the close drained more than sixteen reads");
+    }
+
+    [Fact]
     public async Task Closing_a_socket_that_left_more_than_one_read_of_input_unread_ends_the_connection_with_a_clean_end_of_file()
     {
         // Unread input makes the kernel answer a close with a reset: the close first drains it (up to sixteen reads). This socket never reads, so its read size stays at 16 KiB,

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 using Conserv.Interop;
 
@@ -42,6 +43,54 @@ public class ErrnoTests
         Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
         Assert.Equal("socket: Connection reset by peer (ECONNRESET)", error.Message);
     }
+
+    [Fact]
+    public async Task A_write_to_a_peer_that_reset_while_the_handler_ran_fails_in_send_and_is_named_after_it()
+    {
+        await using var loop = new TestLoop();
+        Socket? peer = null;
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                peer!.LingerState = new LingerOption(true, 0);
+                peer.Dispose(); // a reset, while this handler runs: the loop has not seen it
+                WaitForHangUp(s.KernelDescriptor!.Value);
+                s.Write("too late"u8); // sent once the handler returns: the send is what meets the reset
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        peer = await Peer.ConnectAsync(server.Port!.Value);
+        await peer.SendAllAsync("x"u8.ToArray());
+
+        await driver.Log.WaitForAsync("close");
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+        Assert.Equal("send: Connection reset by peer (ECONNRESET)", error.Message);
+    }
+
+    /// <summary>Blocks until the kernel reports <paramref name="fd"/> hung up or in error (poll(2), which does not clear the error); bounded.</summary>
+    private static void WaitForHangUp(int fd)
+    {
+        var entry = new PollEntry { Descriptor = fd, Events = 0 };
+        int ready = PollDescriptors(ref entry, 1, (int)EventLog.DefaultTimeout.TotalMilliseconds);
+        Assert.True(ready == 1 && (entry.Returned & (PollError | PollHangUp)) != 0, $"poll: {ready}, revents {entry.Returned}");
+    }
+
+    private const short PollError = 0x008;
+    private const short PollHangUp = 0x010;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollEntry
+    {
+        public int Descriptor;
+        public short Events;
+        public short Returned;
+    }
+
+    [DllImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static extern int PollDescriptors(ref PollEntry entry, nuint count, int timeoutMilliseconds);
 
     [Fact]
     public async Task A_refused_connect_names_the_target_and_the_errno()
