@@ -227,8 +227,17 @@ public class TlsLayerTests
         var (peer, ssl, wire) = await ConnectClientAsync(network, driver);
         using var __ = ssl;
 
-        // In two pieces: the SslStream's read waits for the rest of the first record, which then comes with all the others.
-        var records = await wire.CaptureAsync(() => ssl.WriteAsync(Peer.Pattern(100_000, seed: 22)).AsTask());
+        // Small records in two pieces: the SslStream's read waits for the rest of the first record, which then comes
+        // with all the others; it decrypts more than the socket's first read takes, so the TLS layer holds bytes and
+        // has no read of its own outstanding when the reset comes.
+        var sent = Peer.Pattern(50_000, seed: 22);
+        var records = await wire.CaptureAsync(async () =>
+        {
+            for (int at = 0; at < sent.Length; at += 100)
+            {
+                await ssl.WriteAsync(sent.AsMemory(at, 100));
+            }
+        });
         peer.Send(records.AsSpan(0, 10));
         await network.SettleAsync();
         peer.Send(records.AsSpan(10));
