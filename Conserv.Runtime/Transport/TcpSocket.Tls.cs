@@ -21,6 +21,9 @@ public sealed partial class TcpSocket
     /// </summary>
     public TlsInfo? Tls => _tls;
 
+    /// <summary>The TLS layer's SslStream while the socket has one (for tests: what a close releases).</summary>
+    internal SslStream? TlsStream => (_transport as TlsTransport)?.Stream;
+
     /// <summary>True while a TLS handshake is under way on this socket: data events wait for it, and writes queue.</summary>
     public bool IsHandshaking => _transport is TlsTransport { IsSecured: false };
 

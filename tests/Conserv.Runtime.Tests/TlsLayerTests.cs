@@ -94,6 +94,7 @@ public class TlsLayerTests
         Assert.True(peer.Socket.IsClosed);
         var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
         Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+        Assert.Equal("recv: Connection reset by peer (ECONNRESET)", error.Message);
         Assert.Equal(0, driver.Log.Count("data"));
     }
 
@@ -256,10 +257,12 @@ public class TlsLayerTests
     {
         await using var network = new TestNetwork();
         var reply = Peer.Pattern(40_000, seed: 23);
+        SslStream? serverStream = null;
         var driver = new RecordingDriver
         {
             OnData = (s, _) =>
             {
+                serverStream = s.TlsStream;
                 s.Write(reply);
                 s.Close();
                 return default;
@@ -275,6 +278,7 @@ public class TlsLayerTests
         await ssl.CopyToAsync(received).WaitAsync(Bound);
         Assert.Equal(reply, received.ToArray());
 
+        Assert.Throws<ObjectDisposedException>(() => serverStream!.Write(new byte[1])); // the close released the server's SslStream
         var types = RecordTypes(wire.BytesRead);
         Assert.Equal(ContentTypeAlert, types[^1]);
         Assert.All(types[..^1], t => Assert.Equal(ContentTypeApplicationData, t));
