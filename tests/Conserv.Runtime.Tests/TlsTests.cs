@@ -331,6 +331,37 @@ public class TlsTests
     }
 
     [Fact]
+    public async Task A_reset_of_a_paused_TLS_connection_is_reported_while_it_is_still_paused()
+    {
+        // Paused, the socket asks the kernel for nothing, but it stays where epoll reports a reset: the error comes
+        // at once, not when (if ever) the socket resumes.
+        await using var loop = new TestLoop();
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.Pause();
+                return default;
+            },
+        };
+        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: new TcpServerOptions { Tls = TestCertificates.ServerOptions() });
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port!.Value).WaitAsync(Bound);
+        using var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: true);
+        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(Bound);
+        await ssl.WriteAsync("hello"u8.ToArray()).AsTask().WaitAsync(Bound);
+        var socket = await driver.Log.SocketOfFirstAsync("data");
+        await Poll.UntilAsync(loop.Loop, () => socket.IsPaused, "the pause");
+
+        tcp.Client.LingerState = new LingerOption(true, 0);
+        tcp.Client.Close();
+
+        await driver.Log.WaitForAsync("close");
+        var error = Assert.IsType<SocketException>(driver.Log.First("error").Error);
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+    }
+
+    [Fact]
     public async Task A_record_cut_short_by_the_end_of_the_stream_is_an_IOException_not_data()
     {
         await using var loop = new TestLoop();
