@@ -48,6 +48,43 @@ public class TlsLayerTests
     }
 
     [Fact]
+    public async Task A_peer_that_ends_with_close_notify_gives_the_driver_its_data_then_the_end_of_the_stream_and_a_clean_close()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var (peer, ssl, _) = await ConnectClientAsync(network, driver);
+        using var __ = ssl;
+
+        await ssl.WriteAsync("last words"u8.ToArray());
+        await ssl.ShutdownAsync(); // close_notify
+        peer.ShutdownWrite();
+        await network.SettleAsync();
+
+        Assert.Equal("last words"u8.ToArray(), driver.Log.BytesOf(peer.Socket));
+        Assert.Equal(new[] { "connect", "data", "eof", "close" }, driver.Log.KindsOf(peer.Socket));
+        Assert.Null(driver.Log.First("close").Error);
+    }
+
+    [Fact]
+    public async Task A_record_that_fails_to_decrypt_is_the_error_reported_even_when_the_send_of_the_alert_fails_too()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var (peer, ssl, _) = await ConnectClientAsync(network, driver);
+        using var __ = ssl;
+
+        // A record header that claims application data, then bytes that are not a valid record; the socket's next
+        // send (an alert, if the SslStream answers) fails.
+        peer.FailNextSend(SocketError.ConnectionReset);
+        peer.Send(new byte[] { 23, 3, 3, 0, 40 }.Concat(Peer.Pattern(40, seed: 9)).ToArray());
+        await network.SettleAsync();
+
+        Assert.True(peer.Socket.IsClosed);
+        Assert.IsType<IOException>(driver.Log.First("error").Error);
+        Assert.Equal(0, driver.Log.Count("data"));
+    }
+
+    [Fact]
     public async Task The_end_of_the_stream_while_a_record_is_half_read_is_an_IOException_not_data()
     {
         await using var network = new TestNetwork();
@@ -488,6 +525,38 @@ public class TlsLayerTests
         Assert.Equal(0, driver.Log.Count("error"));
         Assert.True(peer.Socket.IsHandshaking);
         Assert.Equal("220 go ahead, and more than the window holds", await peer.ReceiveLineAsync());
+    }
+
+    [Fact]
+    public async Task A_handshake_flight_larger_than_the_peers_window_leaves_as_the_window_opens()
+    {
+        // The window takes 300 bytes of the server's first flight (its certificate alone is larger): the rest waits
+        // in the TLS layer, which must ask for writability to send it once the peer reads.
+        await using var network = new TestNetwork(new TestNetworkOptions { Window = 300 });
+        var driver = new RecordingDriver
+        {
+            OnData = (s, _) =>
+            {
+                s.StartTls(TestCertificates.ServerOptions());
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver);
+        peer.StopReading();
+        peer.Send("STARTTLS");
+        await network.SettleAsync();
+
+        using var ssl = new SslStream(peer.AsStream());
+        var handshake = ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions());
+        await network.SettleAsync();
+        Assert.False(handshake.IsCompleted);
+        Assert.True(peer.Socket.IsHandshaking);
+
+        peer.ResumeReading();
+        await handshake.WaitAsync(Bound);
+        await network.SettleAsync();
+        Assert.NotNull(peer.Socket.Tls);
+        Assert.Equal(1, driver.Log.Count("connect"));
     }
 
     [Fact]
