@@ -66,6 +66,33 @@ public class TlsLayerTests
     }
 
     [Fact]
+    public async Task A_half_open_TLS_socket_answers_after_the_peers_close_notify_and_then_closes_cleanly()
+    {
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver
+        {
+            OnEndOfFile = s =>
+            {
+                s.Write("goodbye"u8); // the peer ended its side; this side still writes, encrypted
+                s.Close();
+                return default;
+            },
+        };
+        var peer = await network.AcceptAsync(driver, new TcpSocketOptions { AllowHalfOpen = true }, tls: TestCertificates.ServerOptions());
+        using var ssl = new SslStream(peer.AsStream());
+        await ssl.AuthenticateAsClientAsync(TestCertificates.ClientOptions()).WaitAsync(Bound);
+        await ssl.ShutdownAsync(); // close_notify
+        peer.ShutdownWrite();
+
+        var received = new MemoryStream();
+        await ssl.CopyToAsync(received).WaitAsync(Bound);
+        Assert.Equal("goodbye"u8.ToArray(), received.ToArray());
+        await network.SettleAsync();
+        Assert.Equal(new[] { "connect", "eof", "close" }, driver.Log.KindsOf(peer.Socket).Where(k => k != "outputEmpty"));
+        Assert.Null(driver.Log.First("close").Error);
+    }
+
+    [Fact]
     public async Task A_record_that_fails_to_decrypt_is_the_error_reported_even_when_the_send_of_the_alert_fails_too()
     {
         await using var network = new TestNetwork();
