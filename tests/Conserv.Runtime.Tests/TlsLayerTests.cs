@@ -413,6 +413,7 @@ public class TlsLayerTests
         var reply = Peer.Pattern(30_000, seed: 24);
         var driver = new RecordingDriver
         {
+            Features = SocketDriverFeatures.ByteData, // no output-empty: nothing but the TLS layer waits for the ciphertext to leave
             OnData = (s, _) =>
             {
                 s.Write(reply); // under 64 KiB: encrypted at once, two thirds of it left in the TLS layer
