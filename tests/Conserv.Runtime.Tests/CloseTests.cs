@@ -370,12 +370,9 @@ public class CloseTests
         Assert.Equal(new[] { "connect", "eof", "outputEmpty", "close" }, clientDriver.Log.KindsOf(client));
     }
 
-    [Fact]
-    public async Task The_drain_before_a_close_stops_after_sixteen_reads_and_input_beyond_them_is_answered_with_a_reset()
+    /// <summary>A server on <paramref name="loop"/> whose accepted socket never reads (paused at once), and a peer connected to it.</summary>
+    private static async Task<(TcpServer Server, Socket Peer, TcpSocket Side)> ConnectToASocketThatNeverReadsAsync(TestLoop loop)
     {
-        // Reads of 1 KiB: sixteen take 16,384 bytes, and the peer sent 1,000 more. A close must not read without end
-        // (a peer that keeps sending would hold the loop), so what is left makes the kernel reset the connection.
-        await using var loop = new TestLoop(new EventLoopOptions { ReadBufferSize = 1024 });
         var driver = new RecordingDriver
         {
             OnConnection = (_, client) =>
@@ -384,9 +381,20 @@ public class CloseTests
                 return default;
             },
         };
-        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
-        using var peer = await Peer.ConnectAsync(server.Port!.Value);
-        var side = await driver.Log.SocketOfFirstAsync("connection");
+        var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
+        var peer = await Peer.ConnectAsync(server.Port!.Value);
+        return (server, peer, await driver.Log.SocketOfFirstAsync("connection"));
+    }
+
+    [Fact]
+    public async Task The_drain_before_a_close_stops_after_sixteen_reads_and_input_beyond_them_is_answered_with_a_reset()
+    {
+        // Reads of 1 KiB: sixteen take 16,384 bytes, and the peer sent 1,000 more. A close must not read without end
+        // (a peer that keeps sending would hold the loop), so what is left makes the kernel reset the connection.
+        await using var loop = new TestLoop(new EventLoopOptions { ReadBufferSize = 1024 });
+        var (server, peer, side) = await ConnectToASocketThatNeverReadsAsync(loop);
+        await using var _ = server;
+        using var __ = peer;
         await peer.SendAllAsync(new byte[16 * 1024 + 1000]);
         await peer.WaitUntilAcknowledgedAsync();
         await loop.OnLoop(() => side.Close());
@@ -404,17 +412,9 @@ public class CloseTests
         // Unread input makes the kernel answer a close with a reset: the close first drains it (up to sixteen reads). This socket never reads, so its read size stays at 16 KiB,
         // and 40,000 bytes wait: more than one read.
         await using var loop = new TestLoop();
-        var driver = new RecordingDriver
-        {
-            OnConnection = (_, client) =>
-            {
-                client.Pause();
-                return default;
-            },
-        };
-        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
-        using var peer = await Peer.ConnectAsync(server.Port!.Value);
-        var side = await driver.Log.SocketOfFirstAsync("connection");
+        var (server, peer, side) = await ConnectToASocketThatNeverReadsAsync(loop);
+        await using var _ = server;
+        using var __ = peer;
         await peer.SendAllAsync(new byte[40_000]);
         await loop.OnLoop(() =>
         {

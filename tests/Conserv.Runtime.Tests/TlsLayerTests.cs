@@ -221,13 +221,7 @@ public class TlsLayerTests
         using var __ = ssl;
 
         var sent = Peer.Pattern(20_000, seed: 30);
-        var records = await wire.CaptureAsync(async () =>
-        {
-            for (int at = 0; at < sent.Length; at += 10)
-            {
-                await ssl.WriteAsync(sent.AsMemory(at, 10));
-            }
-        });
+        var records = await wire.CaptureRecordsAsync(ssl, sent, recordSize: 10);
         peer.Send(records);
         await network.SettleAsync();
 
@@ -239,27 +233,14 @@ public class TlsLayerTests
     public async Task A_paused_TLS_socket_holds_what_is_already_decrypted_and_delivers_it_in_order_once_resumed()
     {
         await using var network = new TestNetwork();
-        var driver = new RecordingDriver
-        {
-            OnData = (s, _) =>
-            {
-                s.Pause(); // after the first piece: the rest stays in the TLS layer and the network
-                return default;
-            },
-        };
+        var driver = PausingAfterEachRead(); // after the first piece: the rest stays in the TLS layer and the network
         var (peer, ssl, wire) = await ConnectClientAsync(network, driver);
         using var __ = ssl;
 
         // Small records, all in the network at once: the SslStream decrypts more than one read of the socket takes,
         // so the TLS layer holds decrypted bytes while the socket is paused (and the network has nothing new to say).
         var sent = Peer.Pattern(100_000, seed: 21);
-        var records = await wire.CaptureAsync(async () =>
-        {
-            for (int at = 0; at < sent.Length; at += 100)
-            {
-                await ssl.WriteAsync(sent.AsMemory(at, 100));
-            }
-        });
+        var records = await wire.CaptureRecordsAsync(ssl, sent, recordSize: 100);
         peer.Send(records);
         await network.SettleAsync();
         Assert.Equal(1, driver.Log.Count("data"));
@@ -281,14 +262,7 @@ public class TlsLayerTests
     public async Task A_reset_while_a_TLS_socket_is_paused_with_decrypted_bytes_held_is_reported_at_once()
     {
         await using var network = new TestNetwork();
-        var driver = new RecordingDriver
-        {
-            OnData = (s, _) =>
-            {
-                s.Pause();
-                return default;
-            },
-        };
+        var driver = PausingAfterEachRead();
         var (peer, ssl, wire) = await ConnectClientAsync(network, driver);
         using var __ = ssl;
 
@@ -296,13 +270,7 @@ public class TlsLayerTests
         // with all the others; it decrypts more than the socket's first read takes, so the TLS layer holds bytes and
         // has no read of its own outstanding when the reset comes.
         var sent = Peer.Pattern(50_000, seed: 22);
-        var records = await wire.CaptureAsync(async () =>
-        {
-            for (int at = 0; at < sent.Length; at += 100)
-            {
-                await ssl.WriteAsync(sent.AsMemory(at, 100));
-            }
-        });
+        var records = await wire.CaptureRecordsAsync(ssl, sent, recordSize: 100);
         peer.Send(records.AsSpan(0, 10));
         await network.SettleAsync();
         peer.Send(records.AsSpan(10));
@@ -610,6 +578,16 @@ public class TlsLayerTests
     private const byte ContentTypeChangeCipherSpec = 20;
     private const byte ContentTypeApplicationData = 23;
 
+    /// <summary>A driver that pauses its socket in each data event: one read per resume.</summary>
+    private static RecordingDriver PausingAfterEachRead() => new()
+    {
+        OnData = (s, _) =>
+        {
+            s.Pause();
+            return default;
+        },
+    };
+
     /// <summary>The content types of the records in <paramref name="bytes"/>, each record's header giving its length.</summary>
     private static byte[] RecordTypes(byte[] bytes)
     {
@@ -663,6 +641,15 @@ public class TlsLayerTests
                 _capture = null;
             }
         }
+
+        /// <summary>What <paramref name="ssl"/> writes for <paramref name="data"/> written <paramref name="recordSize"/> bytes at a time: one record each.</summary>
+        public Task<byte[]> CaptureRecordsAsync(SslStream ssl, byte[] data, int recordSize) => CaptureAsync(async () =>
+        {
+            for (int at = 0; at < data.Length; at += recordSize)
+            {
+                await ssl.WriteAsync(data.AsMemory(at, Math.Min(recordSize, data.Length - at)));
+            }
+        });
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
