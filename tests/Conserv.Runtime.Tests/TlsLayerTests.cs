@@ -395,10 +395,7 @@ public class TlsLayerTests
         await network.SettleAsync();
         Assert.Equal(0, peer.Socket.BytesQueued);
 
-        peer.ResumeReading();
-        var received = new byte[reply.Length];
-        await ssl.ReadExactlyAsync(received).AsTask().WaitAsync(Bound);
-        Assert.Equal(reply, received);
+        await ResumeReadingAndExpectAsync(peer, ssl, reply);
     }
 
     [Fact]
@@ -423,10 +420,7 @@ public class TlsLayerTests
         await network.SettleAsync();
         Assert.Equal(second.Length, peer.Socket.BytesQueued);
 
-        peer.ResumeReading();
-        var received = new byte[first.Length + second.Length];
-        await ssl.ReadExactlyAsync(received).AsTask().WaitAsync(Bound);
-        Assert.Equal(first.Concat(second).ToArray(), received);
+        await ResumeReadingAndExpectAsync(peer, ssl, first.Concat(second).ToArray());
     }
 
     [Fact]
@@ -458,10 +452,7 @@ public class TlsLayerTests
         await network.SettleAsync();
         Assert.Equal(first.Length + second.Length - TlsTransport.MaxPlaintextPerSend, peer.Socket.BytesQueued);
 
-        peer.ResumeReading();
-        var received = new byte[first.Length + second.Length];
-        await ssl.ReadExactlyAsync(received).AsTask().WaitAsync(Bound);
-        Assert.Equal(first.Concat(second).ToArray(), received);
+        await ResumeReadingAndExpectAsync(peer, ssl, first.Concat(second).ToArray());
     }
 
     [Fact]
@@ -577,6 +568,15 @@ public class TlsLayerTests
     private const byte ContentTypeHandshake = 22;
     private const byte ContentTypeChangeCipherSpec = 20;
     private const byte ContentTypeApplicationData = 23;
+
+    /// <summary>The peer reads again, and what its SslStream reads must be exactly <paramref name="expected"/>.</summary>
+    private static async Task ResumeReadingAndExpectAsync(TestPeer peer, SslStream ssl, byte[] expected)
+    {
+        peer.ResumeReading();
+        var received = new byte[expected.Length];
+        await ssl.ReadExactlyAsync(received).AsTask().WaitAsync(Bound);
+        Assert.Equal(expected, received);
+    }
 
     /// <summary>A driver that pauses its socket in each data event: one read per resume.</summary>
     private static RecordingDriver PausingAfterEachRead() => new()
