@@ -97,4 +97,28 @@ public class ByteQueueTests
         Assert.Equal(capacity, reclaim.Length);
         Assert.Equal(new byte[50].Concat(Enumerable.Range(0, capacity - 50).Select(i => (byte)i)), reclaim.Pending.ToArray());
     }
+
+    [Fact]
+    public void An_array_reclaimed_in_place_is_not_given_back_to_the_pool_while_the_queue_still_uses_it()
+    {
+        var queue = new ByteQueue();
+        var first = Enumerable.Range(0, 200).Select(i => (byte)i).ToArray();
+        queue.Append(first);
+        int capacity = queue.Capacity;
+        queue.Skip(150);
+        queue.Append(Enumerable.Repeat((byte)7, capacity - 50).ToArray()); // fits once the front is reclaimed: same array
+
+        // Whoever rents arrays of that size next must not get the queue's: it would write over the queued bytes.
+        var rented = Enumerable.Range(0, 16).Select(_ => System.Buffers.ArrayPool<byte>.Shared.Rent(capacity)).ToArray();
+        foreach (var array in rented)
+        {
+            Array.Fill(array, (byte)0xEE);
+        }
+
+        Assert.Equal(first[150..].Concat(Enumerable.Repeat((byte)7, capacity - 50)), queue.Pending.ToArray());
+        foreach (var array in rented)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(array);
+        }
+    }
 }
