@@ -66,6 +66,31 @@ public class TlsLayerTests
     }
 
     [Fact]
+    public async Task Data_that_arrives_with_the_handshakes_last_flight_is_delivered_after_the_connect_event()
+    {
+        // The client's last handshake flight and its first record arrive together: the SslStream holds the record
+        // when the handshake completes, and nothing more will come from the network to announce it.
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var peer = await network.AcceptAsync(driver, tls: TestCertificates.ServerOptions());
+        var wire = new Wire(peer.AsStream());
+        using var ssl = new SslStream(wire);
+        var options = TestCertificates.ClientOptions();
+        options.EnabledSslProtocols = SslProtocols.Tls13; // the client is done once its last flight is written
+        wire.CaptureAfter(writes: 1); // the ClientHello goes through; the rest is held
+        await ssl.AuthenticateAsClientAsync(options).WaitAsync(Bound);
+        await ssl.WriteAsync("early"u8.ToArray());
+        await network.SettleAsync();
+        Assert.True(peer.Socket.IsHandshaking);
+
+        peer.Send(wire.TakeCaptured());
+        await network.SettleAsync();
+
+        Assert.Equal("early"u8.ToArray(), driver.Log.BytesOf(peer.Socket));
+        Assert.Equal(new[] { "connect", "data" }, driver.Log.KindsOf(peer.Socket).Where(k => k != "outputEmpty"));
+    }
+
+    [Fact]
     public async Task A_half_open_TLS_socket_answers_after_the_peers_close_notify_and_then_closes_cleanly()
     {
         await using var network = new TestNetwork();
@@ -622,8 +647,20 @@ public class TlsLayerTests
     {
         private readonly MemoryStream _read = new();
         private MemoryStream? _capture;
+        private int _writesBeforeCapture = -1;
 
         public bool RecordReads { get; set; }
+
+        /// <summary>Lets the next <paramref name="writes"/> writes through, then captures the rest until <see cref="TakeCaptured"/>.</summary>
+        public void CaptureAfter(int writes) => _writesBeforeCapture = writes;
+
+        /// <summary>What was captured since <see cref="CaptureAfter"/>; writes go through again.</summary>
+        public byte[] TakeCaptured()
+        {
+            var captured = _capture?.ToArray() ?? [];
+            _capture = null;
+            return captured;
+        }
 
         public byte[] BytesRead => _read.ToArray();
 
@@ -669,10 +706,21 @@ public class TlsLayerTests
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            if (_writesBeforeCapture == 0)
+            {
+                _capture = new MemoryStream();
+                _writesBeforeCapture = -1;
+            }
+
             if (_capture is { } capture)
             {
                 capture.Write(buffer.Span);
                 return default;
+            }
+
+            if (_writesBeforeCapture > 0)
+            {
+                _writesBeforeCapture--;
             }
 
             return inner.WriteAsync(buffer, cancellationToken);
