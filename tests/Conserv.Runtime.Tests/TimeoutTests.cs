@@ -231,15 +231,12 @@ public class TimeoutTests
     [Fact]
     public async Task Error_handlers_specialize_on_the_kind_of_time_out()
     {
-        await using var loop = new TestLoop();
+        // On the virtual clock, so that each deadline (150 ms) runs out before the idle time-out (500 ms) however
+        // busy the machine is: a loop held up past both would otherwise find them due together.
+        await using var network = new TestNetwork();
         var handledAs = new List<string>();
         var driver = new RecordingDriver
         {
-            OnConnection = (_, client) =>
-            {
-                client.SetDeadline(TimeSpan.FromMilliseconds(100));
-                return default;
-            },
             OnError = (_, e) =>
             {
                 handledAs.Add(e switch
@@ -251,13 +248,15 @@ public class TimeoutTests
                 return new ValueTask<bool>(e is DeadlineExceededException); // an idle time-out is left to the default: drop
             },
         };
-        var options = new TcpServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(500) };
-        await using var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop, options: options);
-        using var peer = await Peer.ConnectAsync(server.Port!.Value);
-        await driver.Log.WaitForAsync("close");
-        await loop.Loop.Barrier();
-        Assert.Contains("deadline", handledAs);
-        Assert.Equal("idle", handledAs[^1]);
+        var peer = await network.AcceptAsync(driver, new TcpSocketOptions { IdleTimeout = TimeSpan.FromMilliseconds(500) });
+        peer.Socket.SetDeadline(TimeSpan.FromMilliseconds(150));
+        await network.AdvanceAsync(TimeSpan.FromMilliseconds(400));
+        Assert.Equal(new[] { "deadline", "deadline" }, handledAs); // handled: armed again each time, the connection goes on
+        Assert.False(peer.Socket.IsClosed);
+
+        await network.AdvanceAsync(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(new[] { "deadline", "deadline", "deadline", "idle" }, handledAs);
+        Assert.True(peer.Socket.IsClosed);
         Assert.IsType<IdleTimeoutException>(driver.Log.First("close").Error);
     }
 
