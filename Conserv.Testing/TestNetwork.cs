@@ -40,6 +40,7 @@ public sealed class TestNetwork : IAsyncDisposable
             StopOnSignals = false,
             ThreadName = "Conserv test loop",
             LoggerFactory = _options.LoggerFactory,
+            ReadBufferSize = _options.ReadBufferSize,
         });
     }
 

@@ -7,6 +7,7 @@ public sealed class TestNetworkOptions
 {
     private int _window = 64 * 1024;
     private TimeSpan _receiveTimeout = TimeSpan.FromSeconds(10);
+    private int _readBufferSize = new EventLoopOptions().ReadBufferSize;
 
     /// <summary>
     /// How many bytes a driver can write to a peer that stopped reading (<see cref="TestPeer.StopReading"/>) before its
@@ -37,6 +38,18 @@ public sealed class TestNetworkOptions
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero, nameof(ReceiveTimeout));
             _receiveTimeout = value;
         }
+    }
+
+    /// <summary>
+    /// The most one read of a socket takes, as <see cref="EventLoopOptions.ReadBufferSize"/> of the test loop. A small
+    /// value (the least is 256 bytes) cuts what a peer sends into many reads, so a driver's framing meets a read
+    /// boundary inside its messages. Default as the loop's, 256 KiB; between 256 bytes and 16 MiB.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside that range.</exception>
+    public int ReadBufferSize
+    {
+        get => _readBufferSize;
+        set => _readBufferSize = new EventLoopOptions { ReadBufferSize = value }.ReadBufferSize; // the loop's own check
     }
 
     /// <summary>Where the test loop logs, as <see cref="EventLoopOptions.LoggerFactory"/>; null (the default) logs nothing.</summary>

@@ -687,6 +687,22 @@ public class TestNetworkTests
     }
 
     [Fact]
+    public async Task A_small_read_buffer_cuts_what_the_peer_sends_into_reads_of_that_size()
+    {
+        await using var network = new TestNetwork(new TestNetworkOptions { ReadBufferSize = 256 });
+        Assert.Equal(256 * 1024, new TestNetworkOptions().ReadBufferSize); // the loop's own default otherwise
+        var driver = new RecordingDriver();
+        var peer = await network.AcceptAsync(driver);
+
+        var sent = Peer.Pattern(1000, seed: 12);
+        peer.Send(sent);
+        await network.SettleAsync();
+
+        Assert.Equal(new[] { 256, 256, 256, 232 }, driver.Log.Events.Where(e => e.Kind == "data").Select(e => e.Bytes!.Length));
+        Assert.Equal(sent, driver.Log.BytesOf(peer.Socket));
+    }
+
+    [Fact]
     public async Task Bad_arguments_are_refused_with_the_parameter_named()
     {
         await using var network = new TestNetwork();
@@ -697,6 +713,8 @@ public class TestNetworkTests
         Assert.Equal("error", Assert.Throws<ArgumentException>(() => peer.FailNextReceive(SocketError.Success)).ParamName);
         Assert.Equal("count", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => peer.ReceiveAsync(0))).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => new TestNetworkOptions { Window = 0 });
+        Assert.Equal("ReadBufferSize", Assert.Throws<ArgumentOutOfRangeException>(() => new TestNetworkOptions { ReadBufferSize = 255 }).ParamName);
+        Assert.Equal("ReadBufferSize", Assert.Throws<ArgumentOutOfRangeException>(() => new TestNetworkOptions { ReadBufferSize = 16 * 1024 * 1024 + 1 }).ParamName);
         peer.ShutdownWrite();
         Assert.Throws<InvalidOperationException>(() => peer.Send("x"));
     }

@@ -136,6 +136,40 @@ public class TlsLayerTests
         Assert.Equal(0, driver.Log.Count("data"));
     }
 
+    [Theory]
+    [InlineData(SslProtocols.Tls12)]
+    [InlineData(SslProtocols.Tls13)]
+    public async Task A_client_refused_for_want_of_a_certificate_is_reported_as_such_even_when_the_alert_cannot_be_sent(SslProtocols protocol)
+    {
+        // The server's handshake fails on the client's last flight and writes an alert; sending it fails too. The
+        // refusal is what the driver hears of, not the failed send that followed from it.
+        await using var network = new TestNetwork();
+        var driver = new RecordingDriver();
+        var tls = TestCertificates.ServerOptions();
+        tls.ClientCertificateRequired = true;
+        var peer = await network.AcceptAsync(driver, tls: tls);
+        var wire = new Wire(peer.AsStream());
+        using var ssl = new SslStream(wire);
+        var options = TestCertificates.ClientOptions();
+        options.EnabledSslProtocols = protocol;
+        wire.CaptureAfter(writes: 1); // the ClientHello goes through; the client's last flight is held
+        var handshake = ssl.AuthenticateAsClientAsync(options);
+        await wire.FirstCapturedWrite.WaitAsync(Bound); // the server's flight reached the client, which answered
+        await network.SettleAsync();
+        peer.FailNextSend(SocketError.ConnectionReset);
+        peer.Send(wire.TakeCaptured());
+        await network.SettleAsync();
+
+        Assert.True(peer.Socket.IsClosed);
+        Assert.IsType<AuthenticationException>(driver.Log.First("error").Error);
+        Assert.Equal(1, driver.Log.Count("error"));
+        Assert.Equal(0, driver.Log.Count("connect"));
+        // A TLS 1.2 client waits for the server's last flight, and hears the end of the stream instead; a TLS 1.3
+        // client was done once it had written its own.
+        var clientFailure = await Record.ExceptionAsync(() => handshake.WaitAsync(Bound));
+        Assert.Equal(protocol == SslProtocols.Tls12, clientFailure is IOException);
+    }
+
     [Fact]
     public async Task The_end_of_the_stream_while_a_record_is_half_read_is_an_IOException_not_data()
     {
@@ -252,6 +286,27 @@ public class TlsLayerTests
 
         Assert.Equal(sent, driver.Log.BytesOf(peer.Socket));
         Assert.InRange(driver.Log.Count("data"), 2, 200);
+    }
+
+    [Fact]
+    public async Task Reads_that_end_exactly_where_the_decrypted_plaintext_does_go_on_to_the_records_already_in_the_network()
+    {
+        // Records of 256 bytes, all in the network at once, and reads of 256 bytes: the SslStream fills the layer's
+        // 16.5 KiB plaintext buffer with 66 whole records and still holds whole records after them. Each time the
+        // socket empties that buffer its read ends exactly there, full, and the next record is decrypted at once when
+        // asked for: nothing more will arrive from the network to announce it, so the layer must take it then.
+        await using var network = new TestNetwork(new TestNetworkOptions { ReadBufferSize = 256 });
+        var driver = new RecordingDriver();
+        var (peer, ssl, wire) = await ConnectClientAsync(network, driver);
+        using var __ = ssl;
+
+        var sent = Peer.Pattern(4 * 16 * 1024, seed: 31);
+        var records = await wire.CaptureRecordsAsync(ssl, sent, recordSize: 256);
+        peer.Send(records);
+        await network.SettleAsync();
+
+        Assert.Equal(sent, driver.Log.BytesOf(peer.Socket));
+        Assert.Equal(sent.Length / 256, driver.Log.Count("data")); // every read took 256 bytes
     }
 
     [Fact]
@@ -648,6 +703,7 @@ public class TlsLayerTests
         private readonly MemoryStream _read = new();
         private MemoryStream? _capture;
         private int _writesBeforeCapture = -1;
+        private readonly TaskCompletionSource _firstCapturedWrite = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool RecordReads { get; set; }
 
@@ -663,6 +719,9 @@ public class TlsLayerTests
         }
 
         public byte[] BytesRead => _read.ToArray();
+
+        /// <summary>Completes when the first write after <see cref="CaptureAfter"/>'s count has been captured.</summary>
+        public Task FirstCapturedWrite => _firstCapturedWrite.Task;
 
         /// <summary>Runs <paramref name="write"/> with the SslStream's output captured, and returns that output.</summary>
         public async Task<byte[]> CaptureAsync(Func<Task> write)
@@ -715,6 +774,7 @@ public class TlsLayerTests
             if (_capture is { } capture)
             {
                 capture.Write(buffer.Span);
+                _firstCapturedWrite.TrySetResult();
                 return default;
             }
 
