@@ -53,7 +53,17 @@ public sealed unsafe partial class EventLoop
         _clock = Options.TimeProvider == TimeProvider.System ? null : Options.TimeProvider;
         _now = ReadClock();
         _synchronizationContext = new LoopSynchronizationContext(this);
-        _wakeUp = new WakeUp(this);
+        try
+        {
+            _wakeUp = new WakeUp(this);
+        }
+        catch
+        {
+            // Out of descriptors, say: the loop never runs, so nothing else would give back what it already holds.
+            Libc.close(_epoll);
+            System.Runtime.InteropServices.NativeMemory.Free(_events);
+            throw;
+        }
     }
 
     /// <summary>The loop whose thread is calling, or null off any loop.</summary>
@@ -94,6 +104,7 @@ public sealed unsafe partial class EventLoop
     /// <param name="options">Loop settings, or null for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="setup"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The calling thread already runs a loop.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The process has no descriptor left for the loop's epoll or eventfd (the message names which).</exception>
     public static void Run(Action setup, EventLoopOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(setup);
@@ -111,6 +122,7 @@ public sealed unsafe partial class EventLoop
     /// <summary>Starts an event loop on a new background thread; it runs until <see cref="Stop()"/>.</summary>
     /// <param name="options">Loop settings, or null for the defaults.</param>
     /// <returns>The running loop.</returns>
+    /// <exception cref="System.Net.Sockets.SocketException">The process has no descriptor left for the loop's epoll or eventfd (the message names which).</exception>
     public static EventLoop Start(EventLoopOptions? options = null)
     {
         var loop = new EventLoop(options);

@@ -28,7 +28,7 @@ public sealed partial class TcpServer
     /// <exception cref="ArgumentNullException"><paramref name="driver"/> or <paramref name="host"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="host"/> is empty or names no address.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not 0–65535.</exception>
-    /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
+    /// <exception cref="SocketException">The address is in use or cannot be bound, or the process has no descriptor left (<c>socket: Too many open files (EMFILE)</c>).</exception>
     public static TcpServer Listen(IEventDriver driver, string host = "127.0.0.1", int port = 0,
         ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default,
         EventLoop? loop = null, TcpServerOptions? options = null)
@@ -62,7 +62,7 @@ public sealed partial class TcpServer
     /// <returns>The listening server.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="driver"/> or <paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or too long.</exception>
-    /// <exception cref="SocketException">A live server already listens at <paramref name="path"/> (address in use).</exception>
+    /// <exception cref="SocketException">A live server already listens at <paramref name="path"/> (address in use), or the process has no descriptor left.</exception>
     /// <exception cref="IOException">A file that is not a socket exists at <paramref name="path"/>.</exception>
     public static TcpServer ListenUnix(IEventDriver driver, string path,
         ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default,
@@ -93,7 +93,7 @@ public sealed partial class TcpServer
     /// <returns>The servers.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="driverFactory"/> or <paramref name="host"/> is null, or the factory returned null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not 0–65535.</exception>
-    /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
+    /// <exception cref="SocketException">The address is in use or cannot be bound, or the process has no descriptor left.</exception>
     public static TcpServerGroup Listen(Func<IEventDriver> driverFactory, string host = "127.0.0.1", int port = 0,
         ExternalFormat externalFormatIn = default, ExternalFormat externalFormatOut = default,
         EventLoopGroup? group = null, TcpServerOptions? options = null)
