@@ -105,15 +105,7 @@ public class LimitTests
         // is real: the loop gives up its spare descriptor, accepts and closes each waiting client, and takes the spare
         // again, so the second run of the same failure can shed too.
         await using var loop = new TestLoop();
-        var driver = new RecordingDriver
-        {
-            OnData = (s, d) =>
-            {
-                s.Write(d.Span);
-                return default;
-            },
-            OnServerErr = (_, _) => ValueTask.FromResult(true),
-        };
+        var driver = RecordingDriver.EchoHandlingServerErrors();
         var server = TcpServer.Listen(driver, port: 0, loop: loop.Loop);
         await driver.Log.WaitForAsync("listen");
         int port = server.Port!.Value;

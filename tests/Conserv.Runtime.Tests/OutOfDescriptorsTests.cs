@@ -97,15 +97,7 @@ public sealed class OutOfDescriptorsTests
     {
         await WarmUpAsync();
         await using var loop = new TestLoop();
-        var driver = new RecordingDriver
-        {
-            OnData = (s, d) =>
-            {
-                s.Write(d.Span);
-                return default;
-            },
-            OnServerErr = (_, _) => ValueTask.FromResult(true),
-        };
+        var driver = RecordingDriver.EchoHandlingServerErrors();
         await using var server = TcpServer.Listen(driver, "127.0.0.1", port: 0, loop: loop.Loop);
         await driver.Log.WaitForAsync("listen");
         int port = server.Port!.Value;

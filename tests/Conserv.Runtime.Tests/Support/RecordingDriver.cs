@@ -55,6 +55,17 @@ public sealed class RecordingDriver : ISocketEventDriver, IServerEventDriver
         },
     };
 
+    /// <summary>Echoes, and handles every server error: a server that serves on through transient accept failures.</summary>
+    public static RecordingDriver EchoHandlingServerErrors() => new()
+    {
+        OnData = (s, d) =>
+        {
+            s.Write(d.Span);
+            return default;
+        },
+        OnServerErr = (_, _) => ValueTask.FromResult(true),
+    };
+
     /// <summary>
     /// Echoes, except that data starting with '!' makes the data handler throw a <see cref="CustomTestException"/>,
     /// and the error handler itself throws: the case nothing can handle.
