@@ -181,6 +181,42 @@ public class FramingDeliveryTests
     }
 
     [Fact]
+    public async Task An_async_frame_handler_holds_the_sockets_reads_and_a_failure_after_its_await_reaches_error_dispatch()
+    {
+        // While a frame's handler runs, the socket reads nothing more: what the peer sends meanwhile stays in the network
+        // (the peer is pushed back on, and no frame is buffered ahead). When the handler fails after its await, the
+        // error handlers get the exception, and the connection goes on with the next frame.
+        await using var network = new TestNetwork();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var driver = new RecordingDriver
+        {
+            Framing = SocketFraming.Lines(),
+            OnData = async (_, frame) =>
+            {
+                if (frame.Span.SequenceEqual("slow"u8))
+                {
+                    await gate.Task;
+                    throw new CustomTestException("failed after its await");
+                }
+            },
+            OnError = (_, _) => new ValueTask<bool>(true),
+        };
+        var peer = await network.AcceptAsync(driver, externalFormatIn: ExternalFormat.Bytes);
+        peer.Send("slow\n");
+        await network.SettleAsync();
+        peer.Send("next\n");
+        await network.SettleAsync();
+        Assert.Equal(5, peer.Socket.BytesRead);
+        Assert.Equal(new[] { "data:slow" }, Trace(driver));
+
+        gate.SetResult();
+        await network.SettleAsync();
+        Assert.Equal(new[] { "data:slow", "error:failed after its await", "data:next" }, Trace(driver));
+        Assert.IsType<CustomTestException>(driver.Log.First("error").Error);
+        Assert.False(peer.Socket.IsClosed);
+    }
+
+    [Fact]
     public async Task A_partial_frame_s_buffer_grows_with_the_frame_not_beyond_a_few_times_its_size()
     {
         await using var network = new TestNetwork();
@@ -192,9 +228,11 @@ public class FramingDeliveryTests
             peer.Send(new string('a', 4096));
             sent += 4096;
             await network.SettleAsync();
-            var (buffered, capacity) = await network.Loop.OnLoopAsync(() => (peer.Socket.FramingBytesBuffered, peer.Socket.FramingBufferCapacity));
+            var (buffered, capacity, held) = await network.Loop.OnLoopAsync(() =>
+                (peer.Socket.FramingBytesBuffered, peer.Socket.FramingBufferCapacity, peer.Socket.HoldsFrameBuffers));
             Assert.Equal(sent, buffered);
             Assert.InRange(capacity, sent, 4 * sent);
+            Assert.True(held, "a partial frame's buffer is a framing buffer held");
         }
 
         peer.Send("\n");
