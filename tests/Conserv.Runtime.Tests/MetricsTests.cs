@@ -117,7 +117,28 @@ public sealed class MetricsTests : IDisposable
         Assert.Equal(1, Sum("conserv.errors", ("error.type", typeof(CustomTestException).FullName), ("conserv.error.outcome", "dropped")));
         Assert.Equal(1, Sum("conserv.errors", ("error.type", typeof(IdleTimeoutException).FullName), ("conserv.error.outcome", "dropped")));
         Assert.Equal(1, Sum("conserv.timeouts", ("conserv.timeout.kind", "idle")));
+        Assert.Equal(1, Sum("conserv.timeouts")); // the handler's exception is an error, not a time-out
         Assert.Contains(Measured("conserv.connection.duration"), d => Equals(d.Tags.GetValueOrDefault("error.type"), typeof(CustomTestException).FullName));
+    }
+
+    [Fact]
+    public async Task A_unix_socket_connection_is_counted_and_timed_as_unix_transport()
+    {
+        await using var loop = new TestLoop();
+        using var directory = new TempDir();
+        var driver = RecordingDriver.Echo();
+        await using var server = TcpServer.ListenUnix(driver, directory.File("m"), loop: loop.Loop);
+        using (var client = await Peer.ConnectUnixAsync(directory.File("m")))
+        {
+            await client.SendAllAsync([7]);
+            await client.ReadExactlyAsync(1);
+        }
+
+        await driver.Log.WaitForAsync("close");
+        await loop.Loop.Barrier();
+        Assert.Equal(1, Sum("conserv.connections", ("conserv.connection.side", "server"), ("network.transport", "unix")));
+        Assert.Equal(0, Sum("conserv.connections", ("network.transport", "tcp")));
+        Assert.Equal("unix", Assert.Single(Measured("conserv.connection.duration")).Tags["network.transport"]);
     }
 
     [Fact]
