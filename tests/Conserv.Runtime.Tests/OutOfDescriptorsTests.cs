@@ -105,18 +105,19 @@ public sealed class OutOfDescriptorsTests
         var waiting = new Socket[3];
         try
         {
-            using (var shortage = new DescriptorShortage())
+            DescriptorShortage shortage;
+            using (await loop.HoldAsync())
             {
-                using (await loop.HoldAsync())
+                for (int i = 0; i < waiting.Length; i++)
                 {
-                    for (int i = 0; i < waiting.Length; i++)
-                    {
-                        waiting[i] = await Peer.ConnectAsync(port); // the kernel completes them; the loop is held
-                    }
-
-                    shortage.Begin(free: 0); // then the loop goes on, and its accept fails with EMFILE
+                    waiting[i] = await Peer.ConnectAsync(port); // the kernel completes them; the loop is held
                 }
 
+                shortage = new DescriptorShortage(free: 0); // then the loop goes on, and its accept fails with EMFILE
+            }
+
+            using (shortage)
+            {
                 await driver.Log.WaitForAsync("serverError");
                 Assert.Equal(3, await loop.OnLoop(() => server.RejectedConnections)); // shed before the report
             }
@@ -171,34 +172,21 @@ public sealed class OutOfDescriptorsTests
     private sealed class DescriptorShortage : IDisposable
     {
         private readonly RLimit _saved;
-        private bool _lowered;
 
-        public DescriptorShortage()
+        public DescriptorShortage(int free)
         {
             if (getrlimit(Libc.RLIMIT_NOFILE, out _saved) != 0)
             {
                 throw new InvalidOperationException($"getrlimit: errno {Marshal.GetLastPInvokeError()}");
             }
-        }
 
-        public DescriptorShortage(int free) : this() => Begin(free);
-
-        public void Begin(int free)
-        {
             int lowest = Libc.open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC); // the number the next open would get
             Assert.True(lowest >= 0, "no descriptor free to find the lowest with");
             Libc.close(lowest);
             Set(new RLimit { Soft = (ulong)(lowest + free), Hard = _saved.Hard });
-            _lowered = true;
         }
 
-        public void Dispose()
-        {
-            if (_lowered)
-            {
-                Set(_saved);
-            }
-        }
+        public void Dispose() => Set(_saved);
 
         private static void Set(RLimit limit)
         {
